@@ -1,0 +1,90 @@
+"""The REST API root: authentication, errors and the routers of each app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from carefront.api.services import token_authenticate
+from carefront.core.exceptions import ApplicationError
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any | None:
+        user = token_authenticate(plain=token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class StaffOrContactSession(SessionAuth):
+    """Django's session, with CSRF checked on unsafe methods by django-ninja."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any | None:
+        user = request.user
+        if user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+api = NinjaAPI(
+    title="Carefront API",
+    version="1",
+    description="One desk for customers and clients. Authenticate with `Authorization: Bearer <token>` "
+    "(create one with `carefront token create USER`) or a browser session with CSRF.",
+    auth=[BearerToken(), StaffOrContactSession()],
+    urls_namespace="api-v1",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    body: dict[str, Any] = {"detail": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    return api.create_response(request, body, status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    problems = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in {"body", "payload", "query", "path"}]
+        problems.append({"field": ".".join(location), "message": error.get("msg", "invalid")})
+    first = problems[0] if problems else {"field": "", "message": "invalid"}
+    detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    return api.create_response(request, {"detail": detail, "errors": problems}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "Authentication required: send a bearer token or log in."}, status=401
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(request, {"detail": "Request body is too large."}, status=413)
+
+
+@api.get("/health", auth=None, tags=["meta"], summary="API is up")
+def api_health(request: HttpRequest) -> dict[str, str]:
+    return {"status": "ok"}

@@ -1,0 +1,62 @@
+"""API tokens: created (shown once), looked up by hash, revoked."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from carefront.api.models import ApiToken
+from carefront.core.exceptions import ApplicationError
+
+TOKEN_PREFIX = "cf"  # noqa: S105 (a label, not a secret)
+
+
+def _hash(token: str) -> str:
+    # Tokens are 256 random bits, so a fast hash is enough; no password stretching is needed.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(*, user: Any, name: str = "") -> tuple[ApiToken, str]:
+    """Create a token for a user; the plain token is returned once and never stored."""
+    if not user.is_active:
+        raise ApplicationError(_("{user} is inactive.").format(user=user.get_username()), field="user")
+    prefix = secrets.token_hex(6)
+    plain = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(user=user, name=name[:100], prefix=prefix, key_hash=_hash(plain))
+    return token, plain
+
+
+def token_authenticate(*, plain: str) -> Any | None:
+    """The active user behind a bearer token, or None."""
+    parts = plain.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    token = (
+        ApiToken.objects.select_related("user", "user__staff_profile", "user__contact")
+        .filter(prefix=parts[1], revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not secrets.compare_digest(token.key_hash, _hash(plain)) or not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Write at most once a minute so reads stay reads.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def token_revoke(*, prefix: str) -> ApiToken:
+    """Revoke a token by its prefix (the part shown in listings)."""
+    token = ApiToken.objects.filter(prefix=prefix).first()
+    if token is None:
+        raise ApplicationError(_("No token with prefix {prefix}.").format(prefix=prefix), field="prefix", status=404)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

@@ -1,0 +1,50 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from carefront.core.models import Event, Notification, StaffProfile, Tag, Team
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "description"]
+    search_fields = ["name"]
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "time_zone"]
+    list_filter = ["role", "teams"]
+    search_fields = ["user__username", "user__email"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """The audit trail is read-only, here as everywhere."""
+
+    list_display = ["occurred_at", "subject_kind", "subject_id", "action", "field", "actor_label"]
+    list_filter = ["subject_kind", "action"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "recipient", "verb", "text", "read_at"]
+    raw_id_fields = ["recipient", "ticket"]
+    show_full_result_count = False

@@ -1,0 +1,165 @@
+"""Tickets and their conversations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from carefront.accounts.models import Channel
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    ON_HOLD = "on_hold", _("On hold")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Tier(models.IntegerChoices):
+    L0 = 0, _("L0 self-service")
+    L1 = 1, _("L1 front line")
+    L2 = 2, _("L2 problem solving")
+    L3 = 3, _("L3 technical")
+
+
+class Ticket(models.Model):
+    """A service request from a contact on a channel, worked by staff until solved."""
+
+    number = models.BigIntegerField(_("number"), unique=True)
+    subject = models.CharField(_("subject"), max_length=250)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL)
+    tier = models.PositiveSmallIntegerField(
+        _("tier"), choices=Tier.choices, default=Tier.L1, validators=[MaxValueValidator(3)]
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.EMAIL)
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("account")
+    )
+    requester = models.ForeignKey(
+        "accounts.Contact", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("requester")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+    )
+    team = models.ForeignKey(
+        "core.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("team")
+    )
+    tags = models.ManyToManyField("core.Tag", blank=True, related_name="tickets", verbose_name=_("tags"))
+    follow_up_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("follow-up of"),
+    )
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
+    first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
+    solved_at = models.DateTimeField(_("solved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["status", "id"], name="ticket_status_idx"),
+            models.Index(fields=["priority", "id"], name="ticket_priority_idx"),
+            models.Index(fields=["tier", "id"], name="ticket_tier_idx"),
+            models.Index(fields=["channel", "id"], name="ticket_channel_idx"),
+            models.Index(fields=["assignee", "status", "id"], name="ticket_assignee_idx"),
+            models.Index(fields=["team", "status", "id"], name="ticket_team_idx"),
+            models.Index(fields=["account", "id"], name="ticket_account_idx"),
+            models.Index(fields=["requester", "id"], name="ticket_requester_idx"),
+            models.Index(fields=["updated_at", "id"], name="ticket_updated_idx"),
+            models.Index(fields=["status", "solved_at"], name="ticket_solved_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject}"
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public reply")
+    INTERNAL = "internal", _("Internal note")
+
+
+class Message(models.Model):
+    """One entry in a ticket's conversation: a public reply or an internal note."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket"))
+    visibility = models.CharField(_("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff author"),
+    )
+    author_contact = models.ForeignKey(
+        "accounts.Contact",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("contact author"),
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.EMAIL)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["ticket", "id"], name="message_ticket_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(author_user__isnull=True, author_contact__isnull=False)
+                | models.Q(author_user__isnull=False, author_contact__isnull=True),
+                name="message_has_one_author",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visibility} on {self.ticket_id}"
+
+
+class Attachment(models.Model):
+    """A file sent with a message, kept through Django's storage API."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
+    )
+    file = models.FileField(_("file"), upload_to="attachments/%Y/%m/")
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,0 +1,492 @@
+"""Every write to tickets and their conversations, each change audited in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import nh3
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.html import escape, linebreaks
+from django.utils.translation import gettext as _
+
+from carefront.accounts.models import Channel, Contact
+from carefront.core.access import staff_role
+from carefront.core.exceptions import ApplicationError
+from carefront.core.models import Event, Team
+from carefront.core.services import (
+    Actor,
+    Change,
+    counter_reserve,
+    events_record,
+    tag_names_normalise,
+    tags_get_or_create,
+)
+from carefront.core.validation import clean_choice, clean_text
+from carefront.desk.models import Attachment, Message, Priority, Status, Ticket, Tier, Visibility
+
+User = get_user_model()
+
+TICKET_NUMBER_COUNTER = "ticket_number"
+MAX_BODY_CHARS = 100_000
+# Statuses a person may set; `closed` is reached only from `solved` (by the auto-close job or staff).
+SETTABLE_STATUSES = [Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED, Status.NEW]
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    """A file to attach: an upload from a form, or bytes from the API or email."""
+
+    filename: str
+    content_type: str
+    content: bytes | UploadedFile
+
+
+def body_html_sanitise(*, body_text: str, body_html: str | None) -> str:
+    """Safe HTML for display: the sender's HTML cleaned by nh3, or the text with line breaks."""
+    if body_html:
+        return nh3.clean(body_html, link_rel="noopener noreferrer nofollow", url_schemes={"http", "https", "mailto"})
+    return linebreaks(escape(body_text))
+
+
+def _clean_body(body: str) -> str:
+    return clean_text(body, field="body", max_length=MAX_BODY_CHARS, required=True)
+
+
+def assignee_validate(assignee: Any) -> None:
+    if assignee is None:
+        return
+    if not assignee.is_active:
+        raise ApplicationError(
+            _("{user} is inactive and cannot be assigned tickets.").format(user=assignee.get_username()),
+            field="assignee",
+        )
+    if staff_role(assignee) is None:
+        raise ApplicationError(
+            _("{user} is not staff and cannot be assigned tickets.").format(user=assignee.get_username()),
+            field="assignee",
+        )
+
+
+def _attachments_store(message: Message, attachments: Sequence[NewAttachment]) -> None:
+    from django.core.files.base import ContentFile
+
+    limit = settings.CAREFRONT_MAX_ATTACHMENT_BYTES
+    for item in attachments:
+        content = item.content
+        size = content.size if isinstance(content, UploadedFile) else len(content)
+        if size is not None and size > limit:
+            raise ApplicationError(
+                _("{name} is larger than the {limit} MB limit.").format(name=item.filename, limit=limit // 1_048_576),
+                field="attachments",
+            )
+        filename = clean_text(item.filename, field="attachments", max_length=200, required=True)
+        upload = content if isinstance(content, UploadedFile) else ContentFile(content, name=filename)
+        attachment = Attachment(
+            message=message, filename=filename, content_type=item.content_type[:100], size=size or 0
+        )
+        attachment.file.save(filename, upload, save=False)
+        attachment.save()
+
+
+def _notify_on_commit(*, recipient_id: int, verb: str, text: str, ticket_id: int) -> None:
+    from carefront.core.tasks import notify_staff
+
+    transaction.on_commit(lambda: notify_staff(recipient_id=recipient_id, verb=verb, text=text, ticket_id=ticket_id))
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    actor: Actor,
+    requester: Contact,
+    subject: str,
+    body: str,
+    channel: str = Channel.EMAIL,
+    priority: str = Priority.NORMAL,
+    tier: int = Tier.L1,
+    assignee: Any = None,
+    team: Team | None = None,
+    tags: Iterable[str] = (),
+    body_html: str | None = None,
+    external_id: str | None = None,
+    attachments: Sequence[NewAttachment] = (),
+    follow_up_of: Ticket | None = None,
+) -> Ticket:
+    """Open a ticket for a contact; its first message is the requester's own words."""
+    subject = clean_text(subject, field="subject", max_length=250, required=True)
+    body = _clean_body(body)
+    clean_choice(channel, choices=Channel.values, field="channel")
+    clean_choice(priority, choices=Priority.values, field="priority")
+    clean_choice(tier, choices=Tier.values, field="tier")
+    assignee_validate(assignee)
+    external_id = clean_text(external_id, field="external_id", max_length=100) or None
+    if external_id and Ticket.objects.filter(external_id=external_id).exists():
+        raise ApplicationError(
+            _("A ticket with external id “{id}” already exists.").format(id=external_id),
+            field="external_id",
+            status=409,
+        )
+    tag_names = tag_names_normalise(tags)
+    now = timezone.now()
+    ticket = Ticket.objects.create(
+        number=counter_reserve(name=TICKET_NUMBER_COUNTER),
+        subject=subject,
+        status=Status.OPEN if assignee is not None else Status.NEW,
+        priority=priority,
+        tier=tier,
+        channel=channel,
+        account_id=requester.account_id,
+        requester=requester,
+        assignee=assignee,
+        team=team,
+        external_id=external_id,
+        follow_up_of=follow_up_of,
+        created_at=now,
+        updated_at=now,
+    )
+    if tag_names:
+        ticket.tags.set(tags_get_or_create(names=tag_names))
+    message = Message.objects.create(
+        ticket=ticket,
+        visibility=Visibility.PUBLIC,
+        author_contact=requester,
+        channel=channel,
+        body_text=body,
+        body_html=body_html_sanitise(body_text=body, body_html=body_html),
+        created_at=now,
+    )
+    _attachments_store(message, attachments)
+    events_record(
+        subject_kind="ticket",
+        subject_id=ticket.pk,
+        action="created",
+        changes=[Change("follow_up_of", None, follow_up_of.number)] if follow_up_of else (),
+        actor=actor,
+    )
+    if assignee is not None and assignee != actor:
+        _notify_on_commit(
+            recipient_id=assignee.pk,
+            verb="assigned",
+            text=_("Ticket #{number} “{subject}” was assigned to you.").format(number=ticket.number, subject=subject),
+            ticket_id=ticket.pk,
+        )
+    return ticket
+
+
+def _refuse_if_closed(ticket: Ticket) -> None:
+    if ticket.status == Status.CLOSED:
+        raise ApplicationError(
+            _("Ticket #{number} is closed and cannot change; a new reply opens a follow-up ticket.").format(
+                number=ticket.number
+            ),
+            field="status",
+            status=409,
+        )
+
+
+def _status_apply(ticket: Ticket, status: str, now: datetime) -> list[Change]:
+    clean_choice(status, choices=Status.values, field="status")
+    if status == ticket.status:
+        return []
+    if status == Status.CLOSED and ticket.status != Status.SOLVED:
+        raise ApplicationError(_("Only a solved ticket can be closed."), field="status")
+    if status == Status.NEW:
+        raise ApplicationError(_("A ticket cannot go back to new."), field="status")
+    changes = [Change("status", ticket.status, status)]
+    if status == Status.SOLVED:
+        ticket.solved_at = now
+    elif status == Status.CLOSED:
+        ticket.closed_at = now
+    elif ticket.status == Status.SOLVED:
+        ticket.solved_at = None
+    ticket.status = status
+    return changes
+
+
+@transaction.atomic
+def ticket_update(
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    version: int | None = None,
+    reason: str = "",
+    **changes: Any,
+) -> Ticket:
+    """Change status, priority, tier, assignee, team, subject or tags in one audited step."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if version is not None and version != ticket.version:
+        raise ApplicationError(
+            _(
+                "Ticket #{number} was changed by someone else (version {current}, you sent {sent}); reload and retry."
+            ).format(number=ticket.number, current=ticket.version, sent=version),
+            field="version",
+            status=409,
+        )
+    _refuse_if_closed(ticket)
+    now = timezone.now()
+    recorded: list[Change] = []
+    notify_assignee = None
+    if "subject" in changes:
+        subject = clean_text(changes.pop("subject"), field="subject", max_length=250, required=True)
+        if subject != ticket.subject:
+            recorded.append(Change("subject", ticket.subject, subject))
+            ticket.subject = subject
+    if "priority" in changes:
+        priority = clean_choice(changes.pop("priority"), choices=Priority.values, field="priority")
+        if priority != ticket.priority:
+            recorded.append(Change("priority", ticket.priority, priority))
+            ticket.priority = priority
+    if "tier" in changes:
+        tier = clean_choice(changes.pop("tier"), choices=Tier.values, field="tier")
+        if tier != ticket.tier:
+            recorded.append(Change("tier", ticket.tier, tier))
+            ticket.tier = tier
+    if "team" in changes:
+        team = changes.pop("team")
+        if team != ticket.team:
+            recorded.append(Change("team", ticket.team.name if ticket.team else None, team.name if team else None))
+            ticket.team = team
+    if "assignee" in changes:
+        assignee = changes.pop("assignee")
+        assignee_validate(assignee)
+        if assignee != ticket.assignee:
+            old = ticket.assignee.get_username() if ticket.assignee else None
+            recorded.append(Change("assignee", old, assignee.get_username() if assignee else None))
+            ticket.assignee = assignee
+            if assignee is not None and assignee != actor:
+                notify_assignee = assignee
+            if ticket.status == Status.NEW and assignee is not None and "status" not in changes:
+                recorded += _status_apply(ticket, Status.OPEN, now)
+    if "status" in changes:
+        recorded += _status_apply(ticket, changes.pop("status"), now)
+    if "tags" in changes:
+        names = tag_names_normalise(changes.pop("tags") or [])
+        old_names = sorted(ticket.tags.values_list("name", flat=True))
+        if names != old_names:
+            ticket.tags.set(tags_get_or_create(names=names))
+            recorded.append(Change("tags", old_names, names))
+    if changes:
+        raise ApplicationError(_("Unknown field."), field=sorted(changes)[0])
+    if not recorded:
+        return ticket
+    ticket.version += 1
+    ticket.updated_at = now
+    columns = {c.field for c in recorded} - {"tags"}
+    extra = {"solved_at", "closed_at"} if "status" in columns else set()
+    ticket.save(update_fields=sorted(columns | extra | {"version", "updated_at"}))
+    events_record(
+        subject_kind="ticket", subject_id=ticket.pk, action="updated", changes=recorded, reason=reason, actor=actor
+    )
+    if notify_assignee is not None:
+        _notify_on_commit(
+            recipient_id=notify_assignee.pk,
+            verb="assigned",
+            text=_("Ticket #{number} “{subject}” was assigned to you.").format(
+                number=ticket.number, subject=ticket.subject
+            ),
+            ticket_id=ticket.pk,
+        )
+    return ticket
+
+
+def ticket_change_status(*, ticket: Ticket, actor: Actor, status: str) -> Ticket:
+    return ticket_update(ticket=ticket, actor=actor, status=status)
+
+
+def ticket_change_priority(*, ticket: Ticket, actor: Actor, priority: str) -> Ticket:
+    return ticket_update(ticket=ticket, actor=actor, priority=priority)
+
+
+def ticket_change_tier(*, ticket: Ticket, actor: Actor, tier: int) -> Ticket:
+    return ticket_update(ticket=ticket, actor=actor, tier=tier)
+
+
+def ticket_assign(*, ticket: Ticket, actor: Actor, assignee: Any) -> Ticket:
+    return ticket_update(ticket=ticket, actor=actor, assignee=assignee)
+
+
+def ticket_change_team(*, ticket: Ticket, actor: Actor, team: Team | None) -> Ticket:
+    return ticket_update(ticket=ticket, actor=actor, team=team)
+
+
+def ticket_set_tags(*, ticket: Ticket, actor: Actor, tags: Iterable[str]) -> Ticket:
+    return ticket_update(ticket=ticket, actor=actor, tags=list(tags))
+
+
+def _touch(ticket: Ticket, now: datetime, fields: list[str]) -> None:
+    ticket.version += 1
+    ticket.updated_at = now
+    ticket.save(update_fields=sorted({*fields, "version", "updated_at"}))
+
+
+@transaction.atomic
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    body: str,
+    staff: Any = None,
+    contact: Contact | None = None,
+    actor: Actor = None,
+    body_html: str | None = None,
+    channel: str | None = None,
+    status: str | None = None,
+    attachments: Sequence[NewAttachment] = (),
+) -> Message:
+    """A public reply from staff or from a contact.
+
+    A staff reply counts as the first response and may set the status (default open).
+    A requester's reply reopens a solved or pending ticket; on a closed ticket it opens a
+    linked follow-up ticket instead, and the returned message belongs to that ticket.
+    """
+    if (staff is None) == (contact is None):
+        raise ApplicationError(_("A reply has exactly one author: a staff member or a contact."), field="author")
+    body = _clean_body(body)
+    ticket = Ticket.objects.select_for_update().select_related("account").get(pk=ticket.pk)
+    now = timezone.now()
+    if contact is not None:
+        if contact.account_id != ticket.account_id:
+            raise ApplicationError(
+                _("This contact does not belong to the ticket's account."), field="author", status=403
+            )
+        if ticket.status == Status.CLOSED:
+            follow_up = ticket_create(
+                actor=actor,
+                requester=contact,
+                subject=ticket.subject,
+                body=body,
+                body_html=body_html,
+                channel=channel or ticket.channel,
+                priority=ticket.priority,
+                tier=ticket.tier,
+                assignee=ticket.assignee if ticket.assignee and ticket.assignee.is_active else None,
+                team=ticket.team,
+                attachments=attachments,
+                follow_up_of=ticket,
+            )
+            return follow_up.messages.get()
+        recorded: list[Change] = []
+        if ticket.status in {Status.SOLVED, Status.PENDING, Status.ON_HOLD}:
+            recorded = _status_apply(ticket, Status.OPEN, now)
+        message = Message.objects.create(
+            ticket=ticket,
+            visibility=Visibility.PUBLIC,
+            author_contact=contact,
+            channel=channel or ticket.channel,
+            body_text=body,
+            body_html=body_html_sanitise(body_text=body, body_html=body_html),
+            created_at=now,
+        )
+        _touch(ticket, now, ["status", "solved_at"] if recorded else [])
+        if recorded:
+            events_record(
+                subject_kind="ticket",
+                subject_id=ticket.pk,
+                action="reopened_by_requester",
+                changes=recorded,
+                actor=actor,
+            )
+        if ticket.assignee_id is not None:
+            _notify_on_commit(
+                recipient_id=ticket.assignee_id,
+                verb="requester_replied",
+                text=_("{name} replied on ticket #{number}.").format(name=contact.name, number=ticket.number),
+                ticket_id=ticket.pk,
+            )
+    else:
+        if staff_role(staff) is None:
+            raise ApplicationError(_("Only staff may reply as the desk."), field="author", status=403)
+        _refuse_if_closed(ticket)
+        message = Message.objects.create(
+            ticket=ticket,
+            visibility=Visibility.PUBLIC,
+            author_user=staff,
+            channel=channel or ticket.channel,
+            body_text=body,
+            body_html=body_html_sanitise(body_text=body, body_html=body_html),
+            created_at=now,
+        )
+        recorded = _status_apply(ticket, status or Status.OPEN, now) if (status or ticket.status == Status.NEW) else []
+        fields = ["status", "solved_at", "closed_at"] if recorded else []
+        if ticket.first_responded_at is None:
+            ticket.first_responded_at = now
+            fields.append("first_responded_at")
+        _touch(ticket, now, fields)
+        events_record(
+            subject_kind="ticket", subject_id=ticket.pk, action="replied", changes=recorded, actor=actor or staff
+        )
+    _attachments_store(message, attachments)
+    return message
+
+
+@transaction.atomic
+def ticket_add_note(
+    *,
+    ticket: Ticket,
+    actor: Any,
+    body: str,
+    body_html: str | None = None,
+    attachments: Sequence[NewAttachment] = (),
+) -> Message:
+    """An internal note: staff only, never shown to the requester."""
+    if staff_role(actor) is None:
+        raise ApplicationError(_("Only staff may add internal notes."), field="author", status=403)
+    body = _clean_body(body)
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    _refuse_if_closed(ticket)
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        visibility=Visibility.INTERNAL,
+        author_user=actor,
+        channel=ticket.channel,
+        body_text=body,
+        body_html=body_html_sanitise(body_text=body, body_html=body_html),
+        created_at=now,
+    )
+    _attachments_store(message, attachments)
+    _touch(ticket, now, [])
+    events_record(subject_kind="ticket", subject_id=ticket.pk, action="noted", actor=actor)
+    return message
+
+
+def tickets_close_solved(*, older_than: timedelta, batch_size: int = 1000, now: datetime | None = None) -> int:
+    """Close tickets solved longer ago than `older_than`, in set-based batches; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - older_than
+    closed = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Ticket.objects.filter(status=Status.SOLVED, solved_at__lt=cutoff)
+                .order_by("solved_at")
+                .values_list("id", flat=True)[:batch_size]
+            )
+            if not ids:
+                return closed
+            Ticket.objects.filter(id__in=ids, status=Status.SOLVED).update(
+                status=Status.CLOSED, closed_at=now, updated_at=now, version=F("version") + 1
+            )
+            Event.objects.bulk_create(
+                [
+                    Event(
+                        subject_kind="ticket",
+                        subject_id=ticket_id,
+                        action="auto_closed",
+                        field="status",
+                        old_value=Status.SOLVED,
+                        new_value=Status.CLOSED,
+                        actor_label="system",
+                        occurred_at=now,
+                    )
+                    for ticket_id in ids
+                ]
+            )
+            closed += len(ids)

@@ -1,0 +1,247 @@
+"""Carefront settings, read from the environment (see docs/configuration.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import dj_database_url
+import dj_email_url
+import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+# Lets generic Django classes (ModelAdmin[Account]) be subscripted at run time for the type checker.
+django_stubs_ext.monkeypatch()
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def env_secret(name: str) -> str | None:
+    """A secret from NAME, or from the file named by NAME_FILE (Docker/systemd secrets)."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE names {path!r}, which cannot be read: {exc}") from exc
+    return None
+
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("CAREFRONT_DATA_DIR", "carefront-data")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    configured = env_secret("CAREFRONT_SECRET_KEY")
+    if configured:
+        return configured
+    # Generated once and kept beside the data so sessions survive restarts.
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("CAREFRONT_DEBUG", False)
+BASE_URL = env_str("CAREFRONT_BASE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/")
+_base = urlparse(BASE_URL)
+ALLOWED_HOSTS = [h for h in env_str("CAREFRONT_ALLOWED_HOSTS", "").split(",") if h] or [
+    _base.hostname or "127.0.0.1",
+    "127.0.0.1",
+    "localhost",
+    "testserver",
+]
+CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = _base.scheme == "https"
+CSRF_COOKIE_SECURE = _base.scheme == "https"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "huey.contrib.djhuey",
+    "carefront.core",
+    "carefront.accounts",
+    "carefront.desk",
+    "carefront.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "carefront.urls"
+WSGI_APPLICATION = "carefront.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _databases() -> dict[str, Any]:
+    url = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'carefront.sqlite3'}")
+    try:
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {
+            # IMMEDIATE transactions make concurrent writers wait for the lock instead of failing.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000; PRAGMA cache_size=-65536;"
+            ),
+        }
+        # A file, not memory, so a worker process started by a test sees the test database.
+        config["TEST"] = {"NAME": str(DATA_DIR / "test-carefront.sqlite3")}
+    return {"default": config}
+
+
+DATABASES = _databases()
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+WHITENOISE_USE_FINDERS = True
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CAREFRONT_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+CAREFRONT_MAX_ATTACHMENT_BYTES = env_int("CAREFRONT_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, minimum=1)
+
+
+def _email() -> dict[str, Any]:
+    url = env_secret("CAREFRONT_EMAIL_URL")
+    if not url:
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    try:
+        parsed: dict[str, Any] = dj_email_url.parse(url)
+    except Exception as exc:  # dj-email-url raises several types on a malformed URL
+        raise ImproperlyConfigured(f"CAREFRONT_EMAIL_URL is not an email URL: {exc}") from exc
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parsed["EMAIL_HOST"],
+        "EMAIL_PORT": parsed["EMAIL_PORT"],
+        "EMAIL_HOST_USER": parsed["EMAIL_HOST_USER"] or "",
+        "EMAIL_HOST_PASSWORD": parsed["EMAIL_HOST_PASSWORD"] or "",
+        "EMAIL_USE_TLS": parsed["EMAIL_USE_TLS"],
+        "EMAIL_USE_SSL": parsed["EMAIL_USE_SSL"],
+        "EMAIL_TIMEOUT": 30,
+    }
+
+
+globals().update(_email())
+DEFAULT_FROM_EMAIL = env_str("CAREFRONT_FROM_EMAIL", "Carefront <carefront@localhost>")
+
+
+def _huey() -> dict[str, Any]:
+    queue_url = env_str("CAREFRONT_QUEUE_URL", "")
+    common: dict[str, Any] = {"name": "carefront", "immediate": False, "utc": True}
+    if not queue_url:
+        return {
+            **common,
+            "huey_class": "huey.SqliteHuey",
+            "filename": str(DATA_DIR / "queue.sqlite3"),
+        }
+    parsed = urlparse(queue_url)
+    if parsed.scheme not in {"redis", "rediss"}:
+        raise ImproperlyConfigured(f"CAREFRONT_QUEUE_URL must be a redis:// URL, got {queue_url!r}")
+    return {**common, "huey_class": "huey.RedisHuey", "url": queue_url}
+
+
+HUEY = _huey()
+QUEUE_BACKEND = "redis" if HUEY["huey_class"] == "huey.RedisHuey" else "sqlite"
+
+CAREFRONT_AUTO_CLOSE_DAYS = env_int("CAREFRONT_AUTO_CLOSE_DAYS", 4, minimum=1)
+CAREFRONT_WEB_CONCURRENCY = env_int("CAREFRONT_WEB_CONCURRENCY", 2, minimum=1)
+CAREFRONT_WORKERS = env_int("CAREFRONT_WORKERS", 2, minimum=1)
+
+LOGIN_URL = "/admin/login/"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("CAREFRONT_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
