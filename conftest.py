@@ -92,7 +92,9 @@ def globex(db: Any) -> Account:
 
 @pytest.fixture
 def carol(acme: Account) -> Contact:
-    return contact_create(actor=None, account=acme, name="Carol Jones", email="carol@acme.example", phone="+442071838750")
+    return contact_create(
+        actor=None, account=acme, name="Carol Jones", email="carol@acme.example", phone="+442071838750"
+    )
 
 
 @pytest.fixture

@@ -80,7 +80,8 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("CAREFRONT_DEBUG", False)
-BASE_URL = env_str("CAREFRONT_BASE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/")
+PORT = env_int("PORT", 8000, minimum=1)
+BASE_URL = env_str("CAREFRONT_BASE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
 _base = urlparse(BASE_URL)
 ALLOWED_HOSTS = [h for h in env_str("CAREFRONT_ALLOWED_HOSTS", "").split(",") if h] or [
     _base.hostname or "127.0.0.1",
@@ -178,6 +179,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
@@ -185,7 +187,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CAREFRONT_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CAREFRONT_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 CAREFRONT_MAX_ATTACHMENT_BYTES = env_int("CAREFRONT_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, minimum=1)
 
@@ -216,7 +218,8 @@ DEFAULT_FROM_EMAIL = env_str("CAREFRONT_FROM_EMAIL", "Carefront <carefront@local
 
 def _huey() -> dict[str, Any]:
     queue_url = env_str("CAREFRONT_QUEUE_URL", "")
-    common: dict[str, Any] = {"name": "carefront", "immediate": False, "utc": True}
+    # A name of its own lets several installations (or test runs) share one Redis database.
+    common: dict[str, Any] = {"name": env_str("CAREFRONT_QUEUE_NAME", "carefront"), "immediate": False, "utc": True}
     if not queue_url:
         return {
             **common,

@@ -15,3 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
 ]
+
+handler400 = "carefront.core.views.bad_request"
+handler500 = "carefront.core.views.server_error"

@@ -6,9 +6,12 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
+from ninja.types import DictStrAny
 
 from carefront.api.services import token_authenticate
 from carefront.core.exceptions import ApplicationError
@@ -32,7 +35,20 @@ class StaffOrContactSession(SessionAuth):
         return None
 
 
+class StrictParser(Parser):
+    """Refuse a repeated query parameter unless it is a list, instead of silently keeping the last value."""
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> DictStrAny:
+        for key in data:
+            if key not in list_fields and len(data.getlist(key)) > 1:
+                raise ValidationError([{"loc": ["query", key], "msg": "given more than once"}])
+        return super().parse_querydict(data, list_fields, request)
+
+
 api = NinjaAPI(
+    parser=StrictParser(),
     title="Carefront API",
     version="1",
     description="One desk for customers and clients. Authenticate with `Authorization: Bearer <token>` "
@@ -88,3 +104,16 @@ def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 @api.get("/health", auth=None, tags=["meta"], summary="API is up")
 def api_health(request: HttpRequest) -> dict[str, str]:
     return {"status": "ok"}
+
+
+def _mount_routers() -> None:
+    from carefront.accounts.api import router as accounts_router
+    from carefront.api.meta import router as meta_router
+    from carefront.desk.api import router as desk_router
+
+    api.add_router("/", meta_router)
+    api.add_router("/", accounts_router)
+    api.add_router("/", desk_router)
+
+
+_mount_routers()

@@ -1,0 +1,75 @@
+"""Who am I, and the staff and teams a client needs to fill in ids."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.pagination import paginate
+
+from carefront.api.common import ERRORS, OldestFirstPagination, actor, staff_actor
+from carefront.core.access import portal_account_id, staff_role
+from carefront.core.models import Team
+
+router = Router(tags=["meta"])
+User = get_user_model()
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    email: str
+    role: str | None
+    account_id: int | None
+    contact_id: int | None
+
+
+class StaffOut(Schema):
+    id: int
+    username: str
+    name: str
+    email: str
+    role: str
+    is_active: bool
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj.get_full_name() or obj.get_username())
+
+    @staticmethod
+    def resolve_role(obj: Any) -> str:
+        return str(obj.staff_profile.role)
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    description: str
+
+
+@router.get("/me", response={200: MeOut, **ERRORS}, summary="The authenticated user")
+def me(request: HttpRequest) -> dict[str, Any]:
+    user = actor(request)
+    contact = getattr(user, "contact", None)
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "email": user.email,
+        "role": staff_role(user),
+        "account_id": portal_account_id(user),
+        "contact_id": contact.pk if contact is not None and staff_role(user) is None else None,
+    }
+
+
+@router.get("/staff", response={200: list[StaffOut], **ERRORS}, summary="Staff members (staff only)")
+@paginate(OldestFirstPagination)
+def list_staff(request: HttpRequest) -> Any:
+    staff_actor(request)
+    return User.objects.filter(staff_profile__isnull=False).select_related("staff_profile")
+
+
+@router.get("/teams", response={200: list[TeamOut], **ERRORS}, summary="Teams (staff only)")
+@paginate(OldestFirstPagination)
+def list_teams(request: HttpRequest) -> Any:
+    staff_actor(request)
+    return Team.objects.all()

@@ -1,0 +1,45 @@
+"""Which tickets and messages a user may see: staff see all, a contact only their account's public conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from carefront.core.access import is_staff_member, portal_account_id
+from carefront.desk.models import Attachment, Message, Ticket, Visibility
+
+
+def tickets_visible_to(user: Any) -> QuerySet[Ticket]:
+    if is_staff_member(user):
+        return Ticket.objects.all()
+    account_id = portal_account_id(user)
+    if account_id is None:
+        return Ticket.objects.none()
+    return Ticket.objects.filter(account_id=account_id)
+
+
+def messages_visible_to(user: Any, ticket: Ticket) -> QuerySet[Message]:
+    messages = Message.objects.filter(ticket=ticket)
+    if not is_staff_member(user):
+        messages = messages.filter(visibility=Visibility.PUBLIC)
+    return messages
+
+
+def access_ticket(*, user: Any, ticket_id: int) -> Ticket:
+    """The ticket, or 404 for anything the user may not see."""
+    ticket = tickets_visible_to(user).filter(pk=ticket_id).first()
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def access_attachment(*, user: Any, ticket_id: int, message_id: int, attachment_id: int) -> Attachment:
+    ticket = access_ticket(user=user, ticket_id=ticket_id)
+    attachment = Attachment.objects.filter(
+        pk=attachment_id, message_id=message_id, message__in=messages_visible_to(user, ticket)
+    ).first()
+    if attachment is None:
+        raise Http404
+    return attachment

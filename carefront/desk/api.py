@@ -1,0 +1,378 @@
+"""REST endpoints for tickets, their messages and their audit trail."""
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Any, Literal
+
+from django.contrib.auth import get_user_model
+from django.http import FileResponse, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from carefront.accounts.access import access_contact
+from carefront.api.common import (
+    ERRORS,
+    EventOut,
+    Id,
+    IdCursorPagination,
+    IsoDatetime,
+    OldestFirstPagination,
+    StrictIn,
+    UserRef,
+    actor,
+    staff_actor,
+)
+from carefront.core.access import is_staff_member, portal_account_id
+from carefront.core.exceptions import ApplicationError
+from carefront.core.models import Team
+from carefront.core.selectors import events_for
+from carefront.desk import selectors, services
+from carefront.desk.access import access_attachment, access_ticket
+from carefront.desk.models import Message, Ticket
+
+router = Router(tags=["tickets"])
+User = get_user_model()
+
+StatusName = Literal["new", "open", "pending", "on_hold", "solved", "closed"]
+PriorityName = Literal["low", "normal", "high", "urgent"]
+ChannelName = Literal["email", "portal", "chat", "phone", "social", "api"]
+TierNumber = Literal[0, 1, 2, 3]
+
+
+class AccountRef(Schema):
+    """The ticket's account, with its service model: visible wherever a ticket is."""
+
+    id: int
+    name: str
+    service_model: str
+    lifecycle_stage: str
+    owner: UserRef | None
+
+
+class ContactRef(Schema):
+    id: int
+    name: str
+    email: str
+
+
+class TeamRef(Schema):
+    id: int
+    name: str
+
+
+class TicketOut(Schema):
+    id: int
+    number: int
+    subject: str
+    status: str
+    priority: str
+    tier: int
+    channel: str
+    account: AccountRef
+    requester: ContactRef
+    assignee: UserRef | None
+    team: TeamRef | None
+    tags: list[str]
+    follow_up_of_id: Id | None
+    external_id: str | None
+    first_responded_at: datetime | None
+    solved_at: datetime | None
+    closed_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_tags(obj: Ticket) -> list[str]:
+        return sorted(tag.name for tag in obj.tags.all())
+
+
+class AttachmentIn(StrictIn):
+    filename: str = Field(max_length=200, min_length=1)
+    content_type: str = Field("application/octet-stream", max_length=100)
+    content_base64: str = Field(description="The file's bytes, base64-encoded.")
+
+
+class TicketIn(StrictIn):
+    requester_id: Id | None = Field(
+        None, description="The contact the ticket is for; a contact's own token may omit it."
+    )
+    subject: str = Field(max_length=250, min_length=1)
+    body: str = Field(max_length=100_000, min_length=1)
+    body_html: str | None = Field(None, max_length=500_000)
+    channel: ChannelName = "api"
+    priority: PriorityName = "normal"
+    tier: TierNumber = 1
+    assignee_id: Id | None = None
+    team_id: Id | None = None
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    external_id: str | None = Field(None, max_length=100)
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
+
+
+class TicketPatch(StrictIn):
+    subject: str | None = Field(None, max_length=250, min_length=1)
+    status: StatusName | None = None
+    priority: PriorityName | None = None
+    tier: TierNumber | None = None
+    assignee_id: Id | None = None
+    team_id: Id | None = None
+    tags: list[str] | None = Field(None, max_length=50)
+    reason: str = Field("", max_length=1000)
+    version: Id | None = Field(None, description="The version you read; a stale one is refused with 409.")
+
+
+class TicketQuery(Schema):
+    status: StatusName | None = None
+    priority: PriorityName | None = None
+    tier: TierNumber | None = None
+    channel: ChannelName | None = None
+    assignee: Id | None = None
+    unassigned: bool = False
+    team: Id | None = None
+    account: Id | None = None
+    requester: Id | None = None
+    service_model: Literal["customer", "client"] | None = None
+    lifecycle_stage: Literal["prospect", "new", "repeat", "client", "at_risk", "churned"] | None = None
+    owner: Id | None = None
+    tag: str | None = Field(None, max_length=50)
+    updated_since: IsoDatetime | None = None
+
+
+class AuthorOut(Schema):
+    kind: Literal["staff", "contact"]
+    id: int
+    name: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+
+class MessageOut(Schema):
+    id: int
+    ticket_id: Id
+    visibility: str
+    author: AuthorOut
+    channel: str
+    body_text: str
+    body_html: str
+    attachments: list[AttachmentOut]
+    created_at: datetime
+
+    @staticmethod
+    def resolve_author(obj: Message) -> dict[str, Any]:
+        if obj.author_user is not None:
+            user = obj.author_user
+            return {"kind": "staff", "id": user.pk, "name": user.get_full_name() or user.get_username()}
+        contact = obj.author_contact
+        assert contact is not None
+        return {"kind": "contact", "id": contact.pk, "name": contact.name}
+
+    @staticmethod
+    def resolve_attachments(obj: Message) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": a.pk,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "url": f"/api/v1/tickets/{obj.ticket_id}/messages/{obj.pk}/attachments/{a.pk}",
+            }
+            for a in obj.attachments.all()
+        ]
+
+
+class MessageIn(StrictIn):
+    body: str = Field(max_length=100_000, min_length=1)
+    body_html: str | None = Field(None, max_length=500_000)
+    visibility: Literal["public", "internal"] = "public"
+    status: StatusName | None = Field(None, description="Staff only: the status to set with this reply.")
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
+
+
+def _attachments(items: list[AttachmentIn]) -> list[services.NewAttachment]:
+    decoded = []
+    for index, item in enumerate(items):
+        try:
+            content = base64.b64decode(item.content_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ApplicationError(_("Not valid base64."), field=f"attachments[{index}].content_base64") from exc
+        decoded.append(services.NewAttachment(filename=item.filename, content_type=item.content_type, content=content))
+    return decoded
+
+
+def _staff_user(user_id: Id | None) -> Any:
+    if user_id is None:
+        return None
+    user = User.objects.select_related("staff_profile").filter(pk=user_id).first()
+    if user is None:
+        raise ApplicationError(_("No user with id {id}.").format(id=user_id), field="assignee_id")
+    return user
+
+
+def _team(team_id: Id | None) -> Team | None:
+    if team_id is None:
+        return None
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise ApplicationError(_("No team with id {id}.").format(id=team_id), field="team_id")
+    return team
+
+
+@router.get("/tickets", response={200: list[TicketOut], **ERRORS}, summary="List tickets")
+@paginate(IdCursorPagination)
+def list_tickets(request: HttpRequest, filters: Query[TicketQuery]) -> Any:
+    return selectors.tickets_list(user=actor(request), filters=selectors.TicketFilters(**filters.dict()))
+
+
+@router.post("/tickets", response={201: TicketOut, **ERRORS}, summary="Open a ticket")
+def create_ticket(request: HttpRequest, payload: TicketIn) -> Any:
+    user = actor(request)
+    if is_staff_member(user):
+        if payload.requester_id is None:
+            raise ApplicationError(_("Say whom the ticket is for."), field="requester_id")
+        requester = access_contact(user=user, contact_id=payload.requester_id)
+    else:
+        own = getattr(user, "contact", None)
+        if own is None or portal_account_id(user) is None:
+            raise ApplicationError(_("Only staff and contacts may open tickets."), status=403)
+        if payload.requester_id not in (None, own.pk):
+            access_contact(user=user, contact_id=payload.requester_id)
+            raise ApplicationError(_("A contact opens tickets for themselves only."), field="requester_id", status=403)
+        for field in ("assignee_id", "team_id", "external_id"):
+            if getattr(payload, field) is not None:
+                raise ApplicationError(_("Only staff may set this."), field=field, status=403)
+        if payload.tags or payload.tier != 1:
+            raise ApplicationError(_("Only staff may set this."), field="tags" if payload.tags else "tier", status=403)
+        requester = own
+    ticket = services.ticket_create(
+        actor=user,
+        requester=requester,
+        subject=payload.subject,
+        body=payload.body,
+        body_html=payload.body_html,
+        channel=payload.channel,
+        priority=payload.priority,
+        tier=payload.tier,
+        assignee=_staff_user(payload.assignee_id),
+        team=_team(payload.team_id),
+        tags=payload.tags,
+        external_id=payload.external_id,
+        attachments=_attachments(payload.attachments),
+    )
+    return Status(201, selectors.ticket_detail(ticket_id=ticket.pk))
+
+
+@router.get("/tickets/{ticket_id}", response={200: TicketOut, **ERRORS}, summary="Get a ticket")
+def get_ticket(request: HttpRequest, ticket_id: Id) -> Any:
+    access_ticket(user=actor(request), ticket_id=ticket_id)
+    return selectors.ticket_detail(ticket_id=ticket_id)
+
+
+@router.patch("/tickets/{ticket_id}", response={200: TicketOut, **ERRORS}, summary="Update a ticket")
+def update_ticket(request: HttpRequest, ticket_id: Id, payload: TicketPatch) -> Any:
+    ticket = access_ticket(user=actor(request), ticket_id=ticket_id)
+    user = staff_actor(request)
+    changes = payload.dict(exclude_unset=True)
+    version = changes.pop("version", None)
+    reason = changes.pop("reason", "")
+    if "assignee_id" in changes:
+        changes["assignee"] = _staff_user(changes.pop("assignee_id"))
+    if "team_id" in changes:
+        changes["team"] = _team(changes.pop("team_id"))
+    for field in ("subject", "status", "priority", "tier"):
+        if field in changes and changes[field] is None:
+            raise ApplicationError(_("This field cannot be null."), field=field)
+    if "tags" in changes and changes["tags"] is None:
+        changes["tags"] = []
+    services.ticket_update(ticket=ticket, actor=user, version=version, reason=reason, **changes)
+    return selectors.ticket_detail(ticket_id=ticket_id)
+
+
+@router.get(
+    "/tickets/{ticket_id}/messages", response={200: list[MessageOut], **ERRORS}, summary="The conversation of a ticket"
+)
+@paginate(OldestFirstPagination)
+def list_messages(request: HttpRequest, ticket_id: Id) -> Any:
+    ticket = access_ticket(user=actor(request), ticket_id=ticket_id)
+    return selectors.messages_list(user=actor(request), ticket=ticket)
+
+
+@router.post(
+    "/tickets/{ticket_id}/messages", response={201: MessageOut, **ERRORS}, summary="Reply or add an internal note"
+)
+def create_message(request: HttpRequest, ticket_id: Id, payload: MessageIn) -> Any:
+    user = actor(request)
+    ticket = access_ticket(user=user, ticket_id=ticket_id)
+    attachments = _attachments(payload.attachments)
+    if is_staff_member(user):
+        if payload.visibility == "internal":
+            if payload.status is not None:
+                raise ApplicationError(
+                    _("A note does not change the status; reply or update the ticket."), field="status"
+                )
+            message = services.ticket_add_note(
+                ticket=ticket, actor=user, body=payload.body, body_html=payload.body_html, attachments=attachments
+            )
+        else:
+            message = services.ticket_reply(
+                ticket=ticket,
+                staff=user,
+                actor=user,
+                body=payload.body,
+                body_html=payload.body_html,
+                status=payload.status,
+                attachments=attachments,
+            )
+    else:
+        if payload.visibility == "internal" or payload.status is not None:
+            field = "visibility" if payload.visibility == "internal" else "status"
+            raise ApplicationError(_("Only staff may set this."), field=field, status=403)
+        message = services.ticket_reply(
+            ticket=ticket,
+            contact=user.contact,
+            actor=user,
+            body=payload.body,
+            body_html=payload.body_html,
+            channel="portal",
+            attachments=attachments,
+        )
+    return Status(201, selectors.messages_list(user=user, ticket=message.ticket).get(pk=message.pk))
+
+
+@router.get(
+    "/tickets/{ticket_id}/messages/{message_id}/attachments/{attachment_id}",
+    response={200: None, **ERRORS},
+    summary="Download an attachment",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file",
+                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def download_attachment(request: HttpRequest, ticket_id: Id, message_id: Id, attachment_id: Id) -> FileResponse:
+    attachment = access_attachment(
+        user=actor(request), ticket_id=ticket_id, message_id=message_id, attachment_id=attachment_id
+    )
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename)
+    response["Content-Type"] = "application/octet-stream"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.get("/tickets/{ticket_id}/events", response={200: list[EventOut], **ERRORS}, summary="Audit trail of a ticket")
+@paginate(OldestFirstPagination)
+def ticket_events(request: HttpRequest, ticket_id: Id) -> Any:
+    access_ticket(user=actor(request), ticket_id=ticket_id)
+    staff_actor(request)
+    return events_for(subject_kind="ticket", subject_id=ticket_id)
