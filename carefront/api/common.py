@@ -1,13 +1,13 @@
 """Pieces every app's API shares: pagination, the actor of a request, small reference schemas."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Schema
 from ninja.errors import ValidationError
 from ninja.pagination import CursorPagination
-from pydantic import BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 
 from carefront.core.access import require_staff
 
@@ -99,4 +99,12 @@ def _iso_8601_only(value: Any) -> Any:
     return value
 
 
-IsoDatetime = Annotated[datetime, BeforeValidator(_iso_8601_only)]
+def _as_utc(value: datetime) -> datetime:
+    # Databases keep UTC; PostgreSQL refuses offsets beyond ±16 hours that ISO 8601 text may carry.
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("date-time out of range") from exc
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_iso_8601_only), AfterValidator(_as_utc)]

@@ -145,4 +145,8 @@ def clean_datetime(value: Any, *, field: str) -> datetime:
                 _("“{value}” is not a date and time like 2025-03-01T14:30:00Z.").format(value=text[:40]), field=field
             )
     assert parsed is not None
-    return timezone.make_aware(parsed, UTC) if timezone.is_naive(parsed) else parsed
+    try:
+        # Stored in UTC; PostgreSQL refuses the extreme offsets that ISO 8601 text may carry.
+        return timezone.make_aware(parsed, UTC) if timezone.is_naive(parsed) else parsed.astimezone(UTC)
+    except OverflowError as exc:
+        raise ApplicationError(_("“{value}” is out of range.").format(value=str(value)[:40]), field=field) from exc
