@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from carefront.accounts.models import Account, Contact, Order, OrderItem
 from carefront.accounts.services import account_create, account_update
+from carefront.core.admin import ServiceErrorsAdmin
 
 ACCOUNT_EDITABLE = [
     "name",
@@ -31,7 +32,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(ServiceErrorsAdmin):
     """Edits go through the account services, so the admin is audited like the API."""
 
     list_display = ["name", "kind", "service_model", "lifecycle_stage", "owner", "country", "segment"]

@@ -89,7 +89,9 @@ class Account(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(service_model="client") | Q(owner__isnull=False), name="account_client_has_owner"
+                condition=~Q(service_model="client") | Q(owner__isnull=False),
+                name="account_client_has_owner",
+                violation_error_message=_("A client needs an owner (their advisor)."),
             ),
         ]
 

@@ -1,9 +1,23 @@
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Event, Notification, StaffProfile, Tag, Team
+
+
+class ServiceErrorsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Admin whose saves go through services: a refused change is shown as an error, nothing is saved."""
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Team)
