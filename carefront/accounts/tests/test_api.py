@@ -160,3 +160,28 @@ def test_order_list_filters_by_account(api_client, alice, acme, globex):
     order_create(actor=None, account=globex, external_id="g", placed_at="2026-01-01", currency="EUR", amount="10")
     results = api_client(alice).get(f"/api/v1/orders?account={acme.pk}").json()["results"]
     assert [o["external_id"] for o in results] == ["a"]
+
+
+def test_list_query_counts_do_not_grow_with_rows(api_client, alice, acme, django_assert_max_num_queries):
+    from carefront.accounts.services import account_create, contact_create
+
+    client = api_client(alice)
+
+    def fill(start, count):
+        for i in range(start, start + count):
+            account = account_create(actor=None, name=f"A{i}", tags=["t1", "t2"])
+            contact_create(actor=None, account=account, name=f"C{i}", email=f"c{i}@example.com")
+            order_create(
+                actor=None,
+                account=account,
+                external_id=f"o{i}",
+                placed_at="2026-01-01",
+                currency="EUR",
+                items=[{"name": "x", "quantity": 1, "unit_price": "1"}],
+            )
+
+    for rows in (2, 30):
+        fill(rows * 100, rows)
+        for path in ("/api/v1/accounts", "/api/v1/contacts", "/api/v1/orders"):
+            with django_assert_max_num_queries(6):
+                assert client.get(f"{path}?page_size=100").status_code == 200
