@@ -7,7 +7,7 @@ from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Event, Notification, StaffProfile, Tag, Team
 
 
-class ServiceErrorsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ServiceErrorsAdmin(admin.ModelAdmin):
     """Admin whose saves go through services: a refused change is shown as an error, nothing is saved."""
 
     def changeform_view(

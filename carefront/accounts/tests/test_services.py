@@ -38,9 +38,14 @@ def test_owner_change_needs_a_reason_and_keeps_clients_owned(acme, dana, morgan,
 
 
 def test_account_fields_are_validated(db):
-    for field, value in [("time_zone", "Mars/Olympus"), ("country", "XX"), ("locale", "english")]:
+    bad: dict[str, dict] = {
+        "time_zone": {"time_zone": "Mars/Olympus"},
+        "country": {"country": "XX"},
+        "locale": {"locale": "english"},
+    }
+    for field, kwargs in bad.items():
         with pytest.raises(ApplicationError) as refused:
-            account_create(actor=None, name="X", **{field: value})
+            account_create(actor=None, name="X", **kwargs)
         assert refused.value.field == field
 
 
