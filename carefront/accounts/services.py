@@ -393,11 +393,23 @@ def contact_update(*, contact: Contact, actor: Actor, version: int | None = None
     return contact
 
 
+# One validated order line: sku, name, category, quantity, unit price.
+OrderLine = tuple[str, str, str, int, Decimal]
+
+
 def order_items_clean(items: Sequence[dict[str, Any]], *, field: str = "items") -> list[OrderItem]:
     """Validate order lines; the caller attaches them to an order."""
+    return [
+        OrderItem(sku=sku, name=name, category=category, quantity=quantity, unit_price=unit_price)
+        for sku, name, category, quantity, unit_price in order_lines_clean(items, field=field)
+    ]
+
+
+def order_lines_clean(items: Sequence[dict[str, Any]], *, field: str = "items") -> list[OrderLine]:
+    """Validate order lines as plain tuples, for bulk imports that write them without model instances."""
     if not isinstance(items, (list, tuple)):
         raise ApplicationError(_("Items must be a list."), field=field)
-    lines: list[OrderItem] = []
+    lines: list[OrderLine] = []
     for index, item in enumerate(items):
         where = f"{field}[{index}]"
         if not isinstance(item, dict):
@@ -414,12 +426,12 @@ def order_items_clean(items: Sequence[dict[str, Any]], *, field: str = "items") 
         if quantity < 1 or quantity > 1_000_000:
             raise ApplicationError(_("Quantity must be between 1 and 1,000,000."), field=f"{where}.quantity")
         lines.append(
-            OrderItem(
-                sku=clean_text(item.get("sku", ""), field=f"{where}.sku", max_length=64),
-                name=clean_text(item.get("name", ""), field=f"{where}.name", max_length=200, required=True),
-                category=clean_text(item.get("category", ""), field=f"{where}.category", max_length=64),
-                quantity=quantity,
-                unit_price=clean_decimal(item.get("unit_price", "0"), field=f"{where}.unit_price"),
+            (
+                clean_text(item.get("sku", ""), field=f"{where}.sku", max_length=64),
+                clean_text(item.get("name", ""), field=f"{where}.name", max_length=200, required=True),
+                clean_text(item.get("category", ""), field=f"{where}.category", max_length=64),
+                quantity,
+                clean_decimal(item.get("unit_price", "0"), field=f"{where}.unit_price"),
             )
         )
     return lines

@@ -60,3 +60,27 @@ def token_revoke(*, prefix: str) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+@transaction.atomic
+def token_owner_resolve(*, who: str, actor: Any = None) -> Any:
+    """The user a new token is for, named by username or email.
+
+    When no user has that email but exactly one contact does, the contact gets its portal user
+    (the one a contact's token belongs to).
+    """
+    from carefront.accounts.models import Contact
+    from carefront.accounts.services import contact_grant_portal_access
+    from carefront.api.selectors import user_named
+
+    user = user_named(who=who)
+    if user is not None:
+        return user
+    contacts = list(Contact.objects.filter(email__iexact=who.strip())[:2])
+    if len(contacts) == 1:
+        return contact_grant_portal_access(contact=contacts[0], actor=actor)
+    if len(contacts) > 1:
+        raise ApplicationError(
+            _("Several contacts have the email {email}; give one of them portal access first.").format(email=who)
+        )
+    raise ApplicationError(_("No user or contact is called {who}.").format(who=who), status=404)

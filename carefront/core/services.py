@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +42,7 @@ def _actor_fields(actor: Actor) -> dict[str, Any]:
     return {"actor": actor, "actor_label": actor.get_username()}
 
 
-def events_record(
+def events_build(
     *,
     subject_kind: str,
     subject_id: int,
@@ -46,11 +50,12 @@ def events_record(
     changes: Iterable[Change] = (),
     reason: str = "",
     actor: Actor,
+    occurred_at: datetime | None = None,
 ) -> list[Event]:
-    """Append audit events for one action: one row per changed field, or one row if none."""
+    """Unsaved audit events for one action, for callers (imports) that bulk-create many subjects' events."""
     who = _actor_fields(actor)
-    now = timezone.now()
-    rows = [
+    now = occurred_at or timezone.now()
+    return [
         Event(
             subject_kind=subject_kind,
             subject_id=subject_id,
@@ -64,6 +69,21 @@ def events_record(
         )
         for change in changes
     ] or [Event(subject_kind=subject_kind, subject_id=subject_id, action=action, reason=reason, occurred_at=now, **who)]
+
+
+def events_record(
+    *,
+    subject_kind: str,
+    subject_id: int,
+    action: str,
+    changes: Iterable[Change] = (),
+    reason: str = "",
+    actor: Actor,
+) -> list[Event]:
+    """Append audit events for one action: one row per changed field, or one row if none."""
+    rows = events_build(
+        subject_kind=subject_kind, subject_id=subject_id, action=action, changes=changes, reason=reason, actor=actor
+    )
     return Event.objects.bulk_create(rows)
 
 
@@ -148,3 +168,65 @@ def staff_create(
 def notification_create(*, recipient_id: int, verb: str, text: str, ticket_id: int | None = None) -> Notification:
     """Store an in-app notification for one staff member."""
     return Notification.objects.create(recipient_id=recipient_id, verb=verb, text=text[:500], ticket_id=ticket_id)
+
+
+@dataclass(frozen=True)
+class AdminLogin:
+    """How to sign in as an installation's admin; `password` is None once it is no longer known."""
+
+    username: str
+    password: str | None
+    created: bool
+
+
+def admin_create(*, username: str, email: str = "", password: str | None = None) -> AdminLogin:
+    """Create an admin (staff with the admin role); without a password, one is generated and returned once."""
+    plain = password or secrets.token_urlsafe(12)
+    user = staff_create(username=username, email=email, role=Role.ADMIN, password=plain)
+    return AdminLogin(username=user.get_username(), password=plain, created=True)
+
+
+def _password_remember(path: Path, password: str) -> None:
+    # Created with mode 600 from the start so the password is never readable by others, even briefly.
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(password + "\n")
+
+
+def _password_recall(user: Any, path: Path | None) -> str | None:
+    """The remembered first-run password while it still signs the admin in; a stale file is removed."""
+    if path is None or not path.exists():
+        return None
+    remembered = path.read_text().strip()
+    if remembered and user.check_password(remembered):
+        return remembered
+    path.unlink(missing_ok=True)
+    return None
+
+
+def admin_ensure(
+    *, username: str = "admin", email: str = "", password: str | None = None, password_file: Path | None = None
+) -> AdminLogin:
+    """The installation's admin: an existing active one, or a new one on first run.
+
+    A generated first-run password is kept in `password_file` (mode 600) so the login can be shown
+    again at the next start; when the admin changes their password the file is removed.
+    """
+    admins = User.objects.filter(is_active=True, staff_profile__role=Role.ADMIN)
+    existing = admins.filter(username=username).first() or admins.order_by("pk").first()
+    if existing is None:
+        try:
+            login = admin_create(username=username, email=email, password=password)
+        except (ApplicationError, IntegrityError):
+            # Another process (a second `serve` starting at the same time) created it first.
+            existing = admins.order_by("pk").first()
+            if existing is None:
+                raise
+        else:
+            if password is None and password_file is not None and login.password is not None:
+                _password_remember(password_file, login.password)
+            return login
+    return AdminLogin(
+        username=existing.get_username(), password=_password_recall(existing, password_file), created=False
+    )

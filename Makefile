@@ -1,0 +1,127 @@
+# Carefront. The two commands: `make run` (serve the demo on http://127.0.0.1:8000) and `make test`.
+# Everything else here is a helper. Only Python 3.11 is needed up front: the rest comes from uv.lock.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+# The uv that writes and reads uv.lock, installed from PyPI into .venv so nothing else is needed.
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv
+CAREFRONT := $(BIN)/carefront
+PORT ?= 8000
+PYTEST_ARGS ?= -n auto
+
+export PORT
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Use the interpreter of .venv; never download a Python build.
+export UV_PYTHON_DOWNLOADS := never
+
+# `make run` keeps its data in ./carefront-data and `make test` in ./.test-data, unless
+# CAREFRONT_DATA_DIR says otherwise (CI gives each suite its own).
+ifeq ($(origin CAREFRONT_DATA_DIR),undefined)
+RUN_DATA_DIR := $(CURDIR)/carefront-data
+TEST_DATA_DIR := $(CURDIR)/.test-data
+else
+RUN_DATA_DIR := $(abspath $(CAREFRONT_DATA_DIR))
+TEST_DATA_DIR := $(abspath $(CAREFRONT_DATA_DIR))
+endif
+
+.PHONY: help run test install install-dev lint format typecheck pytest bench bench-seed bench-api bench-import ci clean
+
+help:
+	@echo "make run        serve Carefront with demo data on http://127.0.0.1:$(PORT) (PORT, CAREFRONT_DATA_DIR)"
+	@echo "make test       lint, type-check and run the whole test suite (DATABASE_URL, CAREFRONT_QUEUE_URL)"
+	@echo "make lint       ruff check and ruff format --check"
+	@echo "make format     ruff format and ruff check --fix"
+	@echo "make typecheck  mypy carefront"
+	@echo "make pytest     the tests only (PYTEST_ARGS='$(PYTEST_ARGS)')"
+	@echo "make bench      the benchmarks in bench/, printing JSON"
+	@echo "make ci         what CI runs: the suite on SQLite, then on PostgreSQL with Redis (.ci/run)"
+	@echo "make clean      remove test and benchmark data (never ./carefront-data)"
+
+# --- environment ---------------------------------------------------------------------------------
+
+$(BIN)/python:
+	@if ! $(PYTHON) -m venv "$(VENV)"; then \
+		rm -rf "$(VENV)"; \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian's python3-venv, which $(PYTHON) -m venv needs"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; \
+			$(PYTHON) -m venv "$(VENV)"; \
+		else \
+			echo "Cannot create .venv: install Python's venv module (Debian: sudo apt-get install python3-venv)." >&2; \
+			exit 1; \
+		fi; \
+	fi
+
+$(UV): | $(BIN)/python
+	@$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade >/dev/null
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+# --inexact: uv must not remove what it does not manage in .venv (uv itself, pip).
+install: $(UV)
+	$(UV) sync --frozen --inexact
+
+install-dev: $(UV)
+	$(UV) sync --frozen --inexact --group dev
+
+# --- the two commands ----------------------------------------------------------------------------
+
+run: export CAREFRONT_DATA_DIR := $(RUN_DATA_DIR)
+run: install
+	@mkdir -p "$(RUN_DATA_DIR)"
+	@echo "Carefront data: $(RUN_DATA_DIR)"
+	$(CAREFRONT) migrate --no-input --verbosity 0
+	@# The admin exists before the demo data, so it is the login printed below.
+	$(CAREFRONT) createadmin --if-missing --verbosity 0
+	$(CAREFRONT) demo --if-empty
+	@echo
+	@$(CAREFRONT) createadmin --if-missing
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (API docs: /api/v1/docs). Stop with Ctrl-C."
+	@echo
+	exec $(CAREFRONT) serve --no-migrate
+
+# Browser tests (a later issue) add a prerequisite here that installs Debian's chromium when missing.
+test: export CAREFRONT_DATA_DIR := $(TEST_DATA_DIR)
+test: install-dev lint typecheck pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: export CAREFRONT_DATA_DIR := $(TEST_DATA_DIR)
+typecheck: install-dev
+	$(BIN)/mypy carefront
+
+# DATABASE_URL and CAREFRONT_QUEUE_URL pass through from the environment: CI runs this on PostgreSQL and Redis.
+pytest: export CAREFRONT_DATA_DIR := $(TEST_DATA_DIR)
+pytest: install-dev
+	@mkdir -p "$(TEST_DATA_DIR)"
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# --- helpers -------------------------------------------------------------------------------------
+
+bench: bench-seed bench-api bench-import
+
+bench-seed: install-dev
+	$(BIN)/python -m bench.seed 1000000
+
+bench-api: install-dev
+	$(BIN)/python -m bench.api
+
+bench-import: install-dev
+	$(BIN)/python -m bench.import
+
+ci:
+	.ci/run
+
+clean:
+	rm -rf "$(CURDIR)/.test-data" "$(CURDIR)/.bench-data" .mypy_cache .ruff_cache .pytest_cache .hypothesis
