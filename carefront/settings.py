@@ -102,10 +102,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "django_htmx",
+    "template_partials",
+    "csp",
+    "axes",
     "carefront.core",
     "carefront.accounts",
     "carefront.desk",
     "carefront.api",
+    "carefront.web",
+    "carefront.portal",
 ]
 
 MIDDLEWARE = [
@@ -118,7 +124,36 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "carefront.web.middleware.ViewerPreferencesMiddleware",
+    # Last, as django-axes asks: it counts failed logins and locks out guessing.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("CAREFRONT_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = 0.25  # hours a locked-out username+address waits
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/lockout.html"
+
+# No inline scripts anywhere: every script is a static file (htmx is vendored, not from a CDN).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+    }
+}
 
 ROOT_URLCONF = "carefront.urls"
 WSGI_APPLICATION = "carefront.wsgi.application"
@@ -239,7 +274,9 @@ CAREFRONT_AUTO_CLOSE_DAYS = env_int("CAREFRONT_AUTO_CLOSE_DAYS", 4, minimum=1)
 CAREFRONT_WEB_CONCURRENCY = env_int("CAREFRONT_WEB_CONCURRENCY", 2, minimum=1)
 CAREFRONT_WORKERS = env_int("CAREFRONT_WORKERS", 2, minimum=1)
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
 
 LOGGING = {
     "version": 1,

@@ -107,6 +107,9 @@ class Contact(models.Model):
     email = models.EmailField(_("email"), max_length=254, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("E.164, e.g. +442071838750"))
     language = models.CharField(_("language"), max_length=16, default="en")
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, help_text=_("Empty means the account's time zone.")
+    )
     preferred_channel = models.CharField(
         _("preferred channel"), max_length=16, choices=Channel.choices, default=Channel.EMAIL
     )

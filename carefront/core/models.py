@@ -43,6 +43,7 @@ class StaffProfile(models.Model):
     skills = models.JSONField(_("skills"), default=list, blank=True)
     languages = models.JSONField(_("languages"), default=list, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    language = models.CharField(_("language"), max_length=16, default="en")
     teams = models.ManyToManyField(Team, blank=True, related_name="members", verbose_name=_("teams"))
 
     class Meta:
