@@ -1,12 +1,18 @@
+"""The staff workspace. Each area keeps its URLs in its own module, all under the `web` namespace."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from carefront.web import views
+from carefront.web import urls_accounts, urls_inbox, urls_search, urls_settings, urls_tickets, views
 
 app_name = "web"
 
 urlpatterns = [
-    path("", views.inbox, name="inbox"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    *urls_inbox.urlpatterns,
+    *urls_tickets.urlpatterns,
+    *urls_accounts.urlpatterns,
+    *urls_search.urlpatterns,
+    *urls_settings.urlpatterns,
 ]
