@@ -30,7 +30,7 @@ RUN_DATA_DIR := $(abspath $(CAREFRONT_DATA_DIR))
 TEST_DATA_DIR := $(abspath $(CAREFRONT_DATA_DIR))
 endif
 
-.PHONY: help run test install install-dev lint format typecheck pytest bench bench-seed bench-api bench-import ci clean
+.PHONY: help run test chromium install install-dev lint format typecheck pytest bench bench-seed bench-api bench-import ci clean
 
 help:
 	@echo "make run        serve Carefront with demo data on http://127.0.0.1:$(PORT) (PORT, CAREFRONT_DATA_DIR)"
@@ -85,9 +85,25 @@ run: install
 	@echo
 	exec $(CAREFRONT) serve --no-migrate
 
-# Browser tests (a later issue) add a prerequisite here that installs Debian's chromium when missing.
 test: export CAREFRONT_DATA_DIR := $(TEST_DATA_DIR)
-test: install-dev lint typecheck pytest
+test: install-dev chromium lint typecheck pytest
+
+# The browser tests drive Debian's chromium (never a browser downloaded by Playwright).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if ! command -v apt-get >/dev/null; then \
+			echo "The browser tests need Chromium at /usr/bin/chromium, and apt-get is not available to install it." >&2; \
+			echo "Install your system's chromium package, then run make test again." >&2; \
+			exit 1; \
+		fi; \
+		SUDO=""; \
+		if [ "$$(id -u)" != 0 ]; then \
+			command -v sudo >/dev/null || { echo "Installing chromium needs root: run 'apt-get install chromium' as root." >&2; exit 1; }; \
+			SUDO="sudo"; \
+		fi; \
+		echo "Installing Debian's chromium for the browser tests"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	fi
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -231,6 +231,15 @@ def _email() -> dict[str, Any]:
     url = env_secret("CAREFRONT_EMAIL_URL")
     if not url:
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if url.startswith("file:"):
+        # Mail kept as files in a directory (the browser tests read sign-in links there); dj-email-url
+        # would drop the leading slash of file:///abs/dir, so the path is read here.
+        path = urlparse(url).path
+        if not path.startswith("/"):
+            raise ImproperlyConfigured(
+                f"CAREFRONT_EMAIL_URL must name an absolute directory (file:///DIR), got {url!r}"
+            )
+        return {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": path}
     try:
         parsed: dict[str, Any] = dj_email_url.parse(url)
     except Exception as exc:  # dj-email-url raises several types on a malformed URL
@@ -271,6 +280,7 @@ HUEY = _huey()
 QUEUE_BACKEND = "redis" if HUEY["huey_class"] == "huey.RedisHuey" else "sqlite"
 
 CAREFRONT_AUTO_CLOSE_DAYS = env_int("CAREFRONT_AUTO_CLOSE_DAYS", 4, minimum=1)
+CAREFRONT_MAGIC_LINK_MINUTES = env_int("CAREFRONT_MAGIC_LINK_MINUTES", 15, minimum=1)
 CAREFRONT_WEB_CONCURRENCY = env_int("CAREFRONT_WEB_CONCURRENCY", 2, minimum=1)
 CAREFRONT_WORKERS = env_int("CAREFRONT_WORKERS", 2, minimum=1)
 

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from heapq import merge
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from carefront.accounts.access import accounts_visible_to, contacts_visible_to, orders_visible_to
 from carefront.accounts.models import Account, Contact, Order
+from carefront.core.selectors import events_for
+from carefront.desk.selectors import (
+    OPEN_STATUSES,
+    TicketFilters,
+    messages_of_account,
+    ticket_events_of_account,
+    tickets_list,
+)
 
 
 @dataclass(frozen=True)
@@ -26,10 +38,15 @@ class AccountFilters:
     external_id: str | None = None
     served_for: int | None = None
     updated_since: datetime | None = None
+    # Part of a name, or the start of an external id (the workspace's account search box).
+    search: str | None = None
 
 
 def accounts_list(*, user: Any, filters: AccountFilters) -> QuerySet[Account]:
     accounts = accounts_visible_to(user).select_related("owner").prefetch_related("tags")
+    if filters.search and filters.search.strip():
+        term = filters.search.strip()
+        accounts = accounts.filter(Q(name__icontains=term) | Q(external_id__istartswith=term))
     for field in ("service_model", "lifecycle_stage", "segment", "kind", "external_id"):
         value = getattr(filters, field)
         if value:
@@ -90,3 +107,249 @@ def orders_list(*, user: Any, filters: OrderFilters) -> QuerySet[Order]:
     if filters.updated_since:
         orders = orders.filter(updated_at__gte=filters.updated_since)
     return orders
+
+
+@dataclass(frozen=True)
+class Spend:
+    """What an account has spent in one currency, over how many orders."""
+
+    currency: str
+    total: Decimal
+    orders: int
+
+
+def account_lifetime_spend(*, user: Any, account_id: int) -> list[Spend]:
+    """The sum of an account's orders per currency (money in different currencies is never added up)."""
+    rows = (
+        orders_visible_to(user)
+        .filter(account_id=account_id)
+        .values("currency")
+        .annotate(total=Sum("amount"), orders=Count("id"))
+        .order_by("currency")
+    )
+    return [Spend(currency=row["currency"], total=row["total"], orders=row["orders"]) for row in rows]
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class AccountSidebar:
+    """What an agent wants to know about the account beside a ticket."""
+
+    account: Account
+    requester_time_zone: str
+    requester_now: datetime
+    lifetime_spend: list[Spend]
+    last_orders: list[Order]
+    open_tickets: list[Any]
+    more_open_tickets: bool
+
+
+SIDEBAR_ORDERS = 5
+SIDEBAR_TICKETS = 10
+
+
+def account_sidebar(
+    *, user: Any, account: Account, requester: Contact | None = None, exclude_ticket_id: int | None = None
+) -> AccountSidebar:
+    """The account beside a ticket in three queries: spend per currency, last orders, other open tickets."""
+    zone_name = (requester.time_zone if requester is not None else "") or account.time_zone or "UTC"
+    orders = list(orders_visible_to(user).filter(account_id=account.pk).order_by("-placed_at", "-id")[:SIDEBAR_ORDERS])
+    tickets = (
+        tickets_list(user=user, filters=TicketFilters(account=account.pk))
+        .prefetch_related(None)
+        .filter(status__in=OPEN_STATUSES)
+        .order_by("-id")
+    )
+    if exclude_ticket_id is not None:
+        tickets = tickets.exclude(pk=exclude_ticket_id)
+    open_tickets = list(tickets[: SIDEBAR_TICKETS + 1])
+    return AccountSidebar(
+        account=account,
+        requester_time_zone=zone_name,
+        requester_now=timezone.now().astimezone(_zone(zone_name)),
+        lifetime_spend=account_lifetime_spend(user=user, account_id=account.pk),
+        last_orders=orders,
+        open_tickets=open_tickets[:SIDEBAR_TICKETS],
+        more_open_tickets=len(open_tickets) > SIDEBAR_TICKETS,
+    )
+
+
+@dataclass(frozen=True)
+class AccountOverview:
+    """The 360° page of an account, apart from its timeline."""
+
+    account: Account
+    contacts: list[Contact]
+    more_contacts: bool
+    lifetime_spend: list[Spend]
+    recent_orders: list[Order]
+    recent_tickets: list[Any]
+    more_tickets: bool
+
+
+OVERVIEW_CONTACTS = 50
+OVERVIEW_ORDERS = 10
+OVERVIEW_TICKETS = 10
+
+
+def account_overview(*, user: Any, account: Account) -> AccountOverview:
+    """Contacts, orders with totals and latest tickets of one account, in a constant number of queries."""
+    contacts = list(
+        contacts_visible_to(user).filter(account_id=account.pk).order_by("name", "id")[: OVERVIEW_CONTACTS + 1]
+    )
+    orders = list(orders_visible_to(user).filter(account_id=account.pk).order_by("-placed_at", "-id")[:OVERVIEW_ORDERS])
+    tickets = list(
+        tickets_list(user=user, filters=TicketFilters(account=account.pk))
+        .prefetch_related(None)
+        .order_by("-id")[: OVERVIEW_TICKETS + 1]
+    )
+    return AccountOverview(
+        account=account,
+        contacts=contacts[:OVERVIEW_CONTACTS],
+        more_contacts=len(contacts) > OVERVIEW_CONTACTS,
+        lifetime_spend=account_lifetime_spend(user=user, account_id=account.pk),
+        recent_orders=orders,
+        recent_tickets=tickets[:OVERVIEW_TICKETS],
+        more_tickets=len(tickets) > OVERVIEW_TICKETS,
+    )
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, order=True)
+class TimelineCursor:
+    """A position in a timeline: entries are ordered by time, then kind, then id, newest first."""
+
+    at: datetime
+    rank: int
+    id: int
+
+    def encode(self) -> str:
+        return f"{(self.at - EPOCH) // timedelta(microseconds=1)}-{self.rank}-{self.id}"
+
+    @classmethod
+    def decode(cls, raw: str | None) -> TimelineCursor | None:
+        """The cursor in `raw`, or None for anything that is not one (the first page is shown)."""
+        parts = (raw or "").split("-")
+        if len(parts) != 3 or not all(part.isdigit() for part in parts):
+            return None
+        micros, rank, pk = (int(part) for part in parts)
+        try:
+            at = EPOCH + timedelta(microseconds=micros)
+        except OverflowError:
+            return None
+        return cls(at=at, rank=rank, id=pk)
+
+
+class TimelineKind:
+    """The kinds of timeline entries; the number breaks ties between entries of the same instant."""
+
+    ACCOUNT_EVENT = 0
+    TICKET_EVENT = 1
+    MESSAGE = 2
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One thing that happened with an account: a change to it, a change to one of its tickets, or a message."""
+
+    cursor: TimelineCursor
+    kind: int
+    event: Any = None
+    message: Any = None
+    ticket_number: int | None = None
+
+    @property
+    def is_message(self) -> bool:
+        return self.kind == TimelineKind.MESSAGE
+
+    @property
+    def is_ticket_event(self) -> bool:
+        return self.kind == TimelineKind.TICKET_EVENT
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    entries: list[TimelineEntry]
+    next_cursor: str | None
+
+
+TIMELINE_PAGE = 30
+
+
+def _older_than(cursor: TimelineCursor | None, *, rank: int, time_field: str) -> Q:
+    """Rows that come after `cursor` in the newest-first order (time, kind, id)."""
+    if cursor is None:
+        return Q()
+    if rank < cursor.rank:
+        return Q(**{f"{time_field}__lte": cursor.at})
+    if rank > cursor.rank:
+        return Q(**{f"{time_field}__lt": cursor.at})
+    return Q(**{f"{time_field}__lt": cursor.at}) | Q(**{time_field: cursor.at, "id__lt": cursor.id})
+
+
+def account_timeline(
+    *, user: Any, account: Account, before: TimelineCursor | None = None, limit: int = TIMELINE_PAGE
+) -> TimelinePage:
+    """Changes to the account and to its tickets, and the messages of its tickets, newest first.
+
+    Keyset-paginated across the three kinds: each page costs one query per kind, whatever the
+    account's history holds.
+    """
+    account_events = (
+        events_for(subject_kind="account", subject_id=account.pk)
+        .filter(_older_than(before, rank=TimelineKind.ACCOUNT_EVENT, time_field="occurred_at"))
+        .order_by("-occurred_at", "-id")[: limit + 1]
+    )
+    ticket_events = (
+        ticket_events_of_account(account_id=account.pk)
+        # A reply or note is on the timeline as the message itself; its event adds only what it changed.
+        .exclude(action="noted")
+        .exclude(action="replied", field="")
+        .filter(_older_than(before, rank=TimelineKind.TICKET_EVENT, time_field="occurred_at"))
+        .order_by("-occurred_at", "-id")[: limit + 1]
+    )
+    messages = (
+        messages_of_account(user=user, account_id=account.pk)
+        .filter(_older_than(before, rank=TimelineKind.MESSAGE, time_field="created_at"))
+        .order_by("-created_at", "-id")[: limit + 1]
+    )
+    streams = [
+        [
+            TimelineEntry(
+                cursor=TimelineCursor(e.occurred_at, TimelineKind.ACCOUNT_EVENT, e.pk),
+                kind=TimelineKind.ACCOUNT_EVENT,
+                event=e,
+            )
+            for e in account_events
+        ],
+        [
+            TimelineEntry(
+                cursor=TimelineCursor(e.occurred_at, TimelineKind.TICKET_EVENT, e.pk),
+                kind=TimelineKind.TICKET_EVENT,
+                event=e,
+                ticket_number=getattr(e, "ticket_number", None),
+            )
+            for e in ticket_events
+        ],
+        [
+            TimelineEntry(
+                cursor=TimelineCursor(m.created_at, TimelineKind.MESSAGE, m.pk),
+                kind=TimelineKind.MESSAGE,
+                message=m,
+                ticket_number=m.ticket.number,
+            )
+            for m in messages
+        ],
+    ]
+    combined = list(merge(*streams, key=lambda entry: entry.cursor, reverse=True))
+    entries = combined[:limit]
+    more = len(combined) > limit
+    return TimelinePage(entries=entries, next_cursor=entries[-1].cursor.encode() if more and entries else None)

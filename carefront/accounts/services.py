@@ -299,6 +299,9 @@ def _clean_contact_values(values: dict[str, Any], *, region: str) -> dict[str, A
             cleaned[field] = clean_phone(value, region=region)
         elif field == "language":
             cleaned[field] = clean_locale(value, field="language")
+        elif field == "time_zone":
+            # Empty means "the account's time zone".
+            cleaned[field] = clean_time_zone(value) if value else ""
         elif field == "preferred_channel":
             cleaned[field] = clean_choice(value, choices=Channel.values, field="preferred_channel")
         elif field == "external_id":

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from huey.contrib.djhuey import HUEY
 
-from carefront.core.models import Event
+from carefront.core.models import Event, Role, Tag, Team
 
 
 def readiness_problems() -> list[str]:
@@ -27,3 +34,121 @@ def readiness_problems() -> list[str]:
 def events_for(*, subject_kind: str, subject_id: int) -> QuerySet[Event]:
     """The audit trail of one ticket or account, oldest first."""
     return Event.objects.filter(subject_kind=subject_kind, subject_id=subject_id).select_related("actor").order_by("id")
+
+
+def staff_members() -> QuerySet[Any]:
+    """Active staff, by name: who may be assigned tickets or own accounts."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, staff_profile__isnull=False)
+        .select_related("staff_profile")
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def teams_list() -> QuerySet[Team]:
+    return Team.objects.order_by("name")
+
+
+# Workspace settings (issue 4): the lists admins manage. Each is ordered by a unique name so pages
+# continue with `?after=<name>` (keyset pagination) at a constant number of queries.
+
+
+def teams_with_member_counts(*, after: str | None = None) -> QuerySet[Team]:
+    """Teams by name, each with `member_count` (active members only)."""
+    teams = Team.objects.annotate(
+        member_count=Count("members", filter=Q(members__user__is_active=True), distinct=True)
+    ).order_by("name")
+    if after:
+        teams = teams.filter(name__gt=after)
+    return teams
+
+
+def team_member_ids(*, team: Team) -> list[int]:
+    """The user ids of a team's members."""
+    return list(team.members.values_list("user_id", flat=True))
+
+
+def staff_all() -> QuerySet[Any]:
+    """Every staff user, active or not, by username, with their profile."""
+    return (
+        get_user_model()
+        .objects.filter(staff_profile__isnull=False)
+        .select_related("staff_profile")
+        .order_by("username")
+    )
+
+
+def staff_list(*, query: str = "", role: str = "", after: str | None = None) -> QuerySet[Any]:
+    """Staff users by username, with profile and teams, filtered by a name/email fragment and a role."""
+    users = staff_all().prefetch_related("staff_profile__teams")
+    query = query.strip()
+    if query:
+        users = users.filter(
+            Q(username__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(email__icontains=query)
+        )
+    if role in Role.values:
+        users = users.filter(staff_profile__role=role)
+    if after:
+        users = users.filter(username__gt=after)
+    return users
+
+
+def staff_history(*, user: Any, limit: int = 10) -> list[LogEntry]:
+    """The latest changes made to a staff member (role, teams, activation), newest first."""
+    content_type = ContentType.objects.get_for_model(user, for_concrete_model=False)
+    return list(
+        LogEntry.objects.filter(content_type=content_type, object_id=str(user.pk))
+        .select_related("user")
+        .order_by("-action_time", "-pk")[:limit]
+    )
+
+
+def _tag_usage(relation: str) -> Coalesce:
+    rel: Any = Tag._meta.get_field(relation)
+    tag_column = rel.field.m2m_reverse_name()
+    per_tag = (
+        rel.through.objects.filter(**{tag_column: OuterRef("pk")})
+        .order_by()
+        .values(tag_column)
+        .annotate(uses=Count("pk"))
+        .values("uses")
+    )
+    return Coalesce(Subquery(per_tag), 0)
+
+
+def tags_with_usage(*, query: str = "", after: str | None = None) -> QuerySet[Tag]:
+    """Tags by name, each with `ticket_count` and `account_count`, filtered by a name fragment."""
+    tags = Tag.objects.annotate(ticket_count=_tag_usage("tickets"), account_count=_tag_usage("accounts")).order_by(
+        "name"
+    )
+    query = query.strip().lower()
+    if query:
+        tags = tags.filter(name__contains=query)
+    if after:
+        tags = tags.filter(name__gt=after)
+    return tags
+
+
+@dataclass(frozen=True)
+class SettingsOverview:
+    """Counts shown on the settings index."""
+
+    teams: int
+    active_staff: int
+    tags: int
+    active_tokens: int
+
+
+def settings_overview() -> SettingsOverview:
+    from carefront.api.models import ApiToken
+
+    return SettingsOverview(
+        teams=Team.objects.count(),
+        active_staff=get_user_model().objects.filter(is_active=True, staff_profile__isnull=False).count(),
+        tags=Tag.objects.count(),
+        active_tokens=ApiToken.objects.filter(revoked_at__isnull=True).count(),
+    )

@@ -35,6 +35,14 @@ def access_ticket(*, user: Any, ticket_id: int) -> Ticket:
     return ticket
 
 
+def access_ticket_by_number(*, user: Any, number: int) -> Ticket:
+    """The ticket with this number (as people quote it), or 404 for anything the user may not see."""
+    ticket = tickets_visible_to(user).filter(number=number).first()
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
 def access_attachment(*, user: Any, ticket_id: int, message_id: int, attachment_id: int) -> Attachment:
     ticket = access_ticket(user=user, ticket_id=ticket_id)
     attachment = Attachment.objects.filter(

@@ -27,6 +27,20 @@ class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
+class PriorityRank(models.Func):
+    """A ticket's priority as a number to sort by: urgent 3, high 2, normal 1, low 0.
+
+    Written with literals rather than query parameters so that the database matches it to the index on
+    the same expression (SQLite only matches an indexed expression that is spelled the same way).
+    """
+
+    template = "CASE %(expressions)s WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END"
+    output_field = models.IntegerField()
+
+    def __init__(self) -> None:
+        super().__init__(models.F("priority"))
+
+
 class Tier(models.IntegerChoices):
     L0 = 0, _("L0 self-service")
     L1 = 1, _("L1 front line")
@@ -92,7 +106,15 @@ class Ticket(models.Model):
             models.Index(fields=["account", "id"], name="ticket_account_idx"),
             models.Index(fields=["requester", "id"], name="ticket_requester_idx"),
             models.Index(fields=["updated_at", "id"], name="ticket_updated_idx"),
-            models.Index(fields=["status", "solved_at"], name="ticket_solved_idx"),
+            # The inbox counts every queue in one aggregate over the open and recently solved tickets: this
+            # index holds every column those counts read, so they never touch the table (it also serves the
+            # auto-close job's status + solved_at lookups).
+            models.Index(
+                fields=["status", "solved_at", "tier", "assignee", "team", "account", "priority", "channel"],
+                name="ticket_inbox_counts_idx",
+            ),
+            # Keyset pages of the inbox sorted by priority (most urgent first, then newest).
+            models.Index(PriorityRank(), models.F("id"), name="ticket_priority_rank_idx"),
         ]
 
     def __str__(self) -> str:
@@ -163,3 +185,29 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class PresenceState(models.TextChoices):
+    VIEWING = "viewing", _("Viewing")
+    REPLYING = "replying", _("Replying")
+
+
+class TicketPresence(models.Model):
+    """Who has a ticket open right now, so two agents do not answer the same requester at once."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="presences", verbose_name=_("ticket"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    state = models.CharField(_("state"), max_length=16, choices=PresenceState.choices, default=PresenceState.VIEWING)
+    seen_at = models.DateTimeField(_("seen at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket presence")
+        verbose_name_plural = _("ticket presences")
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="ticket_presence_unique")]
+        # The poll prunes each user's stale rows, so the table stays as small as the desk's recent activity.
+        indexes = [models.Index(fields=["user", "seen_at"], name="ticket_presence_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.state} {self.ticket_id}"

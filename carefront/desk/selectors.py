@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.utils import timezone
 
+from carefront.accounts.models import Account
+from carefront.core.access import is_staff_member, portal_account_id
+from carefront.core.models import Event
 from carefront.desk.access import messages_visible_to, tickets_visible_to
-from carefront.desk.models import Attachment, Message, Ticket
+from carefront.desk.models import Attachment, Message, Status, Ticket, TicketPresence, Visibility
 
 
 @dataclass(frozen=True)
 class TicketFilters:
-    """The filters of the ticket list, shared by the API and the workspace inbox."""
+    """The filters of the ticket list, shared by the API and the workspace inbox.
+
+    `statuses` and `teams` are sets to match any of: None means no filter, an empty tuple matches nothing.
+    """
 
     status: str | None = None
+    statuses: tuple[str, ...] | None = None
     priority: str | None = None
     tier: int | None = None
     channel: str | None = None
     assignee: int | None = None
     unassigned: bool = False
     team: int | None = None
+    teams: tuple[int, ...] | None = None
     account: int | None = None
     requester: int | None = None
     service_model: str | None = None
@@ -30,40 +40,147 @@ class TicketFilters:
     owner: int | None = None
     tag: str | None = None
     updated_since: datetime | None = None
+    solved_since: datetime | None = None
 
 
-def tickets_list(*, user: Any, filters: TicketFilters) -> QuerySet[Ticket]:
-    """Visible tickets matching the filters, with everything a list row shows in a constant number of queries."""
-    tickets = (
-        tickets_visible_to(user)
-        .select_related("account", "account__owner", "requester", "assignee", "team")
-        .prefetch_related("tags")
-    )
+def ticket_filters_q(filters: TicketFilters, *more: TicketFilters, for_counts: bool = False) -> Q:
+    """The filters as one condition on Ticket rows; with several filter sets, rows must match them all.
+
+    Conditions on accounts and tags are subqueries rather than joins, so the same Q serves a list and a
+    conditional aggregate (`Count(..., filter=...)`), where a join would multiply rows. `for_counts` shapes
+    the account condition for an aggregate that tests every row rather than stopping after a page.
+    """
+    condition = Q()
+    for extra in more:
+        condition &= ticket_filters_q(extra, for_counts=for_counts)
     for field in ("status", "priority", "tier", "channel"):
         value = getattr(filters, field)
         if value is not None and value != "":
-            tickets = tickets.filter(**{field: value})
+            condition &= Q(**{field: value})
+    if filters.statuses is not None:
+        condition &= Q(status__in=list(filters.statuses))
     if filters.assignee is not None:
-        tickets = tickets.filter(assignee_id=filters.assignee)
+        condition &= Q(assignee_id=filters.assignee)
     if filters.unassigned:
-        tickets = tickets.filter(assignee__isnull=True)
+        condition &= Q(assignee__isnull=True)
     if filters.team is not None:
-        tickets = tickets.filter(team_id=filters.team)
+        condition &= Q(team_id=filters.team)
+    if filters.teams is not None:
+        condition &= Q(team_id__in=list(filters.teams))
     if filters.account is not None:
-        tickets = tickets.filter(account_id=filters.account)
+        condition &= Q(account_id=filters.account)
     if filters.requester is not None:
-        tickets = tickets.filter(requester_id=filters.requester)
+        condition &= Q(requester_id=filters.requester)
+    accounts: dict[str, Any] = {}
     if filters.service_model:
-        tickets = tickets.filter(account__service_model=filters.service_model)
+        accounts["service_model"] = filters.service_model
     if filters.lifecycle_stage:
-        tickets = tickets.filter(account__lifecycle_stage=filters.lifecycle_stage)
+        accounts["lifecycle_stage"] = filters.lifecycle_stage
     if filters.owner is not None:
-        tickets = tickets.filter(account__owner_id=filters.owner)
+        accounts["owner_id"] = filters.owner
+    if accounts and for_counts:
+        # IN over the matching accounts, computed once: each row is then a hashed lookup, where EXISTS
+        # would probe the account index once per counted row.
+        condition &= Q(account_id__in=Account.objects.filter(**accounts).values("pk"))
+    elif accounts:
+        # EXISTS, not IN: SQLite then walks tickets in page order and stops after a page, instead of
+        # collecting every matching account's tickets and sorting them (seconds at a million tickets).
+        condition &= Q(Exists(Account.objects.filter(pk=OuterRef("account_id"), **accounts)))
     if filters.tag:
-        tickets = tickets.filter(tags__name=filters.tag.lower())
+        condition &= Q(
+            Exists(Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk"), tag__name=filters.tag.lower()))
+        )
     if filters.updated_since:
-        tickets = tickets.filter(updated_at__gte=filters.updated_since)
-    return tickets
+        condition &= Q(updated_at__gte=filters.updated_since)
+    if filters.solved_since:
+        condition &= Q(solved_at__gte=filters.solved_since)
+    return condition
+
+
+def tickets_list(*, user: Any, filters: TicketFilters, also: Sequence[TicketFilters] = ()) -> QuerySet[Ticket]:
+    """Visible tickets matching the filters (and every set in `also`), with everything a list row shows in a
+    constant number of queries."""
+    return (
+        tickets_visible_to(user)
+        .filter(ticket_filters_q(filters, *also))
+        .select_related("account", "account__owner", "requester", "assignee", "team")
+        .prefetch_related("tags")
+    )
+
+
+def _status_scope(filters: Sequence[TicketFilters]) -> tuple[frozenset[str], datetime | None] | None:
+    """The statuses (and solved-since bound) a filter set is confined to, or None when it takes any status."""
+    statuses: frozenset[str] | None = None
+    solved_since: datetime | None = None
+    for item in filters:
+        own = set(item.statuses) if item.statuses is not None else None
+        if item.status:
+            own = {item.status} if own is None else own & {item.status}
+        if own is not None:
+            statuses = frozenset(own) if statuses is None else statuses & own
+        if item.solved_since is not None:
+            solved_since = item.solved_since if solved_since is None else max(solved_since, item.solved_since)
+    return None if statuses is None else (statuses, solved_since)
+
+
+def tickets_count_by(
+    *, user: Any, named_filters: Mapping[str, TicketFilters | Sequence[TicketFilters]]
+) -> dict[str, int]:
+    """How many visible tickets match each named filter set (or all sets of a sequence), in one query.
+
+    When every filter set is confined to some statuses, only the rows of those statuses are read: one
+    range of the status-led `ticket_inbox_counts_idx` for the statuses taken at any age, and one for those
+    bounded by `solved_since`. Each range is aggregated on its own (a UNION ALL of two aggregates, summed
+    here), so both databases count straight from the index (an OR of the two ranges would make PostgreSQL
+    visit the table) and the cost follows the open and recent tickets, not every ticket ever handled.
+    """
+    if not named_filters:
+        return {}
+    sets = {
+        name: (filters,) if isinstance(filters, TicketFilters) else tuple(filters)
+        for name, filters in named_filters.items()
+    }
+    # COUNT(status) rather than COUNT(id): every column the counts read is then in the index.
+    aggregates = {
+        f"c{index}": Count("status", filter=condition) if condition else Count("status")
+        for index, condition in enumerate(ticket_filters_q(*filters, for_counts=True) for filters in sets.values())
+    }
+    visible = tickets_visible_to(user)
+    scopes = [_status_scope(filters) for filters in sets.values()]
+    ranges: list[Q] = []
+    if all(scope is not None for scope in scopes):
+        any_age: set[str] = set()
+        solved_recently: set[str] = set()
+        since: datetime | None = None
+        for scope in scopes:
+            assert scope is not None
+            statuses, bound = scope
+            if bound is None:
+                any_age |= statuses
+            else:
+                solved_recently |= statuses
+                since = bound if since is None else min(since, bound)
+        # The ranges must not overlap, or a ticket in both would be counted twice.
+        solved_recently -= any_age
+        if any_age:
+            ranges.append(Q(status__in=sorted(any_age)))
+        if solved_recently:
+            ranges.append(Q(status__in=sorted(solved_recently), solved_at__gte=since))
+        if not ranges:
+            return dict.fromkeys(sets, 0)
+    if len(ranges) <= 1:
+        counts = visible.filter(*ranges).aggregate(**aggregates)
+        return {name: int(counts[f"c{index}"] or 0) for index, name in enumerate(sets)}
+    # A constant "group" gives one row per range, with no GROUP BY clause.
+    parts = [
+        visible.filter(rows).annotate(_range=Value(1)).values("_range").annotate(**aggregates).values(*aggregates)
+        for rows in ranges
+    ]
+    totals = dict.fromkeys(aggregates, 0)
+    for row in parts[0].union(*parts[1:], all=True):
+        for key in aggregates:
+            totals[key] += int(row[key] or 0)
+    return {name: totals[f"c{index}"] for index, name in enumerate(sets)}
 
 
 def ticket_detail(*, ticket_id: int) -> Ticket:
@@ -80,3 +197,57 @@ def messages_list(*, user: Any, ticket: Ticket) -> QuerySet[Message]:
         .select_related("author_user", "author_contact")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
     )
+
+
+# Statuses in which a ticket still needs work from the desk or the requester.
+OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD]
+# A presence not refreshed for this long belongs to an agent who closed the tab.
+PRESENCE_FRESH = timedelta(seconds=30)
+
+
+def ticket_presence_others(*, ticket: Ticket, user: Any) -> list[TicketPresence]:
+    """The other staff members who viewed or replied to this ticket in the last 30 seconds."""
+    since = timezone.now() - PRESENCE_FRESH
+    return list(
+        TicketPresence.objects.filter(ticket=ticket, seen_at__gte=since)
+        .exclude(user_id=user.pk)
+        .select_related("user")
+        .order_by("user__first_name", "user__username")
+    )
+
+
+@dataclass(frozen=True)
+class TicketNeighbours:
+    """The ticket numbers before and after one ticket in the inbox order (newest first)."""
+
+    next_number: int | None
+    previous_number: int | None
+
+
+def ticket_neighbours(*, user: Any, ticket: Ticket) -> TicketNeighbours:
+    """Where j/k lead from this ticket: the next older and the next newer visible ticket, by id."""
+    visible = tickets_visible_to(user)
+    older = visible.filter(id__lt=ticket.pk).order_by("-id").values_list("number", flat=True).first()
+    newer = visible.filter(id__gt=ticket.pk).order_by("id").values_list("number", flat=True).first()
+    return TicketNeighbours(next_number=older, previous_number=newer)
+
+
+def ticket_events_of_account(*, account_id: int) -> QuerySet[Event]:
+    """Audit events of every ticket of one account, each carrying its ticket's number."""
+    ticket_ids = Ticket.objects.filter(account_id=account_id).values("id")
+    number = Ticket.objects.filter(pk=OuterRef("subject_id")).values("number")[:1]
+    return (
+        Event.objects.filter(subject_kind=Event.SubjectKind.TICKET, subject_id__in=ticket_ids)
+        .select_related("actor")
+        .annotate(ticket_number=Subquery(number))
+    )
+
+
+def messages_of_account(*, user: Any, account_id: int) -> QuerySet[Message]:
+    """The messages of every ticket of one account that the user may read, with authors and ticket."""
+    messages = Message.objects.filter(ticket__account_id=account_id)
+    if not is_staff_member(user):
+        if portal_account_id(user) != account_id:
+            return messages.none()
+        messages = messages.filter(visibility=Visibility.PUBLIC)
+    return messages.select_related("ticket", "author_user", "author_contact")

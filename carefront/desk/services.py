@@ -30,7 +30,17 @@ from carefront.core.services import (
     tags_get_or_create,
 )
 from carefront.core.validation import clean_choice, clean_text
-from carefront.desk.models import Attachment, Message, Priority, Status, Ticket, Tier, Visibility
+from carefront.desk.models import (
+    Attachment,
+    Message,
+    PresenceState,
+    Priority,
+    Status,
+    Ticket,
+    TicketPresence,
+    Tier,
+    Visibility,
+)
 
 User = get_user_model()
 
@@ -490,3 +500,92 @@ def tickets_close_solved(*, older_than: timedelta, batch_size: int = 1000, now: 
                 ]
             )
             closed += len(ids)
+
+
+# A user's presence rows older than this are pruned when they next poll: nobody reads them any more.
+PRESENCE_KEEP = timedelta(hours=1)
+
+
+def ticket_presence_touch(*, ticket: Ticket, actor: Any, state: str = PresenceState.VIEWING) -> None:
+    """Record that a staff member is viewing (or replying to) a ticket right now.
+
+    Not audited: presence is a passing signal for the collision notice, not a change to the ticket.
+    """
+    if staff_role(actor) is None:
+        raise ApplicationError(_("Only staff may do this."), status=403)
+    clean_choice(state, choices=PresenceState.values, field="state")
+    now = timezone.now()
+    # One upsert, so two tabs of the same agent polling at once cannot collide on the unique pair.
+    TicketPresence.objects.bulk_create(
+        [TicketPresence(ticket=ticket, user=actor, state=state, seen_at=now)],
+        update_conflicts=True,
+        unique_fields=["ticket", "user"],
+        update_fields=["state", "seen_at"],
+    )
+    TicketPresence.objects.filter(user=actor, seen_at__lt=now - PRESENCE_KEEP).delete()
+
+
+@dataclass(frozen=True)
+class BulkRefusal:
+    """A ticket a bulk change left as it was, and why."""
+
+    ticket_id: int
+    number: int | None
+    reason: str
+
+
+BULK_MAX_TICKETS = 200
+BULK_FIELDS = frozenset({"assignee", "status", "priority", "tier", "team", "add_tags"})
+
+
+def tickets_bulk_update(
+    *, ticket_ids: Sequence[int], actor: Actor, changes: dict[str, Any]
+) -> tuple[list[Ticket], list[BulkRefusal]]:
+    """Apply the same change to many tickets, each in its own transaction through `ticket_update`.
+
+    A ticket that refuses the change (closed, a status it cannot reach) is reported with the reason and
+    the others still change. `add_tags` adds to each ticket's own tags; the other keys are as `ticket_update`.
+    Returns (the updated tickets, the refusals), both in the order of `ticket_ids`.
+    """
+    if staff_role(actor) is None:
+        raise ApplicationError(_("Only staff may do this."), status=403)
+    unknown = sorted(set(changes) - BULK_FIELDS)
+    if unknown:
+        raise ApplicationError(_("Unknown field."), field=unknown[0])
+    if not changes:
+        raise ApplicationError(_("Choose a change to apply."), field="action")
+    ids = list(dict.fromkeys(ticket_ids))
+    if not ids:
+        raise ApplicationError(_("Select at least one ticket."), field="tickets")
+    if len(ids) > BULK_MAX_TICKETS:
+        raise ApplicationError(
+            _("Select at most {limit} tickets at a time.").format(limit=BULK_MAX_TICKETS), field="tickets"
+        )
+    fields = dict(changes)
+    add_tags = tag_names_normalise(fields.pop("add_tags", None) or [], field="add_tags")
+    if "add_tags" in changes and not add_tags:
+        raise ApplicationError(_("Enter a tag to add."), field="add_tags")
+    if "assignee" in fields:
+        assignee_validate(fields["assignee"])
+    found = Ticket.objects.in_bulk(ids)
+    updated: list[Ticket] = []
+    refused: list[BulkRefusal] = []
+    for ticket_id in ids:
+        ticket = found.get(ticket_id)
+        if ticket is None:
+            refused.append(BulkRefusal(ticket_id=ticket_id, number=None, reason=_("No such ticket.")))
+            continue
+        try:
+            with transaction.atomic():
+                per_ticket = dict(fields)
+                if add_tags:
+                    # Lock before reading the tags so a concurrent edit of them is not lost.
+                    Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk").first()
+                    current = list(
+                        Ticket.tags.through.objects.filter(ticket_id=ticket.pk).values_list("tag__name", flat=True)
+                    )
+                    per_ticket["tags"] = [*current, *add_tags]
+                updated.append(ticket_update(ticket=ticket, actor=actor, **per_ticket))
+        except ApplicationError as error:
+            refused.append(BulkRefusal(ticket_id=ticket.pk, number=ticket.number, reason=error.message))
+    return updated, refused

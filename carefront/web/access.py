@@ -8,10 +8,11 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from carefront.core.access import is_staff_member, staff_role
 from carefront.core.models import Role
+from carefront.web.models import SavedView
 
 View = Callable[..., HttpResponse]
 
@@ -40,3 +41,11 @@ def admin_view(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def access_saved_view(*, user: Any, saved_view_id: int) -> SavedView:
+    """One of the user's own saved inbox views, or 404: nobody sees another person's views."""
+    saved_view = SavedView.objects.filter(pk=saved_view_id, owner_id=user.pk).first()
+    if saved_view is None:
+        raise Http404
+    return saved_view

@@ -1,5 +1,15 @@
 """URLs of the workspace area: accounts."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from carefront.web import account_views
+
+urlpatterns = [
+    path("accounts/", account_views.account_list, name="accounts"),
+    path("accounts/<int:account_id>/", account_views.account_page, name="account"),
+    path(
+        "accounts/<int:account_id>/service-model/",
+        account_views.account_service_model,
+        name="account-service-model",
+    ),
+]

@@ -1,5 +1,9 @@
 """URLs of the workspace area: search."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from carefront.web import search_views
+
+urlpatterns = [
+    path("search/", search_views.search_page, name="search"),
+]

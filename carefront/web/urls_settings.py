@@ -1,5 +1,24 @@
-"""URLs of the workspace area: settings."""
+"""URLs of the workspace area: settings (admins), and every staff member's own preferences."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from carefront.web import settings_views as views
+
+urlpatterns = [
+    path("settings/", views.settings_index, name="settings"),
+    path("settings/me/", views.me, name="settings-me"),
+    path("settings/teams/", views.teams, name="settings-teams"),
+    path("settings/teams/<int:team_id>/", views.team, name="settings-team"),
+    path("settings/teams/<int:team_id>/members/", views.team_members, name="settings-team-members"),
+    path("settings/staff/", views.staff, name="settings-staff"),
+    path("settings/staff/new/", views.staff_new, name="settings-staff-new"),
+    path("settings/staff/<int:staff_id>/", views.staff_edit, name="settings-staff-edit"),
+    path("settings/staff/<int:staff_id>/deactivate/", views.staff_deactivate_view, name="settings-staff-deactivate"),
+    path("settings/staff/<int:staff_id>/reactivate/", views.staff_reactivate_view, name="settings-staff-reactivate"),
+    path("settings/tags/", views.tags, name="settings-tags"),
+    path("settings/tags/<int:tag_id>/", views.tag, name="settings-tag"),
+    path("settings/tags/<int:tag_id>/rename/", views.tag_rename_view, name="settings-tag-rename"),
+    path("settings/tags/<int:tag_id>/delete/", views.tag_delete_view, name="settings-tag-delete"),
+    path("settings/tokens/", views.tokens, name="settings-tokens"),
+    path("settings/tokens/<slug:prefix>/revoke/", views.token_revoke_view, name="settings-token-revoke"),
+]

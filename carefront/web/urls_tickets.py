@@ -1,5 +1,12 @@
-"""URLs of the workspace area: tickets."""
+"""URLs of the workspace area: tickets (addressed by their number, as people quote them)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from carefront.web import ticket_views
+
+urlpatterns = [
+    path("tickets/<int:number>/", ticket_views.ticket_page, name="ticket"),
+    path("tickets/<int:number>/messages/", ticket_views.ticket_message, name="ticket-message"),
+    path("tickets/<int:number>/properties/<str:field>/", ticket_views.ticket_property, name="ticket-property"),
+    path("tickets/<int:number>/presence/", ticket_views.ticket_presence, name="ticket-presence"),
+]

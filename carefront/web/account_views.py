@@ -1,0 +1,154 @@
+"""The account pages: the searchable list and the 360° view of one account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from carefront.accounts.access import access_account
+from carefront.accounts.models import Account
+from carefront.accounts.selectors import TimelineCursor, account_overview, account_timeline, accounts_list
+from carefront.accounts.services import account_change_owner, account_change_service_model
+from carefront.core.access import is_manager
+from carefront.core.exceptions import ApplicationError
+from carefront.core.selectors import staff_members
+from carefront.web.access import staff_view
+from carefront.web.forms_accounts import AccountListForm, AccountServiceModelForm
+
+PAGE_SIZE = 50
+PAGE = "web/account/page.html"
+
+
+def _htmx(request: HttpRequest) -> bool:
+    """An htmx request for a fragment (django-htmx's `_htmx(request)`), not htmx restoring a whole page from history."""
+    details: Any = getattr(request, "htmx", None)
+    return bool(details) and not details.history_restore_request
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    """One page of a newest-first list, with the query strings of its neighbours (None at either end)."""
+
+    rows: list[Any]
+    newer_query: str | None
+    older_query: str | None
+
+
+def _query(params: QueryDict, **position: int) -> str:
+    query = params.copy()
+    for key in ("before", "after"):
+        query.pop(key, None)
+    for key, value in position.items():
+        query[key] = str(value)
+    return query.urlencode()
+
+
+def _keyset_page(
+    rows: QuerySet[Any], *, params: QueryDict, before: int | None, after: int | None, size: int = PAGE_SIZE
+) -> KeysetPage:
+    """Rows by id, newest first, from `?before=<id>` or `?after=<id>`: one query whatever the page's depth."""
+    if after is not None:
+        found = list(rows.filter(id__gt=after).order_by("id")[: size + 1])
+        has_newer, has_older = len(found) > size, True
+        page = list(reversed(found[:size]))
+    else:
+        if before is not None:
+            rows = rows.filter(id__lt=before)
+        found = list(rows.order_by("-id")[: size + 1])
+        has_newer, has_older = before is not None, len(found) > size
+        page = found[:size]
+    if not page:
+        return KeysetPage(rows=[], newer_query=None, older_query=None)
+    return KeysetPage(
+        rows=page,
+        newer_query=_query(params, after=page[0].pk) if has_newer else None,
+        older_query=_query(params, before=page[-1].pk) if has_older else None,
+    )
+
+
+@staff_view
+def account_list(request: HttpRequest) -> HttpResponse:
+    form = AccountListForm(request.GET, staff=staff_members())
+    filters = form.filters()
+    position = form.cleaned_data if form.is_valid() else {}
+    accounts = accounts_list(user=request.user, filters=filters).prefetch_related(None)
+    page = _keyset_page(accounts, params=request.GET, before=position.get("before"), after=position.get("after"))
+    return render(request, "web/account/list.html", {"nav": "accounts", "form": form, "page": page})
+
+
+def _page_context(request: HttpRequest, account: Account, *, change_form: AccountServiceModelForm | None = None) -> Any:
+    before = TimelineCursor.decode(request.GET.get("before"))
+    context: dict[str, Any] = {
+        "nav": "accounts",
+        "account": account,
+        "overview": account_overview(user=request.user, account=account),
+        "timeline": account_timeline(user=request.user, account=account, before=before),
+        "paged": before is not None,
+        "can_change_model": is_manager(request.user),
+    }
+    if context["can_change_model"]:
+        context["change_form"] = change_form or AccountServiceModelForm(
+            staff=staff_members(),
+            initial={"service_model": account.service_model, "owner": account.owner_id, "version": account.version},
+        )
+    return context
+
+
+@staff_view
+def account_page(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = access_account(user=request.user, account_id=account_id)
+    if _htmx(request) and "before" in request.GET:
+        before = TimelineCursor.decode(request.GET.get("before"))
+        timeline = account_timeline(user=request.user, account=account, before=before)
+        return render(request, f"{PAGE}#timeline-page", {"account": account, "timeline": timeline})
+    return render(request, PAGE, _page_context(request, account))
+
+
+@require_POST
+@staff_view
+def account_service_model(request: HttpRequest, account_id: int) -> HttpResponse:
+    """Change an account's service model or owner, with a reason: managers and admins only."""
+    account = access_account(user=request.user, account_id=account_id)
+    if not is_manager(request.user):
+        raise PermissionDenied
+    form = AccountServiceModelForm(request.POST, staff=staff_members())
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["service_model"] != account.service_model:
+                account_change_service_model(
+                    account=account,
+                    actor=request.user,
+                    service_model=data["service_model"],
+                    owner=data["owner"],
+                    reason=data["reason"],
+                    version=data["version"],
+                )
+            elif data["owner"] != account.owner:
+                account_change_owner(
+                    account=account,
+                    actor=request.user,
+                    owner=data["owner"],
+                    reason=data["reason"],
+                    version=data["version"],
+                )
+            else:
+                raise ApplicationError(_("Choose another service model or owner."), field="service_model")
+        except ApplicationError as error:
+            visible = {"service_model", "owner", "reason"}
+            form.add_error(error.field if error.field in visible else None, error.message)
+            status = error.status
+        else:
+            messages.success(request, _("The account's service model and owner were saved."))
+            return redirect(reverse("web:account", args=[account.pk]) + "#timeline-heading")
+    return render(request, PAGE, _page_context(request, account, change_form=form), status=status)

@@ -1,0 +1,92 @@
+"""How audit events read on screen: translated actions, field names and values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.db.models import TextChoices
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from carefront.accounts.models import AccountKind, Channel, LifecycleStage, ServiceModel
+from carefront.desk.models import Priority, Status, Tier
+
+register = template.Library()
+
+ACTIONS = {
+    "created": gettext_lazy("created"),
+    "updated": gettext_lazy("changed"),
+    "replied": gettext_lazy("replied"),
+    "noted": gettext_lazy("added an internal note"),
+    "reopened_by_requester": gettext_lazy("reopened by the requester's reply"),
+    "auto_closed": gettext_lazy("closed automatically"),
+    "contact_added": gettext_lazy("added a contact"),
+    "portal_access_granted": gettext_lazy("gave portal access"),
+}
+
+FIELDS = {
+    "status": gettext_lazy("Status"),
+    "priority": gettext_lazy("Priority"),
+    "tier": gettext_lazy("Tier"),
+    "assignee": gettext_lazy("Assignee"),
+    "team": gettext_lazy("Team"),
+    "tags": gettext_lazy("Tags"),
+    "subject": gettext_lazy("Subject"),
+    "follow_up_of": gettext_lazy("Follow-up of"),
+    "service_model": gettext_lazy("Service model"),
+    "lifecycle_stage": gettext_lazy("Lifecycle stage"),
+    "owner": gettext_lazy("Owner"),
+    "name": gettext_lazy("Name"),
+    "kind": gettext_lazy("Kind"),
+    "locale": gettext_lazy("Locale"),
+    "time_zone": gettext_lazy("Time zone"),
+    "country": gettext_lazy("Country"),
+    "segment": gettext_lazy("Segment"),
+    "served_for": gettext_lazy("Served for"),
+    "external_id": gettext_lazy("External id"),
+    "custom_fields": gettext_lazy("Custom fields"),
+    "contact": gettext_lazy("Contact"),
+}
+
+CHOICES: dict[str, type[TextChoices] | Any] = {
+    "status": Status,
+    "priority": Priority,
+    "tier": Tier,
+    "service_model": ServiceModel,
+    "lifecycle_stage": LifecycleStage,
+    "kind": AccountKind,
+    "channel": Channel,
+}
+
+
+@register.filter
+def audit_action(action: str) -> str:
+    label = ACTIONS.get(action)
+    return str(label) if label is not None else action.replace("_", " ")
+
+
+@register.filter
+def audit_field(field: str) -> str:
+    label = FIELDS.get(field)
+    return str(label) if label is not None else field.replace("_", " ")
+
+
+@register.filter
+def audit_value(value: Any, field: str = "") -> str:
+    """A stored from/to value as people read it: choice labels, lists joined, nothing as a dash."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {item}" for key, item in value.items())
+    choices = CHOICES.get(field)
+    if choices is not None:
+        try:
+            return str(choices(value).label)
+        except ValueError:
+            return str(value)
+    if field == "follow_up_of":
+        return _("#{number}").format(number=value)
+    return str(value)

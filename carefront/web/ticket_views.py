@@ -1,0 +1,196 @@
+"""The ticket page: the conversation, the editor, properties changed in place, history, account sidebar, presence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from carefront.accounts.selectors import account_sidebar
+from carefront.core.exceptions import ApplicationError
+from carefront.core.selectors import events_for, staff_members, teams_list
+from carefront.desk.access import access_ticket_by_number
+from carefront.desk.models import PresenceState, Ticket
+from carefront.desk.selectors import (
+    messages_list,
+    ticket_detail,
+    ticket_neighbours,
+    ticket_presence_others,
+)
+from carefront.desk.services import ticket_add_note, ticket_presence_touch, ticket_reply, ticket_update
+from carefront.web.access import staff_view
+from carefront.web.forms_tickets import (
+    PROPERTY_FIELDS,
+    MessageKind,
+    PresenceForm,
+    TicketMessageForm,
+    property_form,
+    property_value,
+)
+
+PAGE = "web/ticket/page.html"
+
+
+def _htmx(request: HttpRequest) -> bool:
+    """An htmx request for a fragment (django-htmx's `_htmx(request)`), not htmx restoring a whole page from history."""
+    details: Any = getattr(request, "htmx", None)
+    return bool(details) and not details.history_restore_request
+
+
+@dataclass(frozen=True)
+class PropertyForm:
+    """One property's own little form on the ticket page."""
+
+    name: str
+    url: str
+    form: forms.Form
+
+
+def _property_forms(ticket: Ticket, *, failed: forms.Form | None = None, failed_name: str = "") -> list[PropertyForm]:
+    initial = {
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "tier": ticket.tier,
+        "assignee": ticket.assignee_id,
+        "team": ticket.team_id,
+        "tags": ", ".join(tag.name for tag in ticket.tags.all()),
+    }
+    staff, teams = staff_members(), teams_list()
+    result = []
+    for name in PROPERTY_FIELDS:
+        # A refused change keeps what the agent chose, beside the reason it was refused.
+        form = failed if name == failed_name and failed is not None else None
+        if form is None:
+            form = property_form(name, staff=staff, teams=teams, initial={name: initial[name]})
+        result.append(
+            PropertyForm(name=name, url=reverse("web:ticket-property", args=[ticket.number, name]), form=form)
+        )
+    return result
+
+
+def _context(
+    request: HttpRequest,
+    ticket_id: int,
+    *,
+    editor: TicketMessageForm | None = None,
+    failed: forms.Form | None = None,
+    failed_name: str = "",
+) -> dict[str, Any]:
+    """Everything the page shows; each part is one selector, each a constant number of queries."""
+    user = request.user
+    ticket = ticket_detail(ticket_id=ticket_id)
+    return {
+        "nav": "inbox",
+        "ticket": ticket,
+        # Not "messages": that name is Django's flash messages, which base.html shows.
+        "conversation": list(messages_list(user=user, ticket=ticket).order_by("id")),
+        "events": list(events_for(subject_kind="ticket", subject_id=ticket.pk)),
+        "sidebar": account_sidebar(
+            user=user, account=ticket.account, requester=ticket.requester, exclude_ticket_id=ticket.pk
+        ),
+        "neighbours": ticket_neighbours(user=user, ticket=ticket),
+        "others": ticket_presence_others(ticket=ticket, user=user),
+        "property_forms": _property_forms(ticket, failed=failed, failed_name=failed_name),
+        "editor": editor or TicketMessageForm(initial={"kind": MessageKind.REPLY}),
+    }
+
+
+@staff_view
+def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = access_ticket_by_number(user=request.user, number=number)
+    return render(request, PAGE, _context(request, ticket.pk))
+
+
+def _updated_parts(ticket_id: int) -> dict[str, Any]:
+    """The properties and the history after a change, for htmx to swap in place."""
+    ticket = ticket_detail(ticket_id=ticket_id)
+    return {
+        "ticket": ticket,
+        "property_forms": _property_forms(ticket),
+        "events": list(events_for(subject_kind="ticket", subject_id=ticket.pk)),
+    }
+
+
+@require_POST
+@staff_view
+def ticket_property(request: HttpRequest, number: int, field: str) -> HttpResponse:
+    """Change one property (status, priority, tier, assignee, team or tags) of a ticket."""
+    if field not in PROPERTY_FIELDS:
+        raise Http404
+    ticket = access_ticket_by_number(user=request.user, number=number)
+    form = property_form(field, staff=staff_members(), teams=teams_list(), data=request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            ticket_update(ticket=ticket, actor=request.user, **{field: property_value(field, form)})
+        except ApplicationError as error:
+            form.add_error(field, error.message)
+            status = error.status
+        else:
+            status = 200
+    if status == 200:
+        if not _htmx(request):
+            return redirect("web:ticket", number=ticket.number)
+        return render(request, "web/ticket/property_changed.html", _updated_parts(ticket.pk))
+    if not _htmx(request):
+        return render(request, PAGE, _context(request, ticket.pk, failed=form, failed_name=field), status=status)
+    ticket = ticket_detail(ticket_id=ticket.pk)
+    context = {"ticket": ticket, "property_forms": _property_forms(ticket, failed=form, failed_name=field)}
+    return render(request, f"{PAGE}#properties", context, status=status)
+
+
+def _message_post(request: HttpRequest, ticket: Ticket, form: TicketMessageForm) -> Any:
+    data = form.cleaned_data
+    if data["kind"] == MessageKind.NOTE:
+        return ticket_add_note(ticket=ticket, actor=request.user, body=data["body"], attachments=form.new_attachments())
+    return ticket_reply(
+        ticket=ticket,
+        staff=request.user,
+        actor=request.user,
+        body=data["body"],
+        status=data["status"] or None,
+        attachments=form.new_attachments(),
+    )
+
+
+@require_POST
+@staff_view
+def ticket_message(request: HttpRequest, number: int) -> HttpResponse:
+    """Send a public reply (optionally setting the status) or add an internal note, with attachments."""
+    ticket = access_ticket_by_number(user=request.user, number=number)
+    form = TicketMessageForm(request.POST, request.FILES)
+    status = 400
+    message = None
+    if form.is_valid():
+        try:
+            message = _message_post(request, ticket, form)
+        except ApplicationError as error:
+            form.add_error(error.field if error.field in {"body", "attachments"} else None, error.message)
+            status = error.status
+    if message is None:
+        if not _htmx(request):
+            return render(request, PAGE, _context(request, ticket.pk, editor=form), status=status)
+        return render(request, f"{PAGE}#editor", {"ticket": ticket, "editor": form}, status=status)
+    if not _htmx(request):
+        return redirect(reverse("web:ticket", args=[ticket.number]) + f"#message-{message.pk}")
+    context = _updated_parts(ticket.pk)
+    context["message"] = messages_list(user=request.user, ticket=ticket).get(pk=message.pk)
+    context["editor"] = TicketMessageForm(initial={"kind": form.cleaned_data["kind"]})
+    return render(request, "web/ticket/message_posted.html", context)
+
+
+@require_POST
+@staff_view
+def ticket_presence(request: HttpRequest, number: int) -> HttpResponse:
+    """Record that the viewer is here (viewing or replying) and say who else is."""
+    ticket = access_ticket_by_number(user=request.user, number=number)
+    form = PresenceForm(request.POST)
+    state = (form.cleaned_data["state"] if form.is_valid() else "") or PresenceState.VIEWING
+    ticket_presence_touch(ticket=ticket, actor=request.user, state=state)
+    others = ticket_presence_others(ticket=ticket, user=request.user)
+    return render(request, f"{PAGE}#presence", {"ticket": ticket, "others": others})
