@@ -44,6 +44,8 @@ def login(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).not_to_have_url(re.compile(r"/login/"))
+    # Deferred scripts (keyboard shortcuts, htmx) have run once the page has loaded.
+    page.wait_for_load_state()
 
 
 def portal_login(page: Page, email: str, password: str = PASSWORD) -> None:
@@ -54,6 +56,12 @@ def portal_login(page: Page, email: str, password: str = PASSWORD) -> None:
     with_password.get_by_label("Password").fill(password)
     with_password.get_by_role("button", name="Sign in").click()
     expect(page).not_to_have_url(re.compile(r"/login/"))
+
+
+def htmx_settled(page: Page) -> None:
+    """Wait until htmx has finished swapping: it binds the triggers of new content (hx-trigger="change")
+    only once the swap has settled, so a change made sooner would go unnoticed."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
 
 
 def axe_check(page: Page) -> None:

@@ -12,7 +12,7 @@ from carefront.accounts.services import account_change_service_model, contact_cr
 from carefront.desk.models import Status, Ticket
 from carefront.desk.services import ticket_create
 from tests.browser.conftest import CarefrontServer
-from tests.browser.helpers import axe_check, login, screenshot
+from tests.browser.helpers import axe_check, htmx_settled, login, screenshot
 
 pytestmark = [pytest.mark.browser]
 
@@ -75,6 +75,7 @@ def test_agent_replies_and_solves_then_customer_answers_in_portal_and_ticket_reo
     page.get_by_role("button", name="Send reply").click()
     conversation = page.locator("#message-list")
     expect(conversation).to_contain_text("A replacement parcel left our warehouse today.")
+    htmx_settled(page)
     page.get_by_label("Status").select_option(label="Solved")
     expect(page.locator("#ticket-history")).to_contain_text("Solved")
     axe_check(page)

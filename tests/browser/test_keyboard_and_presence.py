@@ -50,6 +50,7 @@ def test_agent_moves_selects_and_opens_tickets_from_the_keyboard(
     page.keyboard.press("j")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"/tickets/{middle.number}/$"))
+    page.wait_for_load_state()
 
     page.keyboard.press("?")
     shortcuts = page.get_by_role("dialog", name="Keyboard shortcuts")
@@ -72,6 +73,7 @@ def test_agent_moves_selects_and_opens_tickets_from_the_keyboard(
     page.locator("h1").click()
     page.keyboard.press("j")
     expect(page).to_have_url(re.compile(rf"/tickets/{oldest.number}/$"))
+    page.wait_for_load_state()
     page.keyboard.press("k")
     expect(page).to_have_url(re.compile(rf"/tickets/{middle.number}/$"))
 
