@@ -14,6 +14,7 @@ import gc
 import io
 import json
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -686,7 +687,7 @@ class StaffDirectory:
         return user
 
 
-class BatchImport:
+class BatchImport(ABC):
     """One import of one kind: its options, what it has seen so far and its counts.
 
     A kind subclasses it with its `cleaners` and a `batch()` that resolves references and
@@ -713,8 +714,9 @@ class BatchImport:
         self.errors.raise_if_any()
         return self.counts
 
+    @abstractmethod
     def batch(self, cleaned: list[tuple[CsvRow, str, dict[str, Any]]]) -> None:
-        raise NotImplementedError
+        """Resolve and write one batch of cleaned rows: each kind knows its own tables."""
 
     def finish(self) -> None:
         return None
