@@ -41,7 +41,7 @@ def access_account(*, user: Any, account_id: int) -> Account:
 
 
 def access_contact(*, user: Any, contact_id: int) -> Contact:
-    contact = contacts_visible_to(user).select_related("account").filter(pk=contact_id).first()
+    contact = contacts_visible_to(user).select_related("account", "account__owner").filter(pk=contact_id).first()
     if contact is None:
         raise Http404
     return contact

@@ -37,8 +37,10 @@ def token_authenticate(*, plain: str) -> Any | None:
     parts = plain.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
+    # Not user__contact: only portal tokens need it (one query then), and the reverse join made SQLite
+    # scan every contact on every request.
     token = (
-        ApiToken.objects.select_related("user", "user__staff_profile", "user__contact")
+        ApiToken.objects.select_related("user", "user__staff_profile")
         .filter(prefix=parts[1], revoked_at__isnull=True)
         .first()
     )

@@ -267,7 +267,8 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Any:
         external_id=payload.external_id,
         attachments=_attachments(payload.attachments),
     )
-    return Status(201, selectors.ticket_detail(ticket_id=ticket.pk))
+    # The ticket as created already holds its account, requester, assignee and team: no need to read it back.
+    return Status(201, ticket)
 
 
 @router.get("/tickets/{ticket_id}", response={200: TicketOut, **ERRORS}, summary="Get a ticket")

@@ -60,10 +60,19 @@ class Ticket(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.EMAIL)
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("account")
+        "accounts.Account",
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("account"),
+        # ticket_account_idx (account, id) serves every lookup a single-column index would.
+        db_index=False,
     )
     requester = models.ForeignKey(
-        "accounts.Contact", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("requester")
+        "accounts.Contact",
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("requester"),
+        db_index=False,  # ticket_requester_idx leads with it
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -74,7 +83,12 @@ class Ticket(models.Model):
         verbose_name=_("assignee"),
     )
     team = models.ForeignKey(
-        "core.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("team")
+        "core.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("team"),
     )
     tags = models.ManyToManyField("core.Tag", blank=True, related_name="tickets", verbose_name=_("tags"))
     follow_up_of = models.ForeignKey(
@@ -129,7 +143,13 @@ class Visibility(models.TextChoices):
 class Message(models.Model):
     """One entry in a ticket's conversation: a public reply or an internal note."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket"))
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("ticket"),
+        db_index=False,  # message_ticket_idx leads with it
+    )
     visibility = models.CharField(_("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
     author_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
