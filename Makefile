@@ -30,7 +30,7 @@ RUN_DATA_DIR := $(abspath $(CAREFRONT_DATA_DIR))
 TEST_DATA_DIR := $(abspath $(CAREFRONT_DATA_DIR))
 endif
 
-.PHONY: help run test chromium install install-dev lint format typecheck pytest bench bench-seed bench-api bench-import ci clean
+.PHONY: help run test screenshots chromium gettext install install-dev lint format typecheck pytest bench bench-seed bench-api bench-pages bench-import ci clean
 
 help:
 	@echo "make run        serve Carefront with demo data on http://127.0.0.1:$(PORT) (PORT, CAREFRONT_DATA_DIR)"
@@ -39,6 +39,7 @@ help:
 	@echo "make format     ruff format and ruff check --fix"
 	@echo "make typecheck  mypy carefront"
 	@echo "make pytest     the tests only (PYTEST_ARGS='$(PYTEST_ARGS)')"
+	@echo "make screenshots  rewrite docs/screenshots/ by running the browser tests"
 	@echo "make bench      the benchmarks in bench/, printing JSON"
 	@echo "make ci         what CI runs: the suite on SQLite, then on PostgreSQL with Redis (.ci/run)"
 	@echo "make clean      remove test and benchmark data (never ./carefront-data)"
@@ -86,7 +87,7 @@ run: install
 	exec $(CAREFRONT) serve --no-migrate
 
 test: export CAREFRONT_DATA_DIR := $(TEST_DATA_DIR)
-test: install-dev chromium lint typecheck pytest
+test: install-dev chromium gettext lint typecheck pytest
 
 # The browser tests drive Debian's chromium (never a browser downloaded by Playwright).
 chromium:
@@ -103,6 +104,23 @@ chromium:
 		fi; \
 		echo "Installing Debian's chromium for the browser tests"; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	fi
+
+# The translation test runs Django's makemessages, which needs GNU gettext (xgettext, msgmerge, msgfmt).
+gettext:
+	@if ! command -v xgettext >/dev/null || ! command -v msgmerge >/dev/null || ! command -v msgfmt >/dev/null; then \
+		if ! command -v apt-get >/dev/null; then \
+			echo "The translation test needs GNU gettext (xgettext, msgmerge, msgfmt), and apt-get is not available to install it." >&2; \
+			echo "Install your system's gettext package, then run make test again." >&2; \
+			exit 1; \
+		fi; \
+		SUDO=""; \
+		if [ "$$(id -u)" != 0 ]; then \
+			command -v sudo >/dev/null || { echo "Installing gettext needs root: run 'apt-get install gettext' as root." >&2; exit 1; }; \
+			SUDO="sudo"; \
+		fi; \
+		echo "Installing Debian's gettext for the translation test"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gettext; \
 	fi
 
 lint: install-dev
@@ -125,13 +143,22 @@ pytest: install-dev
 
 # --- helpers -------------------------------------------------------------------------------------
 
-bench: bench-seed bench-api bench-import
+# The README's screenshots, taken by the browser tests (an ordinary run keeps them with its test data).
+screenshots: export CAREFRONT_DATA_DIR := $(TEST_DATA_DIR)
+screenshots: install-dev chromium
+	@mkdir -p "$(TEST_DATA_DIR)"
+	CAREFRONT_SCREENSHOTS_DIR="$(CURDIR)/docs/screenshots" $(BIN)/pytest -p no:xdist tests/browser
+
+bench: bench-seed bench-api bench-pages bench-import
 
 bench-seed: install-dev
 	$(BIN)/python -m bench.seed 1000000
 
 bench-api: install-dev
 	$(BIN)/python -m bench.api
+
+bench-pages: install-dev
+	$(BIN)/python -m bench.pages
 
 bench-import: install-dev
 	$(BIN)/python -m bench.import

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from random import Random
 from typing import Any
@@ -33,7 +34,7 @@ from bench.seed import configure, database_drop, seed
 WARM_UP = 20
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -83,7 +84,8 @@ class Server:
         self.log.close()
 
 
-def _percentiles(samples: list[float]) -> dict[str, float]:
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """p50, p95, p99 and max of durations in seconds, as milliseconds."""
     cuts = statistics.quantiles(samples, n=100, method="inclusive")
     return {
         "p50_ms": round(cuts[49] * 1000, 2),
@@ -93,14 +95,27 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def time_get(client: httpx.Client, url: str, *, requests: int, max_seconds: float) -> dict[str, Any]:
+def list_results(response: httpx.Response) -> dict[str, Any]:
+    """How many rows an API list response holds."""
+    return {"results": len(response.json()["results"])}
+
+
+def time_get(
+    client: httpx.Client,
+    url: str,
+    *,
+    requests: int,
+    max_seconds: float,
+    describe: Callable[[httpx.Response], dict[str, Any]] = list_results,
+) -> dict[str, Any]:
     """Latency of one URL, requested one at a time after a warm-up; every response must be a 200.
 
     A URL slower than `max_seconds` for all its requests gets fewer samples (at least 10), so one
     pathological query cannot hold the whole run for an hour; `requests` in the result says how many.
+    `describe` adds what a warm-up response holds (by default the rows of an API list) to the result.
     """
     samples: list[float] = []
-    results = 0
+    described: dict[str, Any] = {}
     warm_up = WARM_UP
     deadline = None
     while len(samples) < requests:
@@ -111,7 +126,7 @@ def time_get(client: httpx.Client, url: str, *, requests: int, max_seconds: floa
             raise SystemExit(f"GET {url} answered {response.status_code}: {response.text[:300]}")
         if warm_up > 0:
             warm_up -= 1
-            results = len(response.json()["results"])
+            described = describe(response)
             if elapsed * WARM_UP > max_seconds:
                 warm_up = 0
             continue
@@ -119,7 +134,7 @@ def time_get(client: httpx.Client, url: str, *, requests: int, max_seconds: floa
         deadline = deadline or started + max_seconds
         if len(samples) >= 10 and time.perf_counter() > deadline:
             break
-    return {**_percentiles(samples), "requests": len(samples), "results": results}
+    return {**percentiles(samples), "requests": len(samples), **described}
 
 
 def deep_page_url(client: httpx.Client, *, pages: int) -> tuple[str, int]:
@@ -185,7 +200,7 @@ def measure_create(
         "created": total,
         "seconds": round(elapsed, 1),
         "errors": sum(len(samples) for samples in latencies) - total,
-        "latency": _percentiles(all_latencies) if len(all_latencies) > 1 else {},
+        "latency": percentiles(all_latencies) if len(all_latencies) > 1 else {},
     }
     if failures:
         result["first_errors"] = failures
@@ -216,7 +231,7 @@ def bench_size(*, size: int, args: argparse.Namespace, database: str) -> dict[st
     connection.close()
 
     load_before = round(os.getloadavg()[0], 2)
-    server = Server(data_dir=args.data_dir, port=args.port or _free_port(), web_processes=args.web_processes)
+    server = Server(data_dir=args.data_dir, port=args.port or free_port(), web_processes=args.web_processes)
     try:
         server.wait_ready()
         headers = {"Authorization": f"Bearer {token}"}
@@ -265,29 +280,29 @@ def bench_size(*, size: int, args: argparse.Namespace, database: str) -> dict[st
     return result
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+def server_options(parser: argparse.ArgumentParser, *, data_dir: str) -> None:
+    """The options of every benchmark that seeds a database and measures through `carefront serve`."""
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated ticket counts")
     parser.add_argument(
         "--data-dir",
         type=Path,
-        default=Path(os.environ.get("CAREFRONT_DATA_DIR", ".bench-data/api")),
-        help="data dir of the benchmark database and the server log (default: $CAREFRONT_DATA_DIR or .bench-data/api)",
+        default=Path(os.environ.get("CAREFRONT_DATA_DIR", data_dir)),
+        help=f"data dir of the benchmark database and the server log (default: $CAREFRONT_DATA_DIR or {data_dir})",
     )
     parser.add_argument("--port", type=int, default=0, help="port for the server (default: a free one)")
     parser.add_argument("--web-processes", type=int, default=2, help="gunicorn processes (CAREFRONT_WEB_CONCURRENCY)")
-    parser.add_argument("--requests", type=int, default=200, help="timed requests per list measurement")
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per URL")
     parser.add_argument(
-        "--max-seconds", type=float, default=30.0, help="time limit of one list measurement (at least 10 requests)"
+        "--max-seconds", type=float, default=30.0, help="time limit of one URL's measurement (at least 10 requests)"
     )
-    parser.add_argument("--deep-pages", type=int, default=200, help="how many `next` links the deep page follows")
-    parser.add_argument("--create-seconds", type=float, default=10.0, help="how long tickets are created")
-    parser.add_argument("--concurrency", type=int, default=8, help="client threads creating tickets")
     parser.add_argument(
         "--no-seed", action="store_true", help="measure the existing database as it is (one size, no reseeding)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the last database instead of deleting it")
-    args = parser.parse_args(argv)
+
+
+def run_sizes(args: argparse.Namespace, bench_size: Callable[..., dict[str, Any]]) -> None:
+    """Configure Django for the data dir and database, print `bench_size()` for each size, then drop the database."""
     args.data_dir = args.data_dir.resolve()
     args.data_dir.mkdir(parents=True, exist_ok=True)
     configure(data_dir=args.data_dir, database_url=os.environ.get("DATABASE_URL"))
@@ -301,6 +316,15 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(bench_size(size=size, args=args, database=database)), flush=True)
     if not args.keep:
         database_drop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    server_options(parser, data_dir=".bench-data/api")
+    parser.add_argument("--deep-pages", type=int, default=200, help="how many `next` links the deep page follows")
+    parser.add_argument("--create-seconds", type=float, default=10.0, help="how long tickets are created")
+    parser.add_argument("--concurrency", type=int, default=8, help="client threads creating tickets")
+    run_sizes(parser.parse_args(argv), bench_size)
 
 
 if __name__ == "__main__":

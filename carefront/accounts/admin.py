@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Account, Contact, Order, OrderItem
 from carefront.accounts.services import account_create, account_update
@@ -47,7 +48,7 @@ class AccountAdmin(ServiceErrorsAdmin):
         values = {field: form.cleaned_data[field] for field in ACCOUNT_EDITABLE if field in form.cleaned_data}
         if change:
             changed = {field: values[field] for field in form.changed_data if field in values}
-            saved = account_update(account=obj, actor=request.user, reason="changed in the back office", **changed)
+            saved = account_update(account=obj, actor=request.user, reason=_("changed in the back office"), **changed)
         else:
             saved = account_create(actor=request.user, **values)
         obj.pk = saved.pk

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -13,7 +14,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from huey.contrib.djhuey import HUEY
 
-from carefront.core.models import Event, Role, Tag, Team
+from carefront.core.models import Event, Role, StaffProfile, Tag, Team
 
 
 def readiness_problems() -> list[str]:
@@ -29,6 +30,13 @@ def readiness_problems() -> list[str]:
     except Exception as exc:  # redis or sqlite errors alike
         problems.append(f"queue unreachable: {exc.__class__.__name__}: {exc}".strip())
     return problems
+
+
+def staff_language(*, user_id: int) -> str:
+    """The interface language a staff member chose, for what is written to them outside a request (notifications)."""
+    chosen = StaffProfile.objects.filter(user_id=user_id).values_list("language", flat=True).first() or ""
+    base = chosen.split("-")[0].split("_")[0].lower()
+    return base if base in {code for code, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
 
 
 def events_for(*, subject_kind: str, subject_id: int) -> QuerySet[Event]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from carefront.accounts.models import Channel, Contact
 from carefront.core.access import staff_role
 from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Event, Team
+from carefront.core.selectors import staff_language
 from carefront.core.services import (
     Actor,
     Change,
@@ -106,10 +107,16 @@ def _attachments_store(message: Message, attachments: Sequence[NewAttachment]) -
         attachment.save()
 
 
-def _notify_on_commit(*, recipient_id: int, verb: str, text: str, ticket_id: int) -> None:
+def _notify_on_commit(*, recipient_id: int, verb: str, text: Callable[[], str], ticket_id: int) -> None:
+    """After the commit, notify a staff member; `text` is written in the recipient's language, not the actor's."""
     from carefront.core.tasks import notify_staff
 
-    transaction.on_commit(lambda: notify_staff(recipient_id=recipient_id, verb=verb, text=text, ticket_id=ticket_id))
+    def send() -> None:
+        with translation.override(staff_language(user_id=recipient_id)):
+            written = text()
+        notify_staff(recipient_id=recipient_id, verb=verb, text=written, ticket_id=ticket_id)
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic
@@ -153,7 +160,9 @@ def ticket_create(
         priority=priority,
         tier=tier,
         channel=channel,
-        account_id=requester.account_id,
+        # The requester's account object, not just its id: callers usually hold it already, so the new
+        # ticket can be shown without reading it back.
+        account=requester.account,
         requester=requester,
         assignee=assignee,
         team=team,
@@ -185,7 +194,9 @@ def ticket_create(
         _notify_on_commit(
             recipient_id=assignee.pk,
             verb="assigned",
-            text=_("Ticket #{number} “{subject}” was assigned to you.").format(number=ticket.number, subject=subject),
+            text=lambda: _("Ticket #{number} “{subject}” was assigned to you.").format(
+                number=ticket.number, subject=subject
+            ),
             ticket_id=ticket.pk,
         )
     return ticket
@@ -299,7 +310,7 @@ def ticket_update(
         _notify_on_commit(
             recipient_id=notify_assignee.pk,
             verb="assigned",
-            text=_("Ticket #{number} “{subject}” was assigned to you.").format(
+            text=lambda: _("Ticket #{number} “{subject}” was assigned to you.").format(
                 number=ticket.number, subject=ticket.subject
             ),
             ticket_id=ticket.pk,
@@ -407,7 +418,7 @@ def ticket_reply(
             _notify_on_commit(
                 recipient_id=ticket.assignee_id,
                 verb="requester_replied",
-                text=_("{name} replied on ticket #{number}.").format(name=contact.name, number=ticket.number),
+                text=lambda: _("{name} replied on ticket #{number}.").format(name=contact.name, number=ticket.number),
                 ticket_id=ticket.pk,
             )
     else:

@@ -15,7 +15,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core import signing
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 from django_stubs_ext import StrPromise
 
 from carefront.accounts.models import Contact
@@ -29,14 +29,15 @@ from carefront.portal.models import MagicLinkUse
 MAGIC_LINK_SALT = "carefront.portal.magic-link"
 PAGE_SIZE = 20
 
-# What a status means to the customer: "pending" is the desk waiting on them.
+# What a status means to the customer: "pending" is the desk waiting on them. The portal speaks of
+# requests, not tickets, so the labels have a context of their own (French: "Résolue", not "Résolu").
 CUSTOMER_STATUS_LABELS: dict[str, StrPromise] = {
-    Status.NEW: gettext_lazy("Received"),
-    Status.OPEN: gettext_lazy("In progress"),
-    Status.PENDING: gettext_lazy("Awaiting your reply"),
-    Status.ON_HOLD: gettext_lazy("In progress"),
-    Status.SOLVED: gettext_lazy("Solved"),
-    Status.CLOSED: gettext_lazy("Closed"),
+    Status.NEW: pgettext_lazy("portal request status", "Received"),
+    Status.OPEN: pgettext_lazy("portal request status", "In progress"),
+    Status.PENDING: pgettext_lazy("portal request status", "Awaiting your reply"),
+    Status.ON_HOLD: pgettext_lazy("portal request status", "In progress"),
+    Status.SOLVED: pgettext_lazy("portal request status", "Solved"),
+    Status.CLOSED: pgettext_lazy("portal request status", "Closed"),
 }
 
 M = TypeVar("M", bound=Model)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,10 @@ from playwright.sync_api import Page, expect
 
 PASSWORD = "correct horse battery staple"  # the personas' password in the root conftest.py
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The README's screenshots are rewritten only by `make screenshots` (they show the time, so every run
+# differs); an ordinary test run keeps its screenshots with its data.
+TEST_DATA = Path(os.environ.get("CAREFRONT_DATA_DIR", ".test-data"))
+SCREENSHOTS = Path(os.environ.get("CAREFRONT_SCREENSHOTS_DIR") or TEST_DATA / "screenshots")
 BLOCKING_IMPACTS = ("serious", "critical")
 
 # Reports every Content-Security-Policy violation of the page into window.__cspViolations (read by
@@ -86,7 +90,8 @@ def axe_check(page: Page) -> None:
 
 
 def screenshot(page: Page, name: str) -> Path:
-    """Save the visible page as docs/screenshots/<name>.png (committed, shown in the README)."""
+    """Save the visible page as <name>.png: in docs/screenshots (committed, shown in the README) when
+    `make screenshots` runs the tests, beside the test data otherwise."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     # axe scrolls elements into view while it checks contrast: show the page from its top.

@@ -7,22 +7,24 @@ from typing import Any
 from django import template
 from django.db.models import TextChoices
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from carefront.accounts.models import AccountKind, Channel, LifecycleStage, ServiceModel
 from carefront.desk.models import Priority, Status, Tier
 
 register = template.Library()
 
+# What someone did, read after their name ("Alice changed #12: Status …"): a context of its own,
+# since "created" as a column heading reads differently in other languages.
 ACTIONS = {
-    "created": gettext_lazy("created"),
-    "updated": gettext_lazy("changed"),
-    "replied": gettext_lazy("replied"),
-    "noted": gettext_lazy("added an internal note"),
-    "reopened_by_requester": gettext_lazy("reopened by the requester's reply"),
-    "auto_closed": gettext_lazy("closed automatically"),
-    "contact_added": gettext_lazy("added a contact"),
-    "portal_access_granted": gettext_lazy("gave portal access"),
+    "created": pgettext_lazy("audit action", "created"),
+    "updated": pgettext_lazy("audit action", "changed"),
+    "replied": pgettext_lazy("audit action", "replied"),
+    "noted": pgettext_lazy("audit action", "added an internal note"),
+    "reopened_by_requester": pgettext_lazy("audit action", "reopened by the requester's reply"),
+    "auto_closed": pgettext_lazy("audit action", "closed automatically"),
+    "contact_added": pgettext_lazy("audit action", "added a contact"),
+    "portal_access_granted": pgettext_lazy("audit action", "gave portal access"),
 }
 
 FIELDS = {
