@@ -738,6 +738,7 @@ class Seeder:
         tag_rows: list[tuple[int, int, int]] = []
         for index in range(size):
             ticket_id = offset + index + 1
+            first_message_row = len(message_rows)
             created = self.start + (ticket_id - 1) * step + random() * step
             age_days = (now - created) / 86400
             statuses, status_cum = next((v, c) for limit, v, c in status_tables if age_days < limit)
@@ -868,6 +869,9 @@ class Seeder:
                     ts(updated),
                 )
             )
+            # Every message carries its ticket's account (the account timeline reads them by it).
+            for position in range(first_message_row, len(message_rows)):
+                message_rows[position] = (*message_rows[position], account)
             if random() < 0.25:
                 for tag_id in rng.sample(self.ticket_tag_ids, 1 if random() < 0.7 else 2):
                     tag_row_id += 1
@@ -906,6 +910,7 @@ MESSAGE_COLUMNS = [
     "body_text",
     "body_html",
     "created_at",
+    "account_id",
 ]
 BULK_TABLES = [
     "accounts_account",

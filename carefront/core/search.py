@@ -337,7 +337,7 @@ def _pg_ticket_candidates(query: ParsedQuery, scope: Scope) -> list[Candidate]:
         bodies = Message.objects.annotate(search=message_vector()).filter(search=body_query)
         if scope.account_id is not None:
             subjects = subjects.filter(account_id=scope.account_id)
-            bodies = bodies.filter(ticket__account_id=scope.account_id, visibility=Visibility.PUBLIC)
+            bodies = bodies.filter(account_id=scope.account_id, visibility=Visibility.PUBLIC)
         parts.append(_ranked(Ticket, _pool(subjects), SearchRank(ticket_vector(), subject_query), SUBJECT))
         parts.append(
             _ranked(

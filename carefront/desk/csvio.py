@@ -330,6 +330,7 @@ class _TicketsImport(BatchImport):
                 [
                     Message(
                         ticket_id=ticket.pk,
+                        account_id=ticket.account_id,
                         visibility=Visibility.PUBLIC,
                         author_contact_id=ticket.requester_id,
                         channel=ticket.channel,

@@ -175,6 +175,7 @@ def ticket_create(
         ticket.tags.set(tags_get_or_create(names=tag_names))
     message = Message.objects.create(
         ticket=ticket,
+        account_id=ticket.account_id,
         visibility=Visibility.PUBLIC,
         author_contact=requester,
         channel=channel,
@@ -398,6 +399,7 @@ def ticket_reply(
             recorded = _status_apply(ticket, Status.OPEN, now)
         message = Message.objects.create(
             ticket=ticket,
+            account_id=ticket.account_id,
             visibility=Visibility.PUBLIC,
             author_contact=contact,
             channel=channel or ticket.channel,
@@ -427,6 +429,7 @@ def ticket_reply(
         _refuse_if_closed(ticket)
         message = Message.objects.create(
             ticket=ticket,
+            account_id=ticket.account_id,
             visibility=Visibility.PUBLIC,
             author_user=staff,
             channel=channel or ticket.channel,
@@ -465,6 +468,7 @@ def ticket_add_note(
     now = timezone.now()
     message = Message.objects.create(
         ticket=ticket,
+        account_id=ticket.account_id,
         visibility=Visibility.INTERNAL,
         author_user=actor,
         channel=ticket.channel,

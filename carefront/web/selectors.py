@@ -316,6 +316,10 @@ def _sorted_page(
     )
 
 
+# See inbox_page: how many ids the page query asks for, whatever the page size.
+ID_WINDOW = 64
+
+
 def inbox_page(
     *,
     user: Any,
@@ -327,7 +331,7 @@ def inbox_page(
 ) -> InboxPage:
     """One page of tickets matching every filter set, in `sort` order, after or before a cursor.
 
-    The page's ids are chosen by a subquery that reads only the ticket table, and only those rows are
+    The page's ids are chosen by a query that reads only the ticket table, and only those rows are
     joined to their account, requester and assignee: a queue of thousands is sorted without joining
     thousands of rows.
     """
@@ -338,7 +342,12 @@ def inbox_page(
     after_cursor = None if before_cursor is not None else _cursor_decode(after, sort)
     forward = before_cursor is None
     cursor = after_cursor if forward else before_cursor
-    ids = _sorted_page(matching, sort=sort, cursor=cursor, forward=forward).values("pk")[: size + 1]
+    # A query of its own, not a subquery, asking for at least ID_WINDOW ids: below about forty rows SQLite's
+    # planner prefers the filter's index and sorts every match (a quarter of a million tickets for "open or
+    # pending, by e-mail, by last update": 160 ms) over walking the sort's index and stopping early (2 ms).
+    window = max(size + 1, ID_WINDOW)
+    ordered = _sorted_page(matching, sort=sort, cursor=cursor, forward=forward)
+    ids = list(ordered.values_list("pk", flat=True)[:window])[: size + 1]
     page = tickets_list(user=user, filters=TicketFilters()).filter(pk__in=ids)
     rows = list(_sorted_page(page, sort=sort, cursor=None, forward=forward))
     more_rows = len(rows) > size

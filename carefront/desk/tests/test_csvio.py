@@ -45,6 +45,7 @@ def test_new_tickets_take_the_next_numbers_and_a_first_message(ticket: Ticket, c
     assert (message.author_contact, message.body_text) == (carol, "The lid <b>cracked</b>")
     assert message.body_html == "<p>The lid &lt;b&gt;cracked&lt;/b&gt;</p>"
     assert message.created_at == datetime(2024, 5, 1, 9, tzinfo=UTC)
+    assert message.account_id == carol.account_id
     assert Message.objects.get(ticket=second).body_text == "Refund please"
     assert (second.status, second.solved_at) == ("solved", datetime(2024, 5, 3, 10, tzinfo=UTC))
     imported = Event.objects.filter(subject_kind="ticket", subject_id__in=[first.pk, second.pk])

@@ -165,3 +165,16 @@ def test_audit_events_are_append_only(ticket):
         Event.objects.filter(pk=event.pk).update(action="forged")
     with pytest.raises(TypeError):
         Event.objects.all().delete()
+
+
+def test_every_message_carries_its_tickets_account(ticket, alice, carol):
+    """The account timeline reads messages by their own account column: every way of writing one sets it."""
+    ticket_reply(ticket=ticket, staff=alice, body="On it")
+    ticket_reply(ticket=ticket, contact=carol, body="Thanks")
+    ticket_add_note(ticket=ticket, actor=alice, body="Internal")
+    ticket_change_status(ticket=ticket, actor=alice, status=Status.SOLVED)
+    ticket_change_status(ticket=ticket, actor=alice, status=Status.CLOSED)
+    follow_up = ticket_reply(ticket=ticket, contact=carol, body="Again").ticket
+    messages = list(ticket.messages.all()) + list(follow_up.messages.all())
+    assert len(messages) == 5
+    assert {message.account_id for message in messages} == {carol.account_id}
