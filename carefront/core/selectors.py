@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -160,3 +162,11 @@ def settings_overview() -> SettingsOverview:
         tags=Tag.objects.count(),
         active_tokens=ApiToken.objects.filter(revoked_at__isnull=True).count(),
     )
+
+
+@lru_cache(maxsize=1)
+def time_zone_names() -> list[str]:
+    """The IANA zones a person can live in, sorted: the forms of staff and contacts offer these."""
+    # Entries of the system's zone database that are files, not zones a person lives in.
+    not_places = {"localtime", "posixrules", "Factory"}
+    return sorted(zoneinfo.available_timezones() - not_places)

@@ -12,8 +12,8 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language_info, gettext
 from django.utils.translation import gettext_lazy as _
 
+from carefront.core.selectors import time_zone_names
 from carefront.desk.services import MAX_BODY_CHARS
-from carefront.portal.selectors import time_zone_names
 from carefront.portal.services import ACCEPTED_EXTENSIONS, MAX_ATTACHMENTS
 
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
@@ -151,9 +149,3 @@ def portal_ticket_view(*, user: Any, ticket: Ticket) -> TicketView:
     messages = list(messages_list(user=user, ticket=ticket).order_by("id"))
     follow_ups = list(tickets_visible_to(user).filter(follow_up_of=ticket).order_by("id").only("id", "number"))
     return TicketView(ticket=ticket, messages=messages, follow_ups=follow_ups)
-
-
-@lru_cache(maxsize=1)
-def time_zone_names() -> list[str]:
-    """IANA time zone names for the profile form, in a stable order."""
-    return sorted(zoneinfo.available_timezones())

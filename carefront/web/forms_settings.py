@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from functools import lru_cache
 from typing import Any
 
@@ -14,14 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Role, Team
+from carefront.core.selectors import time_zone_names
 
 
 @lru_cache(maxsize=1)
 def time_zone_choices() -> list[tuple[str, str]]:
-    # Entries of the system's zone database that are files, not zones a person lives in.
-    not_places = {"localtime", "posixrules", "Factory"}
-    zones = sorted(zoneinfo.available_timezones() - not_places)
-    return [(zone, zone.replace("_", " ")) for zone in zones]
+    return [(zone, zone.replace("_", " ")) for zone in time_zone_names()]
 
 
 def language_choices() -> list[tuple[str, str]]:

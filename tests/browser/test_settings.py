@@ -44,8 +44,14 @@ def test_agent_picks_her_language_and_time_zone_and_the_workspace_follows(
     page.get_by_role("button", name="Save preferences").click()
 
     expect(page.locator("html")).to_have_attribute("lang", "fr")
+    # The whole workspace speaks French: navigation, forms, the ticket page.
+    navigation = page.get_by_role("navigation", name="Navigation principale")
+    expect(navigation.get_by_role("link", name="Boîte de réception")).to_be_visible()
+    expect(navigation.get_by_role("link", name="Comptes")).to_be_visible()
+    expect(page.get_by_role("button", name="Enregistrer les préférences")).to_be_visible()
     axe_check(page)
     page.goto(f"/tickets/{ticket.number}/")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("button", name="Envoyer la réponse")).to_be_visible()
     # Times are written in the viewer's zone, offset included.
     expect(page.locator(".message-head time").first).to_have_attribute("datetime", re.compile(r"\+09:00$"))

@@ -32,6 +32,8 @@ def test_repeated_wrong_passwords_lock_the_login(alice):
     locked = client.post("/login/", {"username": "alice", "password": "correct horse battery staple"})
     assert locked.status_code == 429
     assert b"Too many failed sign-ins" in locked.content
+    # The wait comes from the setting (AXES_COOLOFF_TIME, a quarter of an hour), not from fixed text.
+    assert b"Try again in 15 minutes." in locked.content
 
 
 def test_client_ticket_shows_badge_with_advisor(alice, ticket, morgan, dana):
