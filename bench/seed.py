@@ -967,7 +967,10 @@ def seed(*, tickets: int, accounts: int | None = None, drop_indexes: bool = True
         loader.execute("PRAGMA optimize")
         loader.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     else:
-        loader.execute("ANALYZE")
+        # VACUUM as well: it sets the visibility map, which is what lets the inbox counts read only
+        # ticket_inbox_counts_idx (index-only). Freshly bulk-loaded pages are not all-visible until
+        # autovacuum gets to them, and the counts then visit the table: 150 ms instead of 20 at 1M tickets.
+        loader.execute("VACUUM (ANALYZE)")
     finished = time.monotonic()
     connection.close()
     seconds = finished - started

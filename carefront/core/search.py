@@ -32,9 +32,9 @@ from carefront.core.search_index import (
     MESSAGES,
     PG_CONFIG,
     TICKETS,
+    MessageSearchVector,
     account_vector,
     contact_vector,
-    message_vector,
     ticket_vector,
 )
 from carefront.desk.access import tickets_visible_to
@@ -334,7 +334,7 @@ def _pg_ticket_candidates(query: ParsedQuery, scope: Scope) -> list[Candidate]:
         subject_query = SearchQuery(query.tsquery(), search_type="raw", config=PG_CONFIG)
         subjects = Ticket.objects.annotate(search=ticket_vector()).filter(search=subject_query)
         body_query = SearchQuery(query.tsquery(prefix=False), search_type="raw", config=PG_CONFIG)
-        bodies = Message.objects.annotate(search=message_vector()).filter(search=body_query)
+        bodies = Message.objects.annotate(search=MessageSearchVector()).filter(search=body_query)
         if scope.account_id is not None:
             subjects = subjects.filter(account_id=scope.account_id)
             bodies = bodies.filter(account_id=scope.account_id, visibility=Visibility.PUBLIC)
@@ -343,7 +343,7 @@ def _pg_ticket_candidates(query: ParsedQuery, scope: Scope) -> list[Candidate]:
             _ranked(
                 Message,
                 _pool(bodies),
-                SearchRank(message_vector(), body_query),
+                SearchRank(MessageSearchVector(), body_query),
                 BODY,
                 id_field="ticket_id",
                 message=True,
