@@ -156,6 +156,8 @@ def page_urls(subjects: Subjects, *, inbox_deep: str) -> dict[str, str]:
         "inbox_filtered": "/?status=open&status=pending&channel=email&sort=updated",
         "inbox_saved_view": f"/?saved={subjects.saved_view_id}",
         "inbox_deep": inbox_deep,
+        # The sidebar's counts, which the inbox fetches as it loads (one aggregate over the open tickets).
+        "sidebar_counts": "/inbox/sidebar/?active=all",
     }
     urls |= {f"ticket_{label}": f"/tickets/{number}/" for label, number in subjects.ticket_numbers.items()}
     urls |= {

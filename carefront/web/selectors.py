@@ -150,6 +150,8 @@ class InboxSidebar:
 
     views: list[InboxView]
     active: InboxView
+    # False when the counts are left for the page to fetch (see inbox_screen).
+    counted: bool = True
 
     @property
     def main_views(self) -> list[InboxView]:
@@ -230,8 +232,11 @@ def _may_hold_closed(filters: tuple[TicketFilters, ...]) -> bool:
     return True
 
 
-def inbox_sidebar(*, user: Any, teams: list[Team], active_key: str, now: datetime | None = None) -> InboxSidebar:
-    """The sidebar: built-in queues and the user's saved views, each counted (one aggregate query)."""
+def inbox_sidebar(
+    *, user: Any, teams: list[Team], active_key: str, now: datetime | None = None, count: bool = True
+) -> InboxSidebar:
+    """The sidebar: built-in queues and the user's saved views, each counted (one aggregate query) unless
+    `count` is False."""
     now = now or timezone.now()
     team_ids = tuple(team.pk for team in teams if getattr(team, "is_mine", False))
     views = _builtin_views(user=user, team_ids=team_ids, now=now)
@@ -253,15 +258,16 @@ def inbox_sidebar(*, user: Any, teams: list[Team], active_key: str, now: datetim
     # Closed tickets are the archive, nearly every ticket ever handled: counting them would read most of
     # the table on every page load, so a saved view's count leaves them out. "All tickets" has no count.
     not_closed = TicketFilters(statuses=NOT_CLOSED_STATUSES)
-    counted = {
+    counted_filters = {
         view.key: (*view.filters, not_closed) if view.count_skips_closed else view.filters
         for view in views
         if view.key != "all"
     }
-    counts = tickets_count_by(user=user, named_filters=counted)
-    views = [replace(view, count=counts.get(view.key)) for view in views]
+    if count:
+        counts = tickets_count_by(user=user, named_filters=counted_filters)
+        views = [replace(view, count=counts.get(view.key)) for view in views]
     active = next((view for view in views if view.key == active_key), views[0])
-    return InboxSidebar(views=views, active=active)
+    return InboxSidebar(views=views, active=active, counted=count)
 
 
 def _cursor_encode(ticket: Ticket, sort: str) -> str:
@@ -374,9 +380,14 @@ def inbox_screen(
     after: str | None = None,
     before: str | None = None,
 ) -> InboxScreen:
-    """The inbox: sidebar with counts, the teams and staff the filters offer, and one page of the list."""
+    """The inbox: the sidebar's views, the teams and staff the filters offer, and one page of the list.
+
+    The sidebar's counts are not here: the page fetches them right after it loads (and every minute), so the
+    list shows without waiting for an aggregate over every open ticket (a third of the page's time at 1M).
+    """
     teams = inbox_teams(user=user)
-    sidebar = inbox_sidebar(user=user, teams=teams, active_key=f"saved-{saved_view.pk}" if saved_view else query.view)
+    active_key = f"saved-{saved_view.pk}" if saved_view else query.view
+    sidebar = inbox_sidebar(user=user, teams=teams, active_key=active_key, count=False)
     base = next((view for view in sidebar.views if view.key == query.view), sidebar.views[0])
     page = inbox_page(user=user, filters=(*base.filters, query.filters), sort=query.sort, after=after, before=before)
     return InboxScreen(sidebar=sidebar, page=page, teams=teams, staff=list(staff_members()))

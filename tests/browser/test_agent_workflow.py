@@ -63,6 +63,9 @@ def test_agent_replies_and_solves_then_customer_answers_in_portal_and_ticket_reo
     ticket = busy_inbox
     login(page, "alice")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
+    # The views' counts arrive just after the page: "Unassigned" counts Carol's new ticket.
+    unassigned = page.get_by_role("navigation", name="Inbox views").get_by_role("link", name=re.compile("^Unassigned"))
+    expect(unassigned.locator(".view-count")).to_have_text(re.compile(r"^[1-9]\d*$"))
     axe_check(page)
     screenshot(page, "inbox")
 

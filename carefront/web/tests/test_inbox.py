@@ -36,8 +36,11 @@ def _ids(response: Any) -> list[int]:
 
 
 def _counts(response: Any) -> dict[str, int]:
-    """The live count shown beside each sidebar view."""
-    page = response.content.decode()
+    """The live count shown beside each sidebar view (the inbox fetches them from /inbox/sidebar/)."""
+    return _counts_in(response.content.decode())
+
+
+def _counts_in(page: str) -> dict[str, int]:
     found = re.findall(
         r'id="view-([\w-]+)"[^>]*>\s*<span class="view-label">[^<]*</span>\s*<span class="view-count"[^>]*>(\d+)', page
     )
@@ -112,25 +115,42 @@ def test_each_saved_view_lists_exactly_its_tickets_and_counts_them(view, alice, 
     client = _client(alice)
     response = client.get("/", {"view": view})
     assert set(_ids(response)) == _expected(desk, *VIEWS[view])
-    assert _counts(response)[view] == len(VIEWS[view])
+    assert _counts(client.get("/inbox/sidebar/", {"active": view}))[view] == len(VIEWS[view])
 
 
 def test_sidebar_counts_every_view_at_once(alice, desk):
-    counts = _counts(_client(alice).get("/"))
+    counts = _counts(_client(alice).get("/inbox/sidebar/"))
     assert counts == {view: len(names) for view, names in VIEWS.items()}
+
+
+def test_the_inbox_shows_at_once_and_fetches_its_counts_as_it_loads(alice, desk, django_assert_num_queries):
+    """The page does not wait for the counts (an aggregate over every open ticket): the sidebar asks for them
+    when it loads, then every minute."""
+    client = _client(alice)
+    body = client.get("/").content.decode()
+    assert _counts_in(body) == {}
+    sidebar = re.search(r'<nav id="inbox-views"[^>]*>', body)
+    assert sidebar is not None
+    assert (
+        'hx-get="/inbox/sidebar/?active=all"' in sidebar.group() and 'hx-trigger="load, every 60s"' in sidebar.group()
+    )
+    fetched = client.get("/inbox/sidebar/", {"active": "all"}).content.decode()
+    assert _counts_in(fetched) and 'hx-trigger="every 60s"' in fetched
 
 
 def test_my_views_follow_the_viewer(bob, desk):
     """GIVEN the same tickets WHEN Bob looks THEN "mine" is Bob's and "my team" is still Front line's."""
-    response = _client(bob).get("/", {"view": "mine"})
+    client = _client(bob)
+    response = client.get("/", {"view": "mine"})
     assert set(_ids(response)) == _expected(desk, "bob_open")
-    assert _counts(response)["team"] == 2
+    assert _counts(client.get("/inbox/sidebar/"))["team"] == 2
 
 
 def test_staff_without_a_team_have_an_empty_team_view(morgan, desk):
-    response = _client(morgan).get("/", {"view": "team"})
+    client = _client(morgan)
+    response = client.get("/", {"view": "team"})
     assert _ids(response) == []
-    assert _counts(response)["team"] == 0
+    assert _counts(client.get("/inbox/sidebar/"))["team"] == 0
 
 
 def test_all_tickets_is_the_default_view_newest_first(alice, desk):
@@ -360,7 +380,7 @@ def test_a_saved_view_is_listed_counted_and_opened_for_its_owner_only(alice, bob
 
     page = client.get(response.headers["Location"])
     assert set(_ids(page)) == _expected(desk, "specialists")
-    assert _counts(page)[f"saved-{saved.pk}"] == 1
+    assert _counts(client.get("/inbox/sidebar/"))[f"saved-{saved.pk}"] == 1
     body = page.content.decode()
     assert '<h1 id="inbox-title">Urgent unassigned</h1>' in body
     # The filter form shows the saved filters, ready to adjust.
@@ -406,8 +426,9 @@ def test_a_saved_view_of_any_status_lists_all_and_leaves_closed_tickets_out_of_i
     saved = SavedView.objects.get(owner=alice)
     page = client.get(f"/?saved={saved.pk}")
     assert set(_ids(page)) == {desk["client_open"].pk, closed_vip.pk}
-    assert _counts(page)[f"saved-{saved.pk}"] == 1
-    assert "Closed tickets are not counted" in page.content.decode()
+    sidebar = client.get("/inbox/sidebar/")
+    assert _counts(sidebar)[f"saved-{saved.pk}"] == 1
+    assert "Closed tickets are not counted" in sidebar.content.decode()
 
 
 def test_the_sidebar_poll_returns_fresh_counts(alice, carol, desk):

@@ -45,6 +45,8 @@ def _pages(*, number: int, account_id: int, saved_view_id: int, inbox_deep: str)
         "inbox_filtered": "/?status=open&status=pending&channel=email&sort=updated",
         "inbox_saved_view": f"/?saved={saved_view_id}",
         "inbox_deep": inbox_deep,
+        # The sidebar's counts, which the inbox fetches as it loads.
+        "sidebar_counts": f"/inbox/sidebar/?active=saved-{saved_view_id}",
         "ticket": f"/tickets/{number}/",
         "accounts": "/accounts/",
         "accounts_search": "/accounts/?q=Carol+Jones",
