@@ -91,37 +91,12 @@ test: install-dev chromium gettext lint typecheck pytest
 
 # The browser tests drive Debian's chromium (never a browser downloaded by Playwright).
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-		if ! command -v apt-get >/dev/null; then \
-			echo "The browser tests need Chromium at /usr/bin/chromium, and apt-get is not available to install it." >&2; \
-			echo "Install your system's chromium package, then run make test again." >&2; \
-			exit 1; \
-		fi; \
-		SUDO=""; \
-		if [ "$$(id -u)" != 0 ]; then \
-			command -v sudo >/dev/null || { echo "Installing chromium needs root: run 'apt-get install chromium' as root." >&2; exit 1; }; \
-			SUDO="sudo"; \
-		fi; \
-		echo "Installing Debian's chromium for the browser tests"; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
-	fi
+	@[ -x /usr/bin/chromium ] || scripts/debian-package.sh chromium "The browser tests need Chromium at /usr/bin/chromium"
 
 # The translation test runs Django's makemessages, which needs GNU gettext (xgettext, msgmerge, msgfmt).
 gettext:
-	@if ! command -v xgettext >/dev/null || ! command -v msgmerge >/dev/null || ! command -v msgfmt >/dev/null; then \
-		if ! command -v apt-get >/dev/null; then \
-			echo "The translation test needs GNU gettext (xgettext, msgmerge, msgfmt), and apt-get is not available to install it." >&2; \
-			echo "Install your system's gettext package, then run make test again." >&2; \
-			exit 1; \
-		fi; \
-		SUDO=""; \
-		if [ "$$(id -u)" != 0 ]; then \
-			command -v sudo >/dev/null || { echo "Installing gettext needs root: run 'apt-get install gettext' as root." >&2; exit 1; }; \
-			SUDO="sudo"; \
-		fi; \
-		echo "Installing Debian's gettext for the translation test"; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gettext; \
-	fi
+	@{ command -v xgettext && command -v msgmerge && command -v msgfmt; } >/dev/null || \
+		scripts/debian-package.sh gettext "The translation test needs GNU gettext (xgettext, msgmerge, msgfmt)"
 
 lint: install-dev
 	$(BIN)/ruff check .
