@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import get_supported_language_variant, to_language
 from huey.contrib.djhuey import HUEY
 
 from carefront.core.models import Event, Role, StaffProfile, Tag, Team
@@ -34,11 +35,18 @@ def readiness_problems() -> list[str]:
     return problems
 
 
+def supported_language(code: str | None) -> str | None:
+    """The interface language that serves `code` ("fr-CA", "fr_FR" -> "fr"), or None when none does."""
+    try:
+        return get_supported_language_variant(to_language(code or ""))
+    except LookupError:
+        return None
+
+
 def staff_language(*, user_id: int) -> str:
     """The interface language a staff member chose, for what is written to them outside a request (notifications)."""
-    chosen = StaffProfile.objects.filter(user_id=user_id).values_list("language", flat=True).first() or ""
-    base = chosen.split("-")[0].split("_")[0].lower()
-    return base if base in {code for code, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
+    chosen = StaffProfile.objects.filter(user_id=user_id).values_list("language", flat=True).first()
+    return supported_language(chosen) or settings.LANGUAGE_CODE
 
 
 def events_for(*, subject_kind: str, subject_id: int) -> QuerySet[Event]:

@@ -101,17 +101,14 @@ def counter_reserve(*, name: str, count: int = 1) -> int:
     One UPDATE … RETURNING (SQLite 3.35+, PostgreSQL): every ticket created runs it, and the row stays
     locked until the ticket's transaction commits, so the fewer statements the better.
     """
+    statement = f"UPDATE {Counter._meta.db_table} SET value = value + %s WHERE name = %s RETURNING value"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Counter._meta.db_table} SET value = value + %s WHERE name = %s RETURNING value",  # noqa: S608
-            [count, name],
-        )
+        cursor.execute(statement, [count, name])
         row = cursor.fetchone()
-    if row is None:
-        with transaction.atomic():
+        if row is None:  # the sequence's first use
             Counter.objects.get_or_create(name=name, defaults={"value": 0})
-            Counter.objects.filter(name=name).update(value=F("value") + count)
-            row = (Counter.objects.values_list("value", flat=True).get(name=name),)
+            cursor.execute(statement, [count, name])
+            row = cursor.fetchone()
     return int(row[0]) - count + 1
 
 

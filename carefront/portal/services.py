@@ -29,6 +29,7 @@ from carefront.accounts.models import Channel, Contact
 from carefront.accounts.services import contact_grant_portal_access
 from carefront.core.access import portal_account_id
 from carefront.core.exceptions import ApplicationError
+from carefront.core.selectors import supported_language
 from carefront.core.services import Actor, events_record
 from carefront.core.validation import clean_email
 from carefront.desk.models import Message, Status, Ticket
@@ -82,11 +83,6 @@ class SignInLink:
     url: str
 
 
-def _email_language(code: str) -> str:
-    base = (code or "").split("-")[0].split("_")[0].lower()
-    return base if base in {lang for lang, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
-
-
 def magic_links_send(*, email: str) -> int:
     """Email one sign-in link per contact with this address (one per account); returns how many links."""
     address = clean_email(email)
@@ -110,7 +106,7 @@ def magic_links_send(*, email: str) -> int:
         for contact in contacts
     ]
     minutes = settings.CAREFRONT_MAGIC_LINK_MINUTES
-    with translation.override(_email_language(contacts[0].language)):
+    with translation.override(supported_language(contacts[0].language) or settings.LANGUAGE_CODE):
         lines = [_("Hello {name},").format(name=contacts[0].name), ""]
         if len(links) == 1:
             lines += [_("Use this link to sign in to your support portal:"), links[0].url]

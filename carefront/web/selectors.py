@@ -6,7 +6,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,17 +13,12 @@ from django.utils.translation import gettext_lazy
 
 from carefront.accounts.models import ServiceModel
 from carefront.core.models import StaffProfile, Team
-from carefront.core.selectors import staff_members
+from carefront.core.selectors import staff_members, supported_language
 from carefront.desk.models import Priority, PriorityRank, Status, Ticket, Tier
 from carefront.desk.selectors import TicketFilters, tickets_count_by, tickets_list
 from carefront.web.models import SavedView
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _supported_language(code: str) -> str | None:
-    base = (code or "").split("-")[0].split("_")[0].lower()
-    return base if base in {lang for lang, _name in settings.LANGUAGES} else None
 
 
 def viewer_preferences(user: Any) -> tuple[str, str | None] | None:
@@ -33,10 +27,10 @@ def viewer_preferences(user: Any) -> tuple[str, str | None] | None:
         return None
     profile = getattr(user, "staff_profile", None)
     if profile is not None:
-        return profile.time_zone, _supported_language(profile.language)
+        return profile.time_zone, supported_language(profile.language)
     contact = getattr(user, "contact", None)
     if contact is not None:
-        return contact.time_zone or contact.account.time_zone, _supported_language(contact.language)
+        return contact.time_zone or contact.account.time_zone, supported_language(contact.language)
     return None
 
 
@@ -150,8 +144,11 @@ class InboxSidebar:
 
     views: list[InboxView]
     active: InboxView
-    # False when the counts are left for the page to fetch (see inbox_screen).
-    counted: bool = True
+
+    @property
+    def counted(self) -> bool:
+        """False when the counts are left for the page to fetch (see inbox_screen)."""
+        return any(view.count is not None for view in self.views)
 
     @property
     def main_views(self) -> list[InboxView]:
@@ -267,7 +264,7 @@ def inbox_sidebar(
         counts = tickets_count_by(user=user, named_filters=counted_filters)
         views = [replace(view, count=counts.get(view.key)) for view in views]
     active = next((view for view in views if view.key == active_key), views[0])
-    return InboxSidebar(views=views, active=active, counted=count)
+    return InboxSidebar(views=views, active=active)
 
 
 def _cursor_encode(ticket: Ticket, sort: str) -> str:
