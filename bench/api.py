@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import http.client
 import json
 import logging
 import os
@@ -26,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from random import Random
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -158,7 +160,14 @@ def cursor_at(ticket_id: int) -> str:
 def measure_create(
     base_url: str, token: str, *, requester_ids: list[int], seconds: float, concurrency: int
 ) -> dict[str, Any]:
-    """Tickets created per second by `concurrency` client threads posting for `seconds`."""
+    """Tickets created per second by `concurrency` client threads posting for `seconds`.
+
+    The client shares the machine's cores with the server it measures, so it posts with the standard
+    library's http.client: httpx spent about 0.85 ms of CPU per request, http.client about 0.25 ms, and
+    every millisecond the client spends is one the server does not get.
+    """
+    address = urlsplit(base_url)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     created = [0] * concurrency
     failures: list[str] = []
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
@@ -167,21 +176,30 @@ def measure_create(
 
     def post(worker: int) -> None:
         rng = Random(worker)
-        with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
-            start.wait()
-            while time.perf_counter() < stop_at[0]:
-                payload = {
-                    "requester_id": rng.choice(requester_ids),
-                    "subject": f"Benchmark ticket {worker}-{created[worker]}",
-                    "body": "Hello,\n\nMy order has not arrived yet. Could you check where it is?\n\nThanks",
-                }
-                began = time.perf_counter()
-                response = client.post("/api/v1/tickets", json=payload)
-                latencies[worker].append(time.perf_counter() - began)
-                if response.status_code == 201:
-                    created[worker] += 1
-                elif len(failures) < 5:
-                    failures.append(f"{response.status_code}: {response.text[:200]}")
+        connection: http.client.HTTPConnection | None = None
+        start.wait()
+        while time.perf_counter() < stop_at[0]:
+            payload = {
+                "requester_id": rng.choice(requester_ids),
+                "subject": f"Benchmark ticket {worker}-{created[worker]}",
+                "body": "Hello,\n\nMy order has not arrived yet. Could you check where it is?\n\nThanks",
+            }
+            if connection is None:
+                connection = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=60)
+            began = time.perf_counter()
+            connection.request("POST", "/api/v1/tickets", body=json.dumps(payload), headers=headers)
+            response = connection.getresponse()
+            body = response.read()
+            latencies[worker].append(time.perf_counter() - began)
+            if response.status == 201:
+                created[worker] += 1
+            elif len(failures) < 5:
+                failures.append(f"{response.status}: {body[:200].decode(errors='replace')}")
+            if response.will_close:  # gunicorn's sync workers answer one request per connection
+                connection.close()
+                connection = None
+        if connection is not None:
+            connection.close()
 
     threads = [threading.Thread(target=post, args=(worker,)) for worker in range(concurrency)]
     for thread in threads:

@@ -9,6 +9,7 @@ from django.http import Http404
 
 from carefront.accounts.models import Account, Contact, Order
 from carefront.core.access import is_staff_member, portal_account_id
+from carefront.core.selectors import unique_or_none
 
 
 def _scope(queryset: QuerySet[Any], user: Any, account_field: str) -> QuerySet[Any]:
@@ -34,21 +35,23 @@ def orders_visible_to(user: Any) -> QuerySet[Order]:
 
 def access_account(*, user: Any, account_id: int) -> Account:
     """The account, or 404 for anything the user may not see."""
-    account = accounts_visible_to(user).select_related("owner").filter(pk=account_id).first()
+    account = unique_or_none(accounts_visible_to(user).select_related("owner").filter(pk=account_id))
     if account is None:
         raise Http404
     return account
 
 
 def access_contact(*, user: Any, contact_id: int) -> Contact:
-    contact = contacts_visible_to(user).select_related("account", "account__owner").filter(pk=contact_id).first()
+    contact = unique_or_none(
+        contacts_visible_to(user).select_related("account", "account__owner").filter(pk=contact_id)
+    )
     if contact is None:
         raise Http404
     return contact
 
 
 def access_order(*, user: Any, order_id: int) -> Order:
-    order = orders_visible_to(user).filter(pk=order_id).first()
+    order = unique_or_none(orders_visible_to(user).filter(pk=order_id))
     if order is None:
         raise Http404
     return order

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from carefront.api.models import ApiToken
 from carefront.core.exceptions import ApplicationError
+from carefront.core.selectors import unique_or_none
 
 TOKEN_PREFIX = "cf"  # noqa: S105 (a label, not a secret)
 
@@ -39,10 +40,8 @@ def token_authenticate(*, plain: str) -> Any | None:
         return None
     # Not user__contact: only portal tokens need it (one query then), and the reverse join made SQLite
     # scan every contact on every request.
-    token = (
-        ApiToken.objects.select_related("user", "user__staff_profile")
-        .filter(prefix=parts[1], revoked_at__isnull=True)
-        .first()
+    token = unique_or_none(
+        ApiToken.objects.select_related("user", "user__staff_profile").filter(prefix=parts[1], revoked_at__isnull=True)
     )
     if token is None or not secrets.compare_digest(token.key_hash, _hash(plain)) or not token.user.is_active:
         return None

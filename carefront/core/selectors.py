@@ -5,19 +5,30 @@ from __future__ import annotations
 import zoneinfo
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_supported_language_variant, to_language
 from huey.contrib.djhuey import HUEY
 
 from carefront.core.models import Event, Role, StaffProfile, Tag, Team
+
+M = TypeVar("M", bound=Model)
+
+
+def unique_or_none(queryset: QuerySet[M]) -> M | None:
+    """The one row a lookup on a unique column names, or None.
+
+    Unlike `first()`, no ORDER BY: compiling it was a tenth of an API request's time, and a unique
+    lookup has nothing to order.
+    """
+    return next(iter(queryset[:1]), None)
 
 
 def readiness_problems() -> list[str]:

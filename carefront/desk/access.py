@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from carefront.core.access import is_staff_member, portal_account_id
+from carefront.core.selectors import unique_or_none
 from carefront.desk.models import Attachment, Message, Ticket, Visibility
 
 
@@ -29,7 +30,7 @@ def messages_visible_to(user: Any, ticket: Ticket) -> QuerySet[Message]:
 
 def access_ticket(*, user: Any, ticket_id: int) -> Ticket:
     """The ticket, or 404 for anything the user may not see."""
-    ticket = tickets_visible_to(user).filter(pk=ticket_id).first()
+    ticket = unique_or_none(tickets_visible_to(user).filter(pk=ticket_id))
     if ticket is None:
         raise Http404
     return ticket
@@ -37,7 +38,7 @@ def access_ticket(*, user: Any, ticket_id: int) -> Ticket:
 
 def access_ticket_by_number(*, user: Any, number: int) -> Ticket:
     """The ticket with this number (as people quote it), or 404 for anything the user may not see."""
-    ticket = tickets_visible_to(user).filter(number=number).first()
+    ticket = unique_or_none(tickets_visible_to(user).filter(number=number))
     if ticket is None:
         raise Http404
     return ticket

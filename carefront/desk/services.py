@@ -119,7 +119,6 @@ def _notify_on_commit(*, recipient_id: int, verb: str, text: Callable[[], str], 
     transaction.on_commit(send)
 
 
-@transaction.atomic
 def ticket_create(
     *,
     actor: Actor,
@@ -145,62 +144,66 @@ def ticket_create(
     clean_choice(tier, choices=Tier.values, field="tier")
     assignee_validate(assignee)
     external_id = clean_text(external_id, field="external_id", max_length=100) or None
-    if external_id and Ticket.objects.filter(external_id=external_id).exists():
-        raise ApplicationError(
-            _("A ticket with external id “{id}” already exists.").format(id=external_id),
-            field="external_id",
-            status=409,
-        )
     tag_names = tag_names_normalise(tags)
-    now = timezone.now()
-    ticket = Ticket.objects.create(
-        number=counter_reserve(name=TICKET_NUMBER_COUNTER),
-        subject=subject,
-        status=Status.OPEN if assignee is not None else Status.NEW,
-        priority=priority,
-        tier=tier,
-        channel=channel,
-        # The requester's account object, not just its id: callers usually hold it already, so the new
-        # ticket can be shown without reading it back.
-        account=requester.account,
-        requester=requester,
-        assignee=assignee,
-        team=team,
-        external_id=external_id,
-        follow_up_of=follow_up_of,
-        created_at=now,
-        updated_at=now,
-    )
-    if tag_names:
-        ticket.tags.set(tags_get_or_create(names=tag_names))
-    message = Message.objects.create(
-        ticket=ticket,
-        account_id=ticket.account_id,
-        visibility=Visibility.PUBLIC,
-        author_contact=requester,
-        channel=channel,
-        body_text=body,
-        body_html=body_html_sanitise(body_text=body, body_html=body_html),
-        created_at=now,
-    )
-    _attachments_store(message, attachments)
-    events_record(
-        subject_kind="ticket",
-        subject_id=ticket.pk,
-        action="created",
-        changes=[Change("follow_up_of", None, follow_up_of.number)] if follow_up_of else (),
-        actor=actor,
-    )
-    if assignee is not None and assignee != actor:
-        _notify_on_commit(
-            recipient_id=assignee.pk,
-            verb="assigned",
-            text=lambda: _("Ticket #{number} “{subject}” was assigned to you.").format(
-                number=ticket.number, subject=subject
-            ),
-            ticket_id=ticket.pk,
+    body_html = body_html_sanitise(body_text=body, body_html=body_html)
+    # Checked and cleaned before the transaction: on SQLite it holds the database's one write lock,
+    # and every concurrent request waits for it.
+    with transaction.atomic():
+        if external_id and Ticket.objects.filter(external_id=external_id).exists():
+            raise ApplicationError(
+                _("A ticket with external id “{id}” already exists.").format(id=external_id),
+                field="external_id",
+                status=409,
+            )
+        now = timezone.now()
+        ticket = Ticket.objects.create(
+            number=counter_reserve(name=TICKET_NUMBER_COUNTER),
+            subject=subject,
+            status=Status.OPEN if assignee is not None else Status.NEW,
+            priority=priority,
+            tier=tier,
+            channel=channel,
+            # The requester's account object, not just its id: callers usually hold it already, so the new
+            # ticket can be shown without reading it back.
+            account=requester.account,
+            requester=requester,
+            assignee=assignee,
+            team=team,
+            external_id=external_id,
+            follow_up_of=follow_up_of,
+            created_at=now,
+            updated_at=now,
         )
-    return ticket
+        if tag_names:
+            ticket.tags.set(tags_get_or_create(names=tag_names))
+        message = Message.objects.create(
+            ticket=ticket,
+            account_id=ticket.account_id,
+            visibility=Visibility.PUBLIC,
+            author_contact=requester,
+            channel=channel,
+            body_text=body,
+            body_html=body_html,
+            created_at=now,
+        )
+        _attachments_store(message, attachments)
+        events_record(
+            subject_kind="ticket",
+            subject_id=ticket.pk,
+            action="created",
+            changes=[Change("follow_up_of", None, follow_up_of.number)] if follow_up_of else (),
+            actor=actor,
+        )
+        if assignee is not None and assignee != actor:
+            _notify_on_commit(
+                recipient_id=assignee.pk,
+                verb="assigned",
+                text=lambda: _("Ticket #{number} “{subject}” was assigned to you.").format(
+                    number=ticket.number, subject=subject
+                ),
+                ticket_id=ticket.pk,
+            )
+        return ticket
 
 
 def _refuse_if_closed(ticket: Ticket) -> None:

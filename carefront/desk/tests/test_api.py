@@ -43,6 +43,19 @@ def test_staff_creates_ticket_and_sees_account_service_model(api_client, alice, 
     assert body["channel"] == "api"
 
 
+def test_creating_an_untagged_ticket_reads_no_tags_back(api_client, alice, carol, django_assert_num_queries):
+    client = api_client(alice)
+    payload = {"requester_id": carol.pk, "subject": "Where is my order?", "body": "It has not arrived."}
+    # The first ticket creates the number counter and the token's first use is recorded: not the steady state.
+    assert client.post("/api/v1/tickets", payload, content_type="application/json").status_code == 201
+    # token, requester, ticket number, ticket, message, audit event, and the transaction's savepoint and release
+    with django_assert_num_queries(8) as captured:
+        response = client.post("/api/v1/tickets", payload, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json()["tags"] == []
+    assert not [query for query in captured.captured_queries if "core_tag" in query["sql"]]
+
+
 def test_patch_changes_fields_and_records_audit(api_client, alice, bob, ticket):
     client = api_client(alice)
     response = client.patch(
