@@ -234,6 +234,11 @@ def account_update(
     account.updated_at = timezone.now()
     update_fields = [c.field for c in recorded if c.field != "tags"]
     account.save(update_fields=[*update_fields, "version", "updated_at"])
+    if {"service_model", "segment"} & set(update_fields):
+        # Which SLA policy times a ticket depends on its account's service model and segment.
+        from carefront.desk.sla_services import sla_account_retarget
+
+        sla_account_retarget(account_id=account.pk, now=account.updated_at)
     events_record(
         subject_kind="account", subject_id=account.pk, action="updated", changes=recorded, reason=reason, actor=actor
     )

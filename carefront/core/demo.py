@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from decimal import Decimal
 from typing import Any, TextIO
 
@@ -26,14 +27,25 @@ from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Account, Order, OrderItem, ServiceModel
 from carefront.accounts.services import account_change_service_model, account_create, contact_create, order_items_clean
-from carefront.core.demo_data import CLIENT_REASONS, FRONT_LINE, STAFF, TEAMS, TOPICS, StaffMember
+from carefront.core.demo_data import (
+    CLIENT_REASONS,
+    FRONT_LINE,
+    SLA_CALENDARS,
+    SLA_POLICIES,
+    STAFF,
+    TEAMS,
+    TOPICS,
+    StaffMember,
+)
 from carefront.core.demo_plan import HISTORY_DAYS, AccountPlan, TicketPlan, demo_plan
 from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Role, Team
 from carefront.core.services import staff_create
 from carefront.core.validation import clean_currency, clean_datetime, clean_decimal, clean_text
-from carefront.desk.models import Status, Ticket
+from carefront.desk.business_time import WorkingPeriod
+from carefront.desk.models import Calendar, SlaPolicy, Status, Ticket
 from carefront.desk.services import ticket_add_note, ticket_create, ticket_reply, ticket_update, tickets_close_solved
+from carefront.desk.sla_services import TargetMinutes, calendar_create, sla_clocks_check, sla_policy_create
 
 User = get_user_model()
 
@@ -121,6 +133,7 @@ def demo_load(
     with _progress(stdout) as progress, transaction.atomic(), _history_clock() as clock:
         clock.moment = end - timedelta(days=HISTORY_DAYS + 1)
         staff, teams, created = _staff_ensure(staff_password)
+        demo_sla_configure(now=clock.real_now())
         progress.start(_("Accounts"), len(account_plans))
         _accounts_write(account_plans, staff=staff, clock=clock, progress=progress)
         progress.start(_("Orders"), 1)
@@ -129,6 +142,8 @@ def demo_load(
         progress.start(_("Tickets"), len(ticket_plans))
         messages = _tickets_write(ticket_plans, staff=staff, teams=teams, clock=clock, progress=progress)
         _auto_close_replay(ticket_plans, end=end)
+        # Mark the breaches of the story as the periodic check would have (its notifications are not sent).
+        sla_clocks_check(now=end)
 
     return DemoSummary(
         seed=seed,
@@ -195,6 +210,28 @@ def _staff_ensure(password: str | None) -> tuple[dict[str, Any], dict[str, Team]
             created += 1
         staff[member.username] = user
     return staff, teams, created
+
+
+def demo_sla_configure(*, now: datetime) -> None:
+    """The demo's business calendars and SLA policies, unless an earlier load made them."""
+    for name, (zone, country, region, opens, closes) in SLA_CALENDARS.items():
+        if not Calendar.objects.filter(name=name).exists():
+            hours = [WorkingPeriod(day, dt_time(opens), dt_time(closes)) for day in range(5)]
+            calendar_create(
+                actor=None, name=name, time_zone=zone, country=country, subdivision=region, hours=hours, now=now
+            )
+    for name, service_model, calendar_name, targets in SLA_POLICIES:
+        if not SlaPolicy.objects.filter(name=name).exists():
+            sla_policy_create(
+                actor=None,
+                name=name,
+                calendar=Calendar.objects.get(name=calendar_name),
+                service_model=service_model,
+                targets={
+                    priority: TargetMinutes(first_response=first, next_response=following, resolution=resolution)
+                    for priority, (first, following, resolution) in targets.items()
+                },
+            )
 
 
 def _staff_member_create(member: StaffMember, *, password: str | None, teams: dict[str, Team]) -> Any:

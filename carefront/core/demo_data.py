@@ -705,3 +705,35 @@ CLIENT_REASONS = (
     "High order value and several teams buying; a dedicated advisor will coordinate.",
     "Signed the annual service agreement; onboarding with an advisor.",
 )
+
+
+# --- SLA: two calendars, and tighter targets for clients than for customers ---------------------------
+# (first response, next response, resolution) in business minutes, per priority.
+SLA_CALENDARS = {
+    "Front office (London)": ("Europe/London", "GB", "ENG", 8, 18),
+    "Advisors (Paris)": ("Europe/Paris", "FR", "", 9, 18),
+}
+SLA_POLICIES = [
+    (
+        "Clients",
+        "client",
+        "Advisors (Paris)",
+        {
+            "urgent": (30, 60, 4 * 60),
+            "high": (60, 120, 8 * 60),
+            "normal": (2 * 60, 4 * 60, 16 * 60),
+            "low": (4 * 60, 8 * 60, 27 * 60),
+        },
+    ),
+    (
+        "Customers",
+        "customer",
+        "Front office (London)",
+        {
+            "urgent": (60, 2 * 60, 8 * 60),
+            "high": (4 * 60, 8 * 60, 20 * 60),
+            "normal": (8 * 60, 16 * 60, 50 * 60),
+            "low": (16 * 60, 24 * 60, 100 * 60),
+        },
+    ),
+]

@@ -31,6 +31,7 @@ from carefront.core.selectors import events_for
 from carefront.desk import selectors, services
 from carefront.desk.access import access_attachment, access_ticket
 from carefront.desk.models import Message, Ticket
+from carefront.desk.sla_selectors import TicketSla, ticket_sla
 
 router = Router(tags=["tickets"])
 User = get_user_model()
@@ -62,6 +63,24 @@ class TeamRef(Schema):
     name: str
 
 
+class SlaTargetOut(Schema):
+    metric: Literal["first_response", "next_response", "resolution"]
+    target_minutes: int = Field(description="The target, in business minutes.")
+    elapsed_minutes: int = Field(description="Business minutes counted so far (pauses excluded).")
+    due_at: datetime | None = Field(description="When the target is due; none while paused or once met.")
+    state: Literal["active", "paused", "achieved", "breached"]
+    warning: bool = Field(description="Past the policy's warning share of the target and not yet breached.")
+    breached_at: datetime | None
+    achieved_at: datetime | None
+
+
+class SlaOut(Schema):
+    policy_id: int | None
+    policy: str | None
+    state: Literal["active", "warning", "paused", "achieved", "breached"]
+    targets: list[SlaTargetOut]
+
+
 class TicketOut(Schema):
     id: int
     number: int
@@ -84,9 +103,15 @@ class TicketOut(Schema):
     created_at: datetime
     updated_at: datetime
 
+    sla: SlaOut | None = Field(description="The SLA policy that times the ticket and the state of each target.")
+
     @staticmethod
     def resolve_tags(obj: Ticket) -> list[str]:
         return sorted(tag.name for tag in obj.tags.all())
+
+    @staticmethod
+    def resolve_sla(obj: Ticket) -> TicketSla | None:
+        return ticket_sla(obj.sla_clocks.all())
 
 
 class AttachmentIn(StrictIn):
@@ -229,7 +254,7 @@ def _team(team_id: Id | None) -> Team | None:
 @router.get("/tickets", response={200: list[TicketOut], **ERRORS}, summary="List tickets")
 @paginate(IdCursorPagination)
 def list_tickets(request: HttpRequest, filters: Query[TicketQuery]) -> Any:
-    return selectors.tickets_list(user=actor(request), filters=selectors.TicketFilters(**filters.dict()))
+    return selectors.tickets_list(user=actor(request), filters=selectors.TicketFilters(**filters.dict()), with_sla=True)
 
 
 @router.post("/tickets", response={201: TicketOut, **ERRORS}, summary="Open a ticket")
@@ -270,7 +295,7 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Any:
     if not payload.tags:
         # ticket_create tags a ticket only with the tags it is given: mark these as known (none), as a
         # prefetch would, so the response does not query for them. Only this response sees the mark.
-        ticket._prefetched_objects_cache = {"tags": Tag.objects.none()}  # type: ignore[attr-defined]
+        ticket._prefetched_objects_cache["tags"] = Tag.objects.none()  # type: ignore[attr-defined]
     # The ticket as created already holds its account, requester, assignee and team: no need to read it back.
     return Status(201, ticket)
 

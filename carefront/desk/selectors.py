@@ -15,6 +15,7 @@ from carefront.core.access import is_staff_member, portal_account_id
 from carefront.core.models import Event
 from carefront.desk.access import messages_visible_to, tickets_visible_to
 from carefront.desk.models import Attachment, Message, Status, Ticket, TicketPresence, Visibility
+from carefront.desk.sla_selectors import sla_clocks_prefetch
 
 
 @dataclass(frozen=True)
@@ -125,15 +126,18 @@ def ticket_filters_q(filters: TicketFilters, *more: TicketFilters, for_counts: b
     return condition
 
 
-def tickets_list(*, user: Any, filters: TicketFilters, also: Sequence[TicketFilters] = ()) -> QuerySet[Ticket]:
+def tickets_list(
+    *, user: Any, filters: TicketFilters, also: Sequence[TicketFilters] = (), with_sla: bool = False
+) -> QuerySet[Ticket]:
     """Visible tickets matching the filters (and every set in `also`), with everything a list row shows in a
-    constant number of queries."""
-    return (
+    constant number of queries (and their SLA clocks, for staff lists that show them)."""
+    tickets = (
         tickets_visible_to(user)
         .filter(ticket_filters_q(filters, *also))
         .select_related("account", "account__owner", "requester", "assignee", "team")
         .prefetch_related("tags")
     )
+    return tickets.prefetch_related(sla_clocks_prefetch()) if with_sla else tickets
 
 
 def _status_scope(filters: Sequence[TicketFilters]) -> tuple[frozenset[str], datetime | None] | None:
@@ -214,7 +218,7 @@ def tickets_count_by(
 def ticket_detail(*, ticket_id: int) -> Ticket:
     return (
         Ticket.objects.select_related("account", "account__owner", "requester", "assignee", "team")
-        .prefetch_related("tags")
+        .prefetch_related("tags", sla_clocks_prefetch())
         .get(pk=ticket_id)
     )
 

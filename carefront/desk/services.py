@@ -42,6 +42,7 @@ from carefront.desk.models import (
     Tier,
     Visibility,
 )
+from carefront.desk.sla_services import SlaEvent, sla_ticket_sync
 
 User = get_user_model()
 
@@ -107,7 +108,7 @@ def _attachments_store(message: Message, attachments: Sequence[NewAttachment]) -
         attachment.save()
 
 
-def _notify_on_commit(*, recipient_id: int, verb: str, text: Callable[[], str], ticket_id: int) -> None:
+def notify_on_commit(*, recipient_id: int, verb: str, text: Callable[[], str], ticket_id: int) -> None:
     """After the commit, notify a staff member; `text` is written in the recipient's language, not the actor's."""
     from carefront.core.tasks import notify_staff
 
@@ -187,6 +188,7 @@ def ticket_create(
             created_at=now,
         )
         _attachments_store(message, attachments)
+        sla_ticket_sync(ticket=ticket, now=now, event=SlaEvent.CREATED)
         events_record(
             subject_kind="ticket",
             subject_id=ticket.pk,
@@ -195,7 +197,7 @@ def ticket_create(
             actor=actor,
         )
         if assignee is not None and assignee != actor:
-            _notify_on_commit(
+            notify_on_commit(
                 recipient_id=assignee.pk,
                 verb="assigned",
                 text=lambda: _("Ticket #{number} “{subject}” was assigned to you.").format(
@@ -257,6 +259,7 @@ def ticket_update(
         )
     _refuse_if_closed(ticket)
     now = timezone.now()
+    previous_status = ticket.status
     recorded: list[Change] = []
     notify_assignee = None
     if "subject" in changes:
@@ -307,11 +310,19 @@ def ticket_update(
     columns = {c.field for c in recorded} - {"tags"}
     extra = {"solved_at", "closed_at"} if "status" in columns else set()
     ticket.save(update_fields=sorted(columns | extra | {"version", "updated_at"}))
+    if columns & {"status", "priority", "tier"}:
+        sla_ticket_sync(
+            ticket=ticket,
+            now=now,
+            event=SlaEvent.CHANGED,
+            previous_status=previous_status,
+            retarget=bool(columns & {"priority", "tier"}),
+        )
     events_record(
         subject_kind="ticket", subject_id=ticket.pk, action="updated", changes=recorded, reason=reason, actor=actor
     )
     if notify_assignee is not None:
-        _notify_on_commit(
+        notify_on_commit(
             recipient_id=notify_assignee.pk,
             verb="assigned",
             text=lambda: _("Ticket #{number} “{subject}” was assigned to you.").format(
@@ -398,6 +409,7 @@ def ticket_reply(
             )
             return follow_up.messages.get()
         recorded: list[Change] = []
+        previous_status = ticket.status
         if ticket.status in {Status.SOLVED, Status.PENDING, Status.ON_HOLD}:
             recorded = _status_apply(ticket, Status.OPEN, now)
         message = Message.objects.create(
@@ -411,6 +423,7 @@ def ticket_reply(
             created_at=now,
         )
         _touch(ticket, now, ["status", "solved_at"] if recorded else [])
+        sla_ticket_sync(ticket=ticket, now=now, event=SlaEvent.REQUESTER_REPLIED, previous_status=previous_status)
         if recorded:
             events_record(
                 subject_kind="ticket",
@@ -420,7 +433,7 @@ def ticket_reply(
                 actor=actor,
             )
         if ticket.assignee_id is not None:
-            _notify_on_commit(
+            notify_on_commit(
                 recipient_id=ticket.assignee_id,
                 verb="requester_replied",
                 text=lambda: _("{name} replied on ticket #{number}.").format(name=contact.name, number=ticket.number),
@@ -440,12 +453,14 @@ def ticket_reply(
             body_html=body_html_sanitise(body_text=body, body_html=body_html),
             created_at=now,
         )
+        previous_status = ticket.status
         recorded = _status_apply(ticket, status or Status.OPEN, now) if (status or ticket.status == Status.NEW) else []
         fields = ["status", "solved_at", "closed_at"] if recorded else []
         if ticket.first_responded_at is None:
             ticket.first_responded_at = now
             fields.append("first_responded_at")
         _touch(ticket, now, fields)
+        sla_ticket_sync(ticket=ticket, now=now, event=SlaEvent.STAFF_REPLIED, previous_status=previous_status)
         events_record(
             subject_kind="ticket", subject_id=ticket.pk, action="replied", changes=recorded, actor=actor or staff
         )

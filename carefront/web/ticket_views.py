@@ -23,6 +23,7 @@ from carefront.desk.selectors import (
     ticket_presence_others,
 )
 from carefront.desk.services import ticket_add_note, ticket_presence_touch, ticket_reply, ticket_update
+from carefront.desk.sla_selectors import ticket_sla
 from carefront.web.access import staff_view
 from carefront.web.forms_tickets import (
     PROPERTY_FIELDS,
@@ -96,6 +97,7 @@ def _context(
         "neighbours": ticket_neighbours(user=user, ticket=ticket),
         "others": ticket_presence_others(ticket=ticket, user=user),
         "property_forms": _property_forms(ticket, failed=failed, failed_name=failed_name),
+        "sla": ticket_sla(ticket.sla_clocks.all()),
         "editor": editor or TicketMessageForm(initial={"kind": MessageKind.REPLY}),
     }
 
@@ -112,6 +114,7 @@ def _updated_parts(ticket_id: int) -> dict[str, Any]:
     return {
         "ticket": ticket,
         "property_forms": _property_forms(ticket),
+        "sla": ticket_sla(ticket.sla_clocks.all()),
         "events": list(events_for(subject_kind="ticket", subject_id=ticket.pk)),
     }
 

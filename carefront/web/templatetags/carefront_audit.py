@@ -1,4 +1,4 @@
-"""How audit events read on screen: translated actions, field names and values."""
+"""How audit events and SLA states read on screen: translated actions, field names, values and states."""
 
 from __future__ import annotations
 
@@ -92,3 +92,18 @@ def audit_value(value: Any, field: str = "") -> str:
     if field == "follow_up_of":
         return _("#{number}").format(number=value)
     return str(value)
+
+
+SLA_STATES = {
+    "active": pgettext_lazy("SLA state", "Active"),
+    "warning": pgettext_lazy("SLA state", "Due soon"),
+    "paused": pgettext_lazy("SLA state", "Paused"),
+    "achieved": pgettext_lazy("SLA state", "Achieved"),
+    "breached": pgettext_lazy("SLA state", "Breached"),
+}
+
+
+@register.filter
+def sla_state(state: str) -> str:
+    label = SLA_STATES.get(state)
+    return str(label) if label is not None else state

@@ -1,0 +1,160 @@
+"""SLA clocks at scale: the periodic check and the set-based recomputation over every open ticket.
+
+    .venv/bin/python -m bench.sla [--sizes 10000,100000,1000000] [--data-dir .bench-data/sla] [--keep]
+
+For each size: seed the benchmark dataset with bench/seed.py's `seed()`, make every ticket open, lay out
+the demo's two business calendars (London and Paris, with their public holidays) and two policies
+(clients and customers, four priorities each), and give every ticket its first-response and resolution clocks as
+`ticket_create` would. Then time, through the same functions the jobs call:
+
+- `recompute_seconds`: `sla_clocks_recompute()`, what a change of targets runs (every running clock gets
+  its target, due and warning positions and due time again);
+- `calendar_recompute_seconds`: `sla_clocks_recompute(calendar_id=…)` for the bigger calendar, what a
+  change of hours or days off runs (due times only);
+- `check_seconds`: `sla_clocks_check()` at a moment when many clocks pass their due or warning
+  positions at once (the periodic job, marking them), and `check_idle_seconds` for the next run, which
+  finds nothing new (the every-minute steady state).
+
+Prints one JSON object per size. SQLite in the data dir by default; PostgreSQL when DATABASE_URL names it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.seed import configure, database_drop, seed
+
+BATCH = 20_000
+
+
+def bench_size(*, size: int, args: argparse.Namespace, database: str) -> dict[str, Any]:
+    from django.db import connection, transaction
+
+    from carefront.core.demo import demo_sla_configure
+    from carefront.desk.business_time import epoch
+    from carefront.desk.models import Calendar, ClockStatus, SlaClock, SlaMetric, SlaPolicy, SlaTarget, Ticket
+    from carefront.desk.sla_services import business_line, sla_clocks_check, sla_clocks_recompute
+
+    seeded = seed(tickets=size)
+    started = time.monotonic()
+    now = datetime.now(tz=UTC)
+    demo_sla_configure(now=now)
+    calendars = {calendar.name: calendar for calendar in Calendar.objects.all()}
+    policies = {policy.service_model: policy for policy in SlaPolicy.objects.select_related("calendar")}
+    Ticket.objects.update(status="open", solved_at=None, closed_at=None)
+    minutes = {(t.policy_id, t.priority): t for t in SlaTarget.objects.filter(policy__in=list(policies.values()))}
+    clocks = 0
+    rows = Ticket.objects.order_by().values_list("id", "created_at", "priority", "account__service_model")
+    batch: list[SlaClock] = []
+    for ticket_id, created_at, priority, service_model in rows.iterator(chunk_size=BATCH):
+        policy: SlaPolicy = policies[service_model]
+        line = business_line(policy.calendar)
+        base = line.position(epoch(created_at))
+        target = minutes[(policy.pk, priority)]
+        for metric in (SlaMetric.FIRST_RESPONSE, SlaMetric.RESOLUTION):
+            seconds = (target.minutes(metric) or 0) * 60
+            due = line.instant(base + seconds)
+            batch.append(
+                SlaClock(
+                    ticket_id=ticket_id,
+                    metric=metric,
+                    policy=policy,
+                    calendar=policy.calendar,
+                    status=ClockStatus.RUNNING,
+                    target_seconds=seconds,
+                    warn_percent=policy.warn_percent,
+                    base=base,
+                    due_position=base + seconds,
+                    warn_position=base + seconds * policy.warn_percent // 100,
+                    due_at=datetime.fromtimestamp(due, tz=UTC) if due is not None else None,
+                    started_at=created_at,
+                )
+            )
+        if len(batch) >= BATCH:
+            with transaction.atomic():
+                SlaClock.objects.bulk_create(batch)
+            clocks += len(batch)
+            batch = []
+    if batch:
+        SlaClock.objects.bulk_create(batch)
+        clocks += len(batch)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE) desk_slaclock")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    prepared = time.monotonic()
+
+    began = time.monotonic()
+    with transaction.atomic():
+        rescheduled = sla_clocks_recompute()
+    recompute_seconds = time.monotonic() - began
+
+    busiest = max(calendars.values(), key=lambda c: SlaClock.objects.filter(calendar=c).count())
+    began = time.monotonic()
+    with transaction.atomic():
+        calendar_rescheduled = sla_clocks_recompute(calendar_id=busiest.pk)
+    calendar_seconds = time.monotonic() - began
+
+    # The seeded tickets were created over two years, so at `now` most clocks are past due: the first check
+    # marks them all, the heaviest run the job can meet. The one after it is the steady state.
+    began = time.monotonic()
+    found = sla_clocks_check(now=now)
+    check_seconds = time.monotonic() - began
+    began = time.monotonic()
+    idle = sla_clocks_check(now=now + timedelta(minutes=1))
+    idle_seconds = time.monotonic() - began
+
+    result: dict[str, Any] = {
+        "benchmark": "sla",
+        "database": database,
+        "tickets": size,
+        "open_tickets": Ticket.objects.filter(status="open").count(),
+        "clocks": clocks,
+        "recompute_seconds": round(recompute_seconds, 2),
+        "recompute_clocks": rescheduled,
+        "calendar_recompute_seconds": round(calendar_seconds, 2),
+        "calendar_recompute_clocks": calendar_rescheduled,
+        "check_seconds": round(check_seconds, 2),
+        "check_marked": {"breached": len(found.breached), "warned": len(found.warned)},
+        "check_idle_seconds": round(idle_seconds, 3),
+        "check_idle_marked": {"breached": len(idle.breached), "warned": len(idle.warned)},
+        "prepare_seconds": round(prepared - started, 1),
+    }
+    result["seed_seconds"] = seeded["seconds"]
+    connection.close()
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated ticket counts")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(os.environ.get("CAREFRONT_DATA_DIR", ".bench-data/sla")),
+        help="data dir of the benchmark database (default: $CAREFRONT_DATA_DIR or .bench-data/sla)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the last database instead of deleting it")
+    args = parser.parse_args(argv)
+    args.data_dir = args.data_dir.resolve()
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    configure(data_dir=args.data_dir, database_url=os.environ.get("DATABASE_URL"))
+    from django.db import connection
+
+    database = "sqlite" if connection.vendor == "sqlite" else "postgresql"
+    for size in [int(size) for size in args.sizes.split(",") if size.strip()]:
+        print(json.dumps(bench_size(size=size, args=args, database=database)), flush=True)
+    if not args.keep:
+        database_drop()
+
+
+if __name__ == "__main__":
+    main()
