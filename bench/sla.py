@@ -7,8 +7,9 @@ the demo's two business calendars (London and Paris, with their public holidays)
 (clients and customers, four priorities each), and give every ticket its first-response and resolution clocks as
 `ticket_create` would. Then time, through the same functions the jobs call:
 
-- `recompute_seconds`: `sla_clocks_recompute()`, what a change of targets runs (every running clock gets
-  its target, due and warning positions and due time again);
+- `recompute_seconds`: `sla_clocks_recompute()` after every target of both policies was tightened by a
+  tenth, what the queue runs after such an edit (every running clock gets its new target, due and
+  warning positions and due time);
 - `calendar_recompute_seconds`: `sla_clocks_recompute(calendar_id=…)` for the bigger calendar, what a
   change of hours or days off runs (due times only);
 - `check_seconds`: `sla_clocks_check()` at a moment when many clocks pass their due or warning
@@ -33,13 +34,23 @@ from bench.seed import configure, database_drop, seed
 BATCH = 20_000
 
 
+def _tighter(minutes: int | None) -> int | None:
+    return None if minutes is None else max(1, minutes * 9 // 10)
+
+
 def bench_size(*, size: int, args: argparse.Namespace, database: str) -> dict[str, Any]:
     from django.db import connection, transaction
 
     from carefront.core.demo import demo_sla_configure
     from carefront.desk.business_time import epoch
     from carefront.desk.models import Calendar, ClockStatus, SlaClock, SlaMetric, SlaPolicy, SlaTarget, Ticket
-    from carefront.desk.sla_services import business_line, sla_clocks_check, sla_clocks_recompute
+    from carefront.desk.sla_services import (
+        TargetMinutes,
+        business_line,
+        sla_clocks_check,
+        sla_clocks_recompute,
+        sla_policy_update,
+    )
 
     seeded = seed(tickets=size)
     started = time.monotonic()
@@ -64,6 +75,7 @@ def bench_size(*, size: int, args: argparse.Namespace, database: str) -> dict[st
                 SlaClock(
                     ticket_id=ticket_id,
                     metric=metric,
+                    priority=priority,
                     policy=policy,
                     calendar=policy.calendar,
                     status=ClockStatus.RUNNING,
@@ -92,6 +104,20 @@ def bench_size(*, size: int, args: argparse.Namespace, database: str) -> dict[st
             cursor.execute("ANALYZE")
     prepared = time.monotonic()
 
+    # An admin tightens every target of both policies by a tenth: the worst edit, every clock changes.
+    for policy in policies.values():
+        sla_policy_update(
+            actor=None,
+            policy=policy,
+            targets={
+                t.priority: TargetMinutes(
+                    first_response=_tighter(t.first_response_minutes),
+                    next_response=_tighter(t.next_response_minutes),
+                    resolution=_tighter(t.resolution_minutes),
+                )
+                for t in policy.targets.all()
+            },
+        )
     began = time.monotonic()
     with transaction.atomic():
         rescheduled = sla_clocks_recompute()

@@ -30,10 +30,12 @@ from carefront.accounts.services import account_change_service_model, account_cr
 from carefront.core.demo_data import (
     CLIENT_REASONS,
     FRONT_LINE,
+    PROBLEM_SOLVING,
     SLA_CALENDARS,
     SLA_POLICIES,
     STAFF,
     TEAMS,
+    TECHNICAL,
     TOPICS,
     StaffMember,
 )
@@ -44,7 +46,16 @@ from carefront.core.services import staff_create
 from carefront.core.validation import clean_currency, clean_datetime, clean_decimal, clean_text
 from carefront.desk.business_time import WorkingPeriod
 from carefront.desk.models import Calendar, SlaPolicy, Status, Ticket
-from carefront.desk.services import ticket_add_note, ticket_create, ticket_reply, ticket_update, tickets_close_solved
+from carefront.desk.selectors import tier_queues
+from carefront.desk.services import (
+    ticket_add_note,
+    ticket_create,
+    ticket_escalate,
+    ticket_reply,
+    ticket_update,
+    tickets_close_solved,
+    tier_queue_set,
+)
 from carefront.desk.sla_services import TargetMinutes, calendar_create, sla_clocks_check, sla_policy_create
 
 User = get_user_model()
@@ -134,6 +145,7 @@ def demo_load(
         clock.moment = end - timedelta(days=HISTORY_DAYS + 1)
         staff, teams, created = _staff_ensure(staff_password)
         demo_sla_configure(now=clock.real_now())
+        _tier_queues_configure(teams)
         progress.start(_("Accounts"), len(account_plans))
         _accounts_write(account_plans, staff=staff, clock=clock, progress=progress)
         progress.start(_("Orders"), 1)
@@ -232,6 +244,14 @@ def demo_sla_configure(*, now: datetime) -> None:
                     for priority, (first, following, resolution) in targets.items()
                 },
             )
+
+
+def _tier_queues_configure(teams: dict[str, Team]) -> None:
+    """Each tier's team queue, unless one is set already."""
+    configured = tier_queues()
+    for tier, team_name in ((1, FRONT_LINE), (2, PROBLEM_SOLVING), (3, TECHNICAL)):
+        if tier not in configured:
+            tier_queue_set(actor=None, tier=tier, team=teams[team_name])
 
 
 def _staff_member_create(member: StaffMember, *, password: str | None, teams: dict[str, Team]) -> Any:
@@ -374,6 +394,10 @@ def _tickets_write(
             elif step.kind == "note":
                 ticket_add_note(ticket=ticket, actor=by, body=step.body)
                 messages += 1
+            elif step.kind == "escalate":
+                ticket_escalate(
+                    ticket=ticket, actor=by, tier=step.changes["tier"], reason=step.reason, notify_team=False
+                )
             else:
                 changes = dict(step.changes)
                 if "team" in changes:

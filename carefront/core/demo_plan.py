@@ -128,7 +128,7 @@ class AccountPlan:
 class Step:
     """One moment of a ticket's story, written by the service its `kind` names."""
 
-    kind: str  # create, staff_reply, contact_reply, note, update
+    kind: str  # create, staff_reply, contact_reply, note, update, escalate
     at: datetime
     by: str | None = None  # staff username; None for the system
     body: str = ""
@@ -537,8 +537,8 @@ class Planner:
             t += timedelta(minutes=rng.uniform(2, 30))
             steps.append(Step("note", t, agent, ESCALATION_NOTES[tier]))
             t += timedelta(minutes=rng.uniform(1, 10))
-            changes = {"tier": tier, "team": SPECIALIST_TEAMS[tier]}
-            steps.append(Step("update", t, agent, changes=changes, reason=ESCALATION_NOTES[tier]))
+            # Escalation hands the ticket to the tier's team queue (the demo's tier queues).
+            steps.append(Step("escalate", t, agent, changes={"tier": tier}, reason=ESCALATION_NOTES[tier]))
         if advisor:
             t += timedelta(minutes=rng.uniform(10, 240))
             steps.append(Step("note", t, advisor, ADVISOR_NOTE))

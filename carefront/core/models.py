@@ -82,6 +82,9 @@ class Event(models.Model):
     class SubjectKind(models.TextChoices):
         TICKET = "ticket", _("Ticket")
         ACCOUNT = "account", _("Account")
+        CALENDAR = "calendar", _("Business calendar")
+        SLA_POLICY = "sla_policy", _("SLA policy")
+        TIER_QUEUE = "tier_queue", _("Tier queue")
 
     subject_kind = models.CharField(_("subject kind"), max_length=16, choices=SubjectKind.choices)
     subject_id = models.BigIntegerField(_("subject id"))
@@ -106,7 +109,11 @@ class Event(models.Model):
     class Meta:
         verbose_name = _("event")
         verbose_name_plural = _("events")
-        indexes = [models.Index(fields=["subject_kind", "subject_id", "id"], name="event_subject_idx")]
+        indexes = [
+            models.Index(fields=["subject_kind", "subject_id", "id"], name="event_subject_idx"),
+            # The per-tier report reads the tier changes (and tiers at creation) of a period.
+            models.Index(fields=["occurred_at"], name="event_tier_idx", condition=models.Q(field="tier")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject_kind}#{self.subject_id} {self.action} {self.field}"

@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import get_supported_language_variant, to_language
 from huey.contrib.djhuey import HUEY
 
-from carefront.core.models import Event, Role, StaffProfile, Tag, Team
+from carefront.core.models import Event, Notification, Role, StaffProfile, Tag, Team
 
 M = TypeVar("M", bound=Model)
 
@@ -189,3 +189,16 @@ def time_zone_names() -> list[str]:
     # Entries of the system's zone database that are files, not zones a person lives in.
     not_places = {"localtime", "posixrules", "Factory"}
     return sorted(zoneinfo.available_timezones() - not_places)
+
+
+def notifications_unread_count(*, user: Any) -> int:
+    """How many of a staff member's notifications are unread (notification_inbox_idx answers it)."""
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+
+
+def notifications_page(*, user: Any, before: int | None = None, size: int = 50) -> list[Notification]:
+    """A staff member's notifications, newest first, a keyset page before a notification id."""
+    rows = Notification.objects.filter(recipient_id=user.pk).select_related("ticket").order_by("-id")
+    if before is not None:
+        rows = rows.filter(id__lt=before)
+    return list(rows[:size])

@@ -6,7 +6,7 @@ import enum
 import os
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -682,3 +682,11 @@ def tag_delete(*, tag: Tag, actor: Actor) -> int:
     affected = _tag_relink(tag=tag, action="tag_removed", change=change, actor=actor, move_to=None, unlink=True)
     tag.delete()
     return affected
+
+
+def notifications_mark_read(*, user: Any, notification_ids: Sequence[int] | None = None) -> int:
+    """Mark a staff member's notifications read: the ones named, or all of them; returns how many changed."""
+    unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=list(notification_ids))
+    return unread.update(read_at=timezone.now())

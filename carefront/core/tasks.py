@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.urls import reverse
 from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
@@ -17,7 +18,8 @@ def notify_staff(*, recipient_id: int, verb: str, text: str, ticket_id: int | No
     notification = notification_create(recipient_id=recipient_id, verb=verb, text=text, ticket_id=ticket_id)
     recipient = get_user_model().objects.get(pk=recipient_id)
     if recipient.email:
-        link = f"{settings.BASE_URL}/admin/desk/ticket/{ticket_id}/change/" if ticket_id else settings.BASE_URL
+        ticket = notification.ticket
+        link = f"{settings.BASE_URL}{reverse('web:ticket', args=[ticket.number])}" if ticket else settings.BASE_URL
         send_mail(subject=text, message=f"{text}\n\n{link}\n", from_email=None, recipient_list=[recipient.email])
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])

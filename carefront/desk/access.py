@@ -9,7 +9,7 @@ from django.http import Http404
 
 from carefront.core.access import is_staff_member, portal_account_id
 from carefront.core.selectors import unique_or_none
-from carefront.desk.models import Attachment, Message, Ticket, Visibility
+from carefront.desk.models import Attachment, Calendar, Message, SlaPolicy, Ticket, Visibility
 
 
 def tickets_visible_to(user: Any) -> QuerySet[Ticket]:
@@ -52,3 +52,19 @@ def access_attachment(*, user: Any, ticket_id: int, message_id: int, attachment_
     if attachment is None:
         raise Http404
     return attachment
+
+
+def access_calendar(*, user: Any, calendar_id: int) -> Calendar:
+    """A business calendar, for staff; anyone else gets a 404."""
+    calendar = unique_or_none(Calendar.objects.filter(pk=calendar_id)) if is_staff_member(user) else None
+    if calendar is None:
+        raise Http404
+    return calendar
+
+
+def access_sla_policy(*, user: Any, policy_id: int) -> SlaPolicy:
+    """An SLA policy, for staff; anyone else gets a 404."""
+    policy = unique_or_none(SlaPolicy.objects.filter(pk=policy_id)) if is_staff_member(user) else None
+    if policy is None:
+        raise Http404
+    return policy

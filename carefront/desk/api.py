@@ -2,13 +2,14 @@
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
 from django.http import FileResponse, HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from carefront.accounts.access import access_contact
@@ -24,13 +25,13 @@ from carefront.api.common import (
     actor,
     staff_actor,
 )
-from carefront.core.access import is_staff_member, portal_account_id
+from carefront.core.access import is_staff_member, portal_account_id, require_admin, require_manager
 from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Tag, Team
 from carefront.core.selectors import events_for
 from carefront.desk import selectors, services
 from carefront.desk.access import access_attachment, access_ticket
-from carefront.desk.models import Message, Ticket
+from carefront.desk.models import Message, Ticket, Tier
 from carefront.desk.sla_selectors import TicketSla, ticket_sla
 
 router = Router(tags=["tickets"])
@@ -164,6 +165,9 @@ class TicketQuery(Schema):
     owner: Id | None = None
     tag: str | None = Field(None, max_length=50)
     updated_since: IsoDatetime | None = None
+    sla: Literal["breached", "warning"] | None = Field(
+        None, description="Tickets with a target breached, or past its warning share and not yet breached."
+    )
 
 
 class AuthorOut(Schema):
@@ -406,3 +410,72 @@ def ticket_events(request: HttpRequest, ticket_id: Id) -> Any:
     access_ticket(user=actor(request), ticket_id=ticket_id)
     staff_actor(request)
     return events_for(subject_kind="ticket", subject_id=ticket_id)
+
+
+class EscalateIn(StrictIn):
+    tier: TierNumber = Field(description="The tier to move the ticket to: higher escalates, lower de-escalates.")
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+@router.post(
+    "/tickets/{ticket_id}/escalate",
+    response={200: TicketOut, **ERRORS},
+    summary="Escalate or de-escalate a ticket to another tier, with a reason",
+)
+def escalate_ticket(request: HttpRequest, ticket_id: Id, payload: EscalateIn) -> Any:
+    ticket = access_ticket(user=actor(request), ticket_id=ticket_id)
+    services.ticket_escalate(ticket=ticket, actor=staff_actor(request), tier=payload.tier, reason=payload.reason)
+    return selectors.ticket_detail(ticket_id=ticket_id)
+
+
+class TierLineOut(Schema):
+    tier: int
+    label: str
+    volume: int = Field(description="Tickets created at the tier plus tickets moved into it.")
+    started: int
+    moved_in: int
+    resolved: int = Field(description="Tickets solved in the period while at the tier.")
+    escalated: int = Field(description="Escalations from the tier to a higher one.")
+    escalation_rate: float | None = Field(description="Escalated as a percentage of volume.")
+
+
+class TierReportQuery(Schema):
+    since: IsoDatetime | None = Field(None, description="Start of the period (default: 30 days ago).")
+    until: IsoDatetime | None = Field(None, description="End of the period, excluded (default: now).")
+
+
+@router.get(
+    "/reports/tiers", response={200: list[TierLineOut], **ERRORS}, summary="Volume, resolution and escalation per tier"
+)
+def tiers_report(request: HttpRequest, period: Query[TierReportQuery]) -> Any:
+    require_manager(staff_actor(request))
+    until = period.until or timezone.now()
+    since = period.since or until - timedelta(days=30)
+    if since >= until:
+        raise ApplicationError(_("The period must start before it ends."), field="since")
+    return selectors.tier_report(since=since, until=until)
+
+
+class TierQueueOut(Schema):
+    tier: int
+    team: TeamRef | None
+
+
+class TierQueueIn(StrictIn):
+    team_id: Id | None = Field(description="The team whose queue the tier's tickets go to; null for none.")
+
+
+@router.get("/tier-queues", response={200: list[TierQueueOut], **ERRORS}, summary="The team of each tier")
+def list_tier_queues(request: HttpRequest) -> Any:
+    staff_actor(request)
+    teams = selectors.tier_queues()
+    return [{"tier": tier, "team": teams.get(tier)} for tier in Tier.values]
+
+
+@router.put("/tier-queues/{tier}", response={200: TierQueueOut, **ERRORS}, summary="Set the team of a tier")
+def set_tier_queue(request: HttpRequest, tier: int = Path(..., ge=0, le=3), *, payload: TierQueueIn) -> Any:
+    user = staff_actor(request)
+    require_admin(user)
+    team = _team(payload.team_id)
+    services.tier_queue_set(actor=user, tier=tier, team=team)
+    return {"tier": tier, "team": team}

@@ -102,8 +102,17 @@ def periods_validate(periods: Sequence[WorkingPeriod]) -> None:
                 ),
                 field="hours",
             )
-        if period.starts_at.second or period.ends_at.second or period.starts_at.microsecond:
+        if (
+            period.starts_at.second
+            or period.ends_at.second
+            or period.starts_at.microsecond
+            or period.ends_at.microsecond
+        ):
             raise ApplicationError(_("Working hours are whole minutes."), field="hours")
+        if period.starts_at.tzinfo is not None or period.ends_at.tzinfo is not None:
+            raise ApplicationError(
+                _("Working hours are local times of the calendar's time zone, without an offset."), field="hours"
+            )
         start, end = period.minutes
         offset = period.weekday * DAY_MINUTES
         intervals.append((offset + start, offset + end, period))

@@ -40,6 +40,7 @@ from carefront.desk.models import (
     Ticket,
     TicketPresence,
     Tier,
+    TierQueue,
     Visibility,
 )
 from carefront.desk.sla_services import SlaEvent, sla_ticket_sync
@@ -193,7 +194,9 @@ def ticket_create(
             subject_kind="ticket",
             subject_id=ticket.pk,
             action="created",
-            changes=[Change("follow_up_of", None, follow_up_of.number)] if follow_up_of else (),
+            # The tier a ticket starts at: with the tier changes after it, the history of every tier's volume.
+            changes=[Change("tier", None, tier)]
+            + ([Change("follow_up_of", None, follow_up_of.number)] if follow_up_of else []),
             actor=actor,
         )
         if assignee is not None and assignee != actor:
@@ -245,9 +248,11 @@ def ticket_update(
     actor: Actor,
     version: int | None = None,
     reason: str = "",
+    action: str = "updated",
     **changes: Any,
 ) -> Ticket:
-    """Change status, priority, tier, assignee, team, subject or tags in one audited step."""
+    """Change status, priority, tier, assignee, team, subject or tags in one audited step (`action` names
+    the step in the audit trail)."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if version is not None and version != ticket.version:
         raise ApplicationError(
@@ -319,7 +324,7 @@ def ticket_update(
             retarget=bool(columns & {"priority", "tier"}),
         )
     events_record(
-        subject_kind="ticket", subject_id=ticket.pk, action="updated", changes=recorded, reason=reason, actor=actor
+        subject_kind="ticket", subject_id=ticket.pk, action=action, changes=recorded, reason=reason, actor=actor
     )
     if notify_assignee is not None:
         notify_on_commit(
@@ -331,6 +336,74 @@ def ticket_update(
             ticket_id=ticket.pk,
         )
     return ticket
+
+
+@transaction.atomic
+def ticket_escalate(*, ticket: Ticket, actor: Actor, tier: int, reason: str, notify_team: bool = True) -> Ticket:
+    """Move a ticket up (escalate) or down (de-escalate) the tiers, with a reason.
+
+    The ticket goes to the queue of the tier's team, unassigned, and that team's members are told (unless
+    `notify_team` is False: the demo writes two years of history without ringing anyone's bell).
+    """
+    if staff_role(actor) is None:
+        raise ApplicationError(_("Only staff may do this."), status=403)
+    tier = clean_choice(tier, choices=Tier.values, field="tier")
+    reason = clean_text(reason, field="reason", max_length=1000, required=True)
+    current = Ticket.objects.filter(pk=ticket.pk).values_list("tier", flat=True).get()
+    if tier == current:
+        raise ApplicationError(_("The ticket is already at this tier."), field="tier")
+    if tier == Tier.L0:
+        raise ApplicationError(_("L0 is self-service: staff work tickets from L1 up."), field="tier")
+    queue = TierQueue.objects.select_related("team").filter(tier=tier).first()
+    changes: dict[str, Any] = {"tier": tier}
+    if queue is not None:
+        changes.update(team=queue.team, assignee=None)
+    escalated = tier > current
+    updated = ticket_update(
+        ticket=ticket, actor=actor, reason=reason, action="escalated" if escalated else "de_escalated", **changes
+    )
+    if queue is not None and notify_team:
+        members = User.objects.filter(staff_profile__teams=queue.team, is_active=True).values_list("pk", flat=True)
+        label = str(Tier(tier).label)
+        for member_id in members:
+            if member_id == getattr(actor, "pk", None):
+                continue
+            notify_on_commit(
+                recipient_id=member_id,
+                verb="escalated" if escalated else "de_escalated",
+                text=lambda: _("Ticket #{number} “{subject}” moved to {tier} for your team: {reason}").format(
+                    number=updated.number, subject=updated.subject, tier=_(label), reason=reason
+                ),
+                ticket_id=updated.pk,
+            )
+    return updated
+
+
+@transaction.atomic
+def tier_queue_set(*, actor: Actor, tier: int, team: Team | None) -> TierQueue | None:
+    """Say which team's queue a tier's tickets go to (None: escalation keeps the ticket's team). Who may
+    is checked where the request comes in (admins, in the settings and the API)."""
+    tier = clean_choice(tier, choices=Tier.values, field="tier")
+    existing = TierQueue.objects.select_related("team").filter(tier=tier).first()
+    old = existing.team.name if existing else None
+    if team is None:
+        if existing is not None:
+            existing.delete()
+    elif existing is None:
+        existing = TierQueue.objects.create(tier=tier, team=team)
+    elif existing.team_id != team.pk:
+        existing.team = team
+        existing.save(update_fields=["team"])
+    new = team.name if team else None
+    if old != new:
+        events_record(
+            subject_kind="tier_queue",
+            subject_id=tier,
+            action="updated",
+            changes=[Change("team", old, new)],
+            actor=actor,
+        )
+    return existing if team is not None else None
 
 
 def ticket_change_status(*, ticket: Ticket, actor: Actor, status: str) -> Ticket:

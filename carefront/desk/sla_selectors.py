@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from carefront.desk.business_time import epoch
-from carefront.desk.models import ClockStatus, SlaClock, SlaMetric
+from carefront.desk.models import Calendar, ClockStatus, SlaClock, SlaMetric, SlaPolicy
 from carefront.desk.sla_services import business_line
 
 METRIC_ORDER: dict[str, int] = {"first_response": 0, "next_response": 1, "resolution": 2}
@@ -104,3 +104,20 @@ def ticket_sla(clocks: Iterable[SlaClock], *, now: datetime | None = None) -> Ti
         )
     policy = ordered[0].policy
     return TicketSla(policy_id=policy.pk if policy else None, policy=policy.name if policy else None, targets=targets)
+
+
+def calendars_list() -> QuerySet[Calendar]:
+    return Calendar.objects.prefetch_related("hours", "holidays").order_by("id")
+
+
+def calendar_detail(*, calendar_id: int) -> Calendar:
+    return calendars_list().get(pk=calendar_id)
+
+
+def sla_policies_list() -> QuerySet[SlaPolicy]:
+    """Policies in the order they are tried."""
+    return SlaPolicy.objects.prefetch_related("targets").order_by("position", "id")
+
+
+def sla_policy_detail(*, policy_id: int) -> SlaPolicy:
+    return sla_policies_list().get(pk=policy_id)

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
-from carefront.core.access import is_staff_member, staff_role
+from carefront.core.access import is_manager, is_staff_member, staff_role
 from carefront.core.models import Role
 from carefront.web.models import SavedView
 
@@ -24,6 +24,19 @@ def staff_view(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not is_staff_member(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def manager_view(view: View) -> View:
+    """Sign-in required; then 403 for anyone who is not a manager or an admin."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_manager(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

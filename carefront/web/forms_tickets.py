@@ -143,3 +143,12 @@ def property_value(name: str, form: forms.Form) -> Any:
 
 class PresenceForm(forms.Form):
     state = forms.ChoiceField(choices=PresenceState.choices, required=False)
+
+
+class EscalateForm(forms.Form):
+    """Move a ticket to another tier, saying why (the reason goes to the audit trail and the new team)."""
+
+    tier = forms.TypedChoiceField(
+        label=_("Move to"), choices=[(t, label) for t, label in Tier.choices if t != Tier.L0], coerce=int
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))

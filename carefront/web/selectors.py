@@ -59,6 +59,8 @@ VIEW_KEYS = (
     "tier-2",
     "tier-3",
     "client",
+    "sla-breached",
+    "sla-warning",
     "pending",
     "solved",
 )
@@ -194,6 +196,8 @@ def _builtin_views(*, user: Any, team_ids: tuple[int, ...], now: datetime) -> li
             "main",
             (TicketFilters(service_model=ServiceModel.CLIENT, statuses=ACTIVE_STATUSES),),
         ),
+        InboxView("sla-breached", _("SLA breached"), "main", (TicketFilters(sla="breached"),)),
+        InboxView("sla-warning", _("SLA due soon"), "main", (TicketFilters(sla="warning"),)),
         InboxView("pending", _("Waiting on requester"), "main", (TicketFilters(statuses=(Status.PENDING,)),)),
         InboxView(
             "solved",
@@ -351,7 +355,7 @@ def inbox_page(
     window = max(size + 1, ID_WINDOW)
     ordered = _sorted_page(matching, sort=sort, cursor=cursor, forward=forward)
     ids = list(ordered.values_list("pk", flat=True)[:window])[: size + 1]
-    page = tickets_list(user=user, filters=TicketFilters()).filter(pk__in=ids)
+    page = tickets_list(user=user, filters=TicketFilters(), with_sla=True).filter(pk__in=ids)
     rows = list(_sorted_page(page, sort=sort, cursor=None, forward=forward))
     more_rows = len(rows) > size
     rows = rows[:size]

@@ -6,27 +6,37 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carefront.accounts.selectors import account_sidebar
 from carefront.core.exceptions import ApplicationError
 from carefront.core.selectors import events_for, staff_members, teams_list
 from carefront.desk.access import access_ticket_by_number
-from carefront.desk.models import PresenceState, Ticket
+from carefront.desk.models import PresenceState, Ticket, Tier
 from carefront.desk.selectors import (
     messages_list,
     ticket_detail,
     ticket_neighbours,
     ticket_presence_others,
 )
-from carefront.desk.services import ticket_add_note, ticket_presence_touch, ticket_reply, ticket_update
+from carefront.desk.services import (
+    ticket_add_note,
+    ticket_escalate,
+    ticket_presence_touch,
+    ticket_reply,
+    ticket_update,
+)
 from carefront.desk.sla_selectors import ticket_sla
 from carefront.web.access import staff_view
+from carefront.web.forms_settings import form_error
 from carefront.web.forms_tickets import (
     PROPERTY_FIELDS,
+    EscalateForm,
     MessageKind,
     PresenceForm,
     TicketMessageForm,
@@ -99,6 +109,7 @@ def _context(
         "property_forms": _property_forms(ticket, failed=failed, failed_name=failed_name),
         "sla": ticket_sla(ticket.sla_clocks.all()),
         "editor": editor or TicketMessageForm(initial={"kind": MessageKind.REPLY}),
+        "escalate_form": EscalateForm(),
     }
 
 
@@ -145,6 +156,29 @@ def ticket_property(request: HttpRequest, number: int, field: str) -> HttpRespon
     ticket = ticket_detail(ticket_id=ticket.pk)
     context = {"ticket": ticket, "property_forms": _property_forms(ticket, failed=form, failed_name=field)}
     return render(request, f"{PAGE}#properties", context, status=status)
+
+
+@require_POST
+@staff_view
+def ticket_escalate_view(request: HttpRequest, number: int) -> HttpResponse:
+    """Escalate or de-escalate a ticket with a reason; it goes to the new tier's team queue."""
+    ticket = access_ticket_by_number(user=request.user, number=number)
+    form = EscalateForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            ticket_escalate(
+                ticket=ticket, actor=request.user, tier=form.cleaned_data["tier"], reason=form.cleaned_data["reason"]
+            )
+        except ApplicationError as error:
+            form_error(form, error)
+            status = error.status
+        else:
+            messages.success(request, _("Ticket moved to {tier}.").format(tier=Tier(form.cleaned_data["tier"]).label))
+            return redirect("web:ticket", number=ticket.number)
+    context = _context(request, ticket.pk)
+    context["escalate_form"] = form
+    return render(request, PAGE, context, status=status)
 
 
 def _message_post(request: HttpRequest, ticket: Ticket, form: TicketMessageForm) -> Any:

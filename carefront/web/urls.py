@@ -3,7 +3,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from carefront.web import urls_accounts, urls_inbox, urls_search, urls_settings, urls_tickets, views
+from carefront.web import (
+    urls_accounts,
+    urls_inbox,
+    urls_notifications,
+    urls_reports,
+    urls_search,
+    urls_settings,
+    urls_tickets,
+    views,
+)
 
 app_name = "web"
 
@@ -15,4 +24,6 @@ urlpatterns = [
     *urls_accounts.urlpatterns,
     *urls_search.urlpatterns,
     *urls_settings.urlpatterns,
+    *urls_notifications.urlpatterns,
+    *urls_reports.urlpatterns,
 ]

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from carefront.web import settings_sla_views as sla_views
 from carefront.web import settings_views as views
 
 urlpatterns = [
@@ -19,6 +20,12 @@ urlpatterns = [
     path("settings/tags/<int:tag_id>/", views.tag, name="settings-tag"),
     path("settings/tags/<int:tag_id>/rename/", views.tag_rename_view, name="settings-tag-rename"),
     path("settings/tags/<int:tag_id>/delete/", views.tag_delete_view, name="settings-tag-delete"),
+    path("settings/sla/", sla_views.sla_settings, name="settings-sla"),
+    path("settings/sla/calendars/new/", sla_views.sla_calendar, name="settings-sla-calendar-new"),
+    path("settings/sla/calendars/<int:calendar_id>/", sla_views.sla_calendar, name="settings-sla-calendar"),
+    path("settings/sla/policies/new/", sla_views.sla_policy, name="settings-sla-policy-new"),
+    path("settings/sla/policies/<int:policy_id>/", sla_views.sla_policy, name="settings-sla-policy"),
+    path("settings/tiers/", sla_views.tier_queues_view, name="settings-tiers"),
     path("settings/tokens/", views.tokens, name="settings-tokens"),
     path("settings/tokens/<slug:prefix>/revoke/", views.token_revoke_view, name="settings-token-revoke"),
 ]

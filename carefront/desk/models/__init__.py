@@ -1,6 +1,8 @@
 """The desk's models: tickets and their conversations, and the business hours and SLA clocks that time them."""
 
 from carefront.desk.models.sla import (
+    SLA_BREACHED,
+    SLA_WARNING,
     Calendar,
     CalendarHoliday,
     CalendarHours,
@@ -21,10 +23,13 @@ from carefront.desk.models.tickets import (
     Ticket,
     TicketPresence,
     Tier,
+    TierQueue,
     Visibility,
 )
 
 __all__ = [
+    "SLA_BREACHED",
+    "SLA_WARNING",
     "Attachment",
     "Calendar",
     "CalendarHoliday",
@@ -43,5 +48,6 @@ __all__ = [
     "Ticket",
     "TicketPresence",
     "Tier",
+    "TierQueue",
     "Visibility",
 ]

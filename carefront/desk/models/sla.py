@@ -165,6 +165,11 @@ class ClockStatus(models.TextChoices):
     STOPPED = "stopped", _("Stopped")
 
 
+# A clock still timed (running or paused) that passed its target, and one running past its warning share.
+SLA_BREACHED = models.Q(status__in=["running", "paused"], breached_at__isnull=False)
+SLA_WARNING = models.Q(status="running", warned_at__isnull=False, breached_at__isnull=True)
+
+
 class SlaClock(models.Model):
     """One SLA target timed for one ticket, in its calendar's business seconds."""
 
@@ -172,10 +177,26 @@ class SlaClock(models.Model):
         "desk.Ticket", on_delete=models.CASCADE, related_name="sla_clocks", verbose_name=_("ticket"), db_index=False
     )
     metric = models.CharField(_("metric"), max_length=16, choices=SlaMetric.choices)
+    # The ticket's priority when the clock got its target (a change of priority retargets the clock): the
+    # recompute after a target edit then finds a policy's clocks of one priority without a join.
+    priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL)
     policy = models.ForeignKey(
-        SlaPolicy, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("policy")
+        SlaPolicy,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("policy"),
+        db_index=False,  # sla_clock_policy_idx leads with it
     )
-    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="+", verbose_name=_("calendar"))
+    calendar = models.ForeignKey(
+        Calendar,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("calendar"),
+        # Every write of a clock pays for each index: sla_clock_due_idx leads with the calendar for the
+        # running clocks, and deleting a calendar (the only other lookup by it) is rare.
+        db_index=False,
+    )
     status = models.CharField(_("status"), max_length=16, choices=ClockStatus.choices, default=ClockStatus.RUNNING)
     target_seconds = models.BigIntegerField(_("target (business seconds)"))
     warn_percent = models.PositiveSmallIntegerField(_("warn at (% of target)"), default=80)
@@ -207,6 +228,10 @@ class SlaClock(models.Model):
                 name="sla_clock_warn_idx",
                 condition=models.Q(status="running", warned_at__isnull=True, breached_at__isnull=True),
             ),
+            models.Index(fields=["policy", "metric", "priority"], name="sla_clock_policy_idx"),
+            # The inbox's "SLA breached" and "SLA due soon" queues: the few tickets in that state, by id.
+            models.Index(fields=["ticket"], name="sla_clock_breached_idx", condition=SLA_BREACHED),
+            models.Index(fields=["ticket"], name="sla_clock_warning_idx", condition=SLA_WARNING),
         ]
 
     def __str__(self) -> str:

@@ -245,3 +245,18 @@ class TicketPresence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.state} {self.ticket_id}"
+
+
+class TierQueue(models.Model):
+    """The team whose queue a tier's tickets go to: escalating to L2 hands the ticket to this team."""
+
+    tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices, unique=True)
+    team = models.ForeignKey("core.Team", on_delete=models.CASCADE, related_name="+", verbose_name=_("team"))
+
+    class Meta:
+        verbose_name = _("tier queue")
+        verbose_name_plural = _("tier queues")
+        ordering = ["tier"]
+
+    def __str__(self) -> str:
+        return f"L{self.tier} → {self.team_id}"

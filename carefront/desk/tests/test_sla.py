@@ -26,7 +26,7 @@ from carefront.desk.sla_services import (
     sla_clocks_check,
     sla_clocks_recompute,
     sla_policy_create,
-    sla_policy_set_targets,
+    sla_policy_update,
 )
 from carefront.desk.tasks import check_sla_clocks
 
@@ -209,13 +209,14 @@ def test_new_targets_reach_running_clocks_through_the_set_based_recompute(
 ) -> None:
     ticket = create(actor=None, requester=carol, subject="Question", body="A question.")
     with django_capture_on_commit_callbacks(execute=True):
-        sla_policy_set_targets(
+        sla_policy_update(
             actor=None, policy=customer_policy, targets={"normal": TargetMinutes(first_response=30, resolution=60)}
         )
     first = target(sla_of(ticket), "first_response")
     assert (first.target_minutes, first.due_at) == (30, FRIDAY_4PM + timedelta(minutes=30))
     assert target(sla_of(ticket), "resolution").due_at == FRIDAY_4PM + timedelta(minutes=60)
-    assert sla_clocks_recompute() == 2
+    # A second run finds nothing to change and rewrites nothing.
+    assert sla_clocks_recompute() == 0
 
 
 def test_a_calendar_change_applies_from_now_on(
@@ -312,3 +313,36 @@ def test_the_ticket_page_shows_each_targets_state_and_the_status_change_updates_
     )
     assert swapped.status_code == 200
     assert 'class="badge sla-paused"' in swapped.content.decode()
+
+
+def test_breached_and_due_soon_tickets_have_their_own_queues_badges_and_api_filter(
+    customer_policy: Any, api_client: Any, alice: Any, carol: Contact, traveller: Any
+) -> None:
+    import re
+
+    from django.test import Client
+
+    late = create(actor=None, requester=carol, subject="Late", body="Late.", priority="urgent")
+    traveller.move_to(FRIDAY_4PM + timedelta(minutes=20))
+    soon = create(actor=None, requester=carol, subject="Soon", body="Soon.", priority="urgent")
+    calm = create(actor=None, requester=carol, subject="Calm", body="Calm.")
+    traveller.move_to(FRIDAY_4PM + timedelta(minutes=45))
+    sla_clocks_check()
+    client = Client()
+    client.force_login(alice)
+    sidebar = client.get("/inbox/sidebar/").content.decode()
+    counts = dict(
+        re.findall(
+            r'id="view-(sla-[\w]+)"[^>]*>\s*<span class="view-label">[^<]*</span>\s*'
+            r'<span class="view-count"[^>]*>(\d+)',
+            sidebar,
+        )
+    )
+    assert counts == {"sla-breached": "1", "sla-warning": "1"}
+    breached_queue = client.get("/", {"view": "sla-breached"}).content.decode()
+    assert "Late" in breached_queue and "Calm" not in breached_queue
+    assert 'class="badge sla-breached"' in breached_queue
+    api = api_client(alice)
+    assert [t["id"] for t in api.get("/api/v1/tickets", {"sla": "warning"}).json()["results"]] == [soon.pk]
+    assert [t["id"] for t in api.get("/api/v1/tickets", {"sla": "breached"}).json()["results"]] == [late.pk]
+    assert calm.pk not in {t["id"] for t in api.get("/api/v1/tickets", {"sla": "breached"}).json()["results"]}

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from carefront.accounts.models import AccountKind, Channel, LifecycleStage, ServiceModel
 from carefront.desk.models import Priority, Status, Tier
+from carefront.desk.sla_selectors import ticket_sla
 
 register = template.Library()
 
@@ -107,3 +108,10 @@ SLA_STATES = {
 def sla_state(state: str) -> str:
     label = SLA_STATES.get(state)
     return str(label) if label is not None else state
+
+
+@register.filter
+def ticket_sla_state(ticket: Any) -> str:
+    """A listed ticket's SLA state from its prefetched clocks ("" when no policy times it)."""
+    sla = ticket_sla(ticket.sla_clocks.all())
+    return sla.state if sla is not None else ""
