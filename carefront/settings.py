@@ -281,6 +281,10 @@ HUEY = _huey()
 QUEUE_BACKEND = "redis" if HUEY["huey_class"] == "huey.RedisHuey" else "sqlite"
 
 CAREFRONT_AUTO_CLOSE_DAYS = env_int("CAREFRONT_AUTO_CLOSE_DAYS", 4, minimum=1)
+# The currency of staff cost rates and of every account's cost to serve.
+CAREFRONT_COST_CURRENCY = env_str("CAREFRONT_COST_CURRENCY", "EUR").upper()
+if len(CAREFRONT_COST_CURRENCY) != 3 or not CAREFRONT_COST_CURRENCY.isalpha():
+    raise ImproperlyConfigured("CAREFRONT_COST_CURRENCY must be a three-letter ISO 4217 code, such as EUR.")
 CAREFRONT_MAGIC_LINK_MINUTES = env_int("CAREFRONT_MAGIC_LINK_MINUTES", 15, minimum=1)
 CAREFRONT_WEB_CONCURRENCY = env_int("CAREFRONT_WEB_CONCURRENCY", 2, minimum=1)
 CAREFRONT_WORKERS = env_int("CAREFRONT_WORKERS", 2, minimum=1)

@@ -25,9 +25,10 @@ from carefront.api.common import (
     actor,
     staff_actor,
 )
-from carefront.core.access import require_manager
+from carefront.core.access import is_staff_member, require_manager
 from carefront.core.exceptions import ApplicationError
 from carefront.core.selectors import events_for
+from carefront.desk.selectors import account_cost_to_serve
 
 router = Router(tags=["accounts"])
 User = get_user_model()
@@ -78,6 +79,23 @@ class AccountOut(Schema):
     @staticmethod
     def resolve_tags(obj: Account) -> list[str]:
         return sorted(tag.name for tag in obj.tags.all())
+
+
+class CostToServeOut(Schema):
+    minutes: int = Field(description="Staff minutes recorded on the account's ticket replies and notes.")
+    amount: Decimal = Field(description="Those minutes at each author's role cost rate.")
+    currency: str
+    minutes_by_role: dict[str, int]
+
+
+class AccountDetailOut(AccountOut):
+    cost_to_serve: CostToServeOut | None = Field(description="Staff only; null for contacts.")
+
+    @staticmethod
+    def resolve_cost_to_serve(obj: Account, context: dict[str, Any]) -> Any:
+        if not is_staff_member(actor(context["request"])):
+            return None
+        return account_cost_to_serve(account_id=obj.pk)
 
 
 class AccountIn(StrictIn):
@@ -148,7 +166,7 @@ def create_account(request: HttpRequest, payload: AccountIn) -> Any:
     return Status(201, selectors.accounts_list(user=user, filters=selectors.AccountFilters()).get(pk=account.pk))
 
 
-@router.get("/accounts/{account_id}", response={200: AccountOut, **ERRORS}, summary="Get an account")
+@router.get("/accounts/{account_id}", response={200: AccountDetailOut, **ERRORS}, summary="Get an account")
 def get_account(request: HttpRequest, account_id: Id) -> Any:
     access_account(user=actor(request), account_id=account_id)
     return selectors.accounts_list(user=actor(request), filters=selectors.AccountFilters()).get(pk=account_id)

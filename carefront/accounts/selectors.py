@@ -17,7 +17,9 @@ from carefront.accounts.models import Account, Contact, Order
 from carefront.core.selectors import events_for
 from carefront.desk.selectors import (
     OPEN_STATUSES,
+    CostToServe,
     TicketFilters,
+    account_cost_to_serve,
     messages_of_account,
     ticket_events_of_account,
     tickets_list,
@@ -148,6 +150,7 @@ class AccountSidebar:
     last_orders: list[Order]
     open_tickets: list[Any]
     more_open_tickets: bool
+    cost_to_serve: CostToServe
 
 
 SIDEBAR_ORDERS = 5
@@ -157,7 +160,8 @@ SIDEBAR_TICKETS = 10
 def account_sidebar(
     *, user: Any, account: Account, requester: Contact | None = None, exclude_ticket_id: int | None = None
 ) -> AccountSidebar:
-    """The account beside a ticket in three queries: spend per currency, last orders, other open tickets."""
+    """The account beside a ticket in five queries: spend per currency, last orders, other open tickets, and
+    the cost to serve (staff minutes by role, the cost rates)."""
     zone_name = (requester.time_zone if requester is not None else "") or account.time_zone or "UTC"
     orders = list(orders_visible_to(user).filter(account_id=account.pk).order_by("-placed_at", "-id")[:SIDEBAR_ORDERS])
     tickets = (
@@ -177,6 +181,7 @@ def account_sidebar(
         last_orders=orders,
         open_tickets=open_tickets[:SIDEBAR_TICKETS],
         more_open_tickets=len(open_tickets) > SIDEBAR_TICKETS,
+        cost_to_serve=account_cost_to_serve(account_id=account.pk),
     )
 
 

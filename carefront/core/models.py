@@ -85,6 +85,7 @@ class Event(models.Model):
         CALENDAR = "calendar", _("Business calendar")
         SLA_POLICY = "sla_policy", _("SLA policy")
         TIER_QUEUE = "tier_queue", _("Tier queue")
+        COST_RATE = "cost_rate", _("Cost rate")
 
     subject_kind = models.CharField(_("subject kind"), max_length=16, choices=SubjectKind.choices)
     subject_id = models.BigIntegerField(_("subject id"))
@@ -149,6 +150,21 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class CostRate(models.Model):
+    """What an hour of a role's time costs, in the workspace's currency (CAREFRONT_COST_CURRENCY)."""
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, unique=True)
+    hourly = models.DecimalField(_("cost per hour"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("cost rate")
+        verbose_name_plural = _("cost rates")
+        ordering = ["role"]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.hourly}"
 
 
 class Counter(models.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -17,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import get_supported_language_variant, to_language
 from huey.contrib.djhuey import HUEY
 
-from carefront.core.models import Event, Notification, Role, StaffProfile, Tag, Team
+from carefront.core.models import CostRate, Event, Notification, Role, StaffProfile, Tag, Team
 
 M = TypeVar("M", bound=Model)
 
@@ -202,3 +203,8 @@ def notifications_page(*, user: Any, before: int | None = None, size: int = 50) 
     if before is not None:
         rows = rows.filter(id__lt=before)
     return list(rows[:size])
+
+
+def cost_rates() -> dict[str, Decimal]:
+    """What an hour of each role's time costs; a role without a rate costs nothing."""
+    return dict(CostRate.objects.values_list("role", "hourly"))

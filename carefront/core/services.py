@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
@@ -26,7 +27,7 @@ from django.utils.translation import ngettext
 
 from carefront.core.access import require_admin, staff_role
 from carefront.core.exceptions import ApplicationError
-from carefront.core.models import Counter, Event, Notification, Role, StaffProfile, Tag, Team
+from carefront.core.models import CostRate, Counter, Event, Notification, Role, StaffProfile, Tag, Team
 from carefront.core.validation import clean_choice, clean_email, clean_text, clean_time_zone
 
 User = get_user_model()
@@ -690,3 +691,29 @@ def notifications_mark_read(*, user: Any, notification_ids: Sequence[int] | None
     if notification_ids is not None:
         unread = unread.filter(pk__in=list(notification_ids))
     return unread.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def cost_rate_set(*, actor: Actor, role: str, hourly: Decimal | None) -> None:
+    """Set what an hour of a role's time costs (None removes the rate: that role's time then costs nothing)."""
+    clean_choice(role, choices=Role.values, field="role")
+    if hourly is not None and (not isinstance(hourly, Decimal) or not hourly.is_finite() or hourly < 0):
+        raise ApplicationError(_("A cost per hour is an amount of zero or more."), field="hourly")
+    if hourly is not None and hourly >= Decimal("100000000"):
+        raise ApplicationError(_("A cost per hour is below 100,000,000."), field="hourly")
+    existing = CostRate.objects.filter(role=role).first()
+    old = str(existing.hourly) if existing else None
+    new = str(hourly.quantize(Decimal("0.01"))) if hourly is not None else None
+    if old == new:
+        return
+    if hourly is None:
+        CostRate.objects.filter(role=role).delete()
+    else:
+        CostRate.objects.update_or_create(role=role, defaults={"hourly": hourly.quantize(Decimal("0.01"))})
+    events_record(
+        subject_kind="cost_rate",
+        subject_id=Role.values.index(role),
+        action="updated",
+        changes=[Change(role, old, new)],
+        actor=actor,
+    )

@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import StrictInt
 
 from carefront.accounts.access import access_contact
 from carefront.api.common import (
@@ -82,6 +83,11 @@ class SlaOut(Schema):
     targets: list[SlaTargetOut]
 
 
+def _staff_detail(ticket: Ticket) -> bool:
+    """Whether the ticket was read with its SLA clocks (the selectors do so for staff only)."""
+    return "sla_clocks" in getattr(ticket, "_prefetched_objects_cache", {})
+
+
 class TicketOut(Schema):
     id: int
     number: int
@@ -104,15 +110,27 @@ class TicketOut(Schema):
     created_at: datetime
     updated_at: datetime
 
-    sla: SlaOut | None = Field(description="The SLA policy that times the ticket and the state of each target.")
+    sla: SlaOut | None = Field(
+        description="The SLA policy that times the ticket and the state of each target (staff only; null for contacts)."
+    )
+    time_spent_minutes: int | None = Field(
+        description="Staff minutes recorded on the ticket's replies and notes (staff only; null for contacts)."
+    )
 
     @staticmethod
     def resolve_tags(obj: Ticket) -> list[str]:
         return sorted(tag.name for tag in obj.tags.all())
 
     @staticmethod
+    def resolve_time_spent_minutes(obj: Ticket) -> int | None:
+        # Staff reads carry the sum (the selectors' staff_detail); a ticket just created has spent none yet.
+        if not _staff_detail(obj):
+            return None
+        return int(getattr(obj, "time_spent_minutes", 0) or 0)
+
+    @staticmethod
     def resolve_sla(obj: Ticket) -> TicketSla | None:
-        return ticket_sla(obj.sla_clocks.all())
+        return ticket_sla(obj.sla_clocks.all()) if _staff_detail(obj) else None
 
 
 class AttachmentIn(StrictIn):
@@ -193,7 +211,12 @@ class MessageOut(Schema):
     body_text: str
     body_html: str
     attachments: list[AttachmentOut]
+    minutes_spent: int
     created_at: datetime
+
+    @staticmethod
+    def resolve_minutes_spent(obj: Message) -> int:
+        return obj.minutes_spent or 0
 
     @staticmethod
     def resolve_author(obj: Message) -> dict[str, Any]:
@@ -224,6 +247,7 @@ class MessageIn(StrictIn):
     visibility: Literal["public", "internal"] = "public"
     status: StatusName | None = Field(None, description="Staff only: the status to set with this reply.")
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
+    minutes_spent: StrictInt = Field(0, ge=0, le=1440, description="Staff only: minutes spent on this reply or note.")
 
 
 def _attachments(items: list[AttachmentIn]) -> list[services.NewAttachment]:
@@ -258,7 +282,10 @@ def _team(team_id: Id | None) -> Team | None:
 @router.get("/tickets", response={200: list[TicketOut], **ERRORS}, summary="List tickets")
 @paginate(IdCursorPagination)
 def list_tickets(request: HttpRequest, filters: Query[TicketQuery]) -> Any:
-    return selectors.tickets_list(user=actor(request), filters=selectors.TicketFilters(**filters.dict()), with_sla=True)
+    user = actor(request)
+    return selectors.tickets_list(
+        user=user, filters=selectors.TicketFilters(**filters.dict()), staff_detail=is_staff_member(user)
+    )
 
 
 @router.post("/tickets", response={201: TicketOut, **ERRORS}, summary="Open a ticket")
@@ -300,14 +327,18 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Any:
         # ticket_create tags a ticket only with the tags it is given: mark these as known (none), as a
         # prefetch would, so the response does not query for them. Only this response sees the mark.
         ticket._prefetched_objects_cache["tags"] = Tag.objects.none()  # type: ignore[attr-defined]
+    if not is_staff_member(user):
+        # A contact sees neither SLA clocks nor staff time (see _staff_detail).
+        ticket._prefetched_objects_cache.pop("sla_clocks", None)  # type: ignore[attr-defined]
     # The ticket as created already holds its account, requester, assignee and team: no need to read it back.
     return Status(201, ticket)
 
 
 @router.get("/tickets/{ticket_id}", response={200: TicketOut, **ERRORS}, summary="Get a ticket")
 def get_ticket(request: HttpRequest, ticket_id: Id) -> Any:
-    access_ticket(user=actor(request), ticket_id=ticket_id)
-    return selectors.ticket_detail(ticket_id=ticket_id)
+    user = actor(request)
+    access_ticket(user=user, ticket_id=ticket_id)
+    return selectors.ticket_detail(ticket_id=ticket_id, staff_detail=is_staff_member(user))
 
 
 @router.patch("/tickets/{ticket_id}", response={200: TicketOut, **ERRORS}, summary="Update a ticket")
@@ -327,7 +358,7 @@ def update_ticket(request: HttpRequest, ticket_id: Id, payload: TicketPatch) -> 
     if "tags" in changes and changes["tags"] is None:
         changes["tags"] = []
     services.ticket_update(ticket=ticket, actor=user, version=version, reason=reason, **changes)
-    return selectors.ticket_detail(ticket_id=ticket_id)
+    return selectors.ticket_detail(ticket_id=ticket_id, staff_detail=True)
 
 
 @router.get(
@@ -353,7 +384,12 @@ def create_message(request: HttpRequest, ticket_id: Id, payload: MessageIn) -> A
                     _("A note does not change the status; reply or update the ticket."), field="status"
                 )
             message = services.ticket_add_note(
-                ticket=ticket, actor=user, body=payload.body, body_html=payload.body_html, attachments=attachments
+                ticket=ticket,
+                actor=user,
+                body=payload.body,
+                body_html=payload.body_html,
+                attachments=attachments,
+                minutes_spent=payload.minutes_spent,
             )
         else:
             message = services.ticket_reply(
@@ -364,10 +400,13 @@ def create_message(request: HttpRequest, ticket_id: Id, payload: MessageIn) -> A
                 body_html=payload.body_html,
                 status=payload.status,
                 attachments=attachments,
+                minutes_spent=payload.minutes_spent,
             )
     else:
-        if payload.visibility == "internal" or payload.status is not None:
-            field = "visibility" if payload.visibility == "internal" else "status"
+        if payload.visibility == "internal" or payload.status is not None or payload.minutes_spent:
+            field = (
+                "visibility" if payload.visibility == "internal" else "status" if payload.status else "minutes_spent"
+            )
             raise ApplicationError(_("Only staff may set this."), field=field, status=403)
         message = services.ticket_reply(
             ticket=ticket,
@@ -425,7 +464,7 @@ class EscalateIn(StrictIn):
 def escalate_ticket(request: HttpRequest, ticket_id: Id, payload: EscalateIn) -> Any:
     ticket = access_ticket(user=actor(request), ticket_id=ticket_id)
     services.ticket_escalate(ticket=ticket, actor=staff_actor(request), tier=payload.tier, reason=payload.reason)
-    return selectors.ticket_detail(ticket_id=ticket_id)
+    return selectors.ticket_detail(ticket_id=ticket_id, staff_detail=True)
 
 
 class TierLineOut(Schema):
@@ -479,3 +518,55 @@ def set_tier_queue(request: HttpRequest, tier: int = Path(..., ge=0, le=3), *, p
     team = _team(payload.team_id)
     services.tier_queue_set(actor=user, tier=tier, team=team)
     return {"tier": tier, "team": team}
+
+
+class MinutesIn(StrictIn):
+    minutes_spent: StrictInt = Field(ge=0, le=1440)
+
+
+@router.patch(
+    "/tickets/{ticket_id}/messages/{message_id}",
+    response={200: MessageOut, **ERRORS},
+    summary="Correct the time spent on a staff reply or note",
+)
+def update_message(request: HttpRequest, ticket_id: Id, message_id: Id, payload: MinutesIn) -> Any:
+    user = actor(request)
+    ticket = access_ticket(user=user, ticket_id=ticket_id)
+    staff_actor(request)
+    message = selectors.messages_list(user=user, ticket=ticket).filter(pk=message_id).first()
+    if message is None:
+        raise Http404
+    services.message_set_minutes(message=message, actor=user, minutes_spent=payload.minutes_spent)
+    return selectors.messages_list(user=user, ticket=ticket).get(pk=message_id)
+
+
+class TimeByStaffOut(Schema):
+    staff: UserRef
+    minutes: int
+
+
+class TimeByTierOut(Schema):
+    tier: int
+    label: str
+    minutes: int
+
+
+class TimeSpentOut(Schema):
+    total_minutes: int
+    by_staff: list[TimeByStaffOut]
+    by_tier: list[TimeByTierOut]
+
+
+@router.get("/reports/time-spent", response={200: TimeSpentOut, **ERRORS}, summary="Staff time per person and tier")
+def time_spent(request: HttpRequest, period: Query[TierReportQuery]) -> Any:
+    require_manager(staff_actor(request))
+    until = period.until or timezone.now()
+    since = period.since or until - timedelta(days=30)
+    if since >= until:
+        raise ApplicationError(_("The period must start before it ends."), field="since")
+    report = selectors.time_spent_report(since=since, until=until)
+    return {
+        "total_minutes": report.total,
+        "by_staff": [{"staff": person, "minutes": minutes} for person, minutes in report.by_staff],
+        "by_tier": [{"tier": tier, "label": label, "minutes": minutes} for tier, label, minutes in report.by_tier],
+    }

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import StrictInt
 
 from carefront.api.common import ERRORS, Id, OldestFirstPagination, StrictIn, staff_actor
 from carefront.core.access import require_admin
@@ -29,7 +30,7 @@ PriorityName = Literal["low", "normal", "high", "urgent"]
 
 
 class HoursIn(StrictIn):
-    weekday: int = Field(ge=0, le=6, description="0 is Monday, 6 is Sunday.")
+    weekday: StrictInt = Field(ge=0, le=6, description="0 is Monday, 6 is Sunday.")
     starts_at: time
     ends_at: time = Field(description="At or before the start: the period ends the next day; 00:00 is midnight.")
 
@@ -91,32 +92,32 @@ class CalendarOut(Schema):
 
 class TargetIn(StrictIn):
     priority: PriorityName
-    first_response_minutes: int | None = Field(None, gt=0, le=10_000_000)
-    next_response_minutes: int | None = Field(None, gt=0, le=10_000_000)
-    resolution_minutes: int | None = Field(None, gt=0, le=10_000_000)
+    first_response_minutes: StrictInt | None = Field(None, gt=0, le=10_000_000)
+    next_response_minutes: StrictInt | None = Field(None, gt=0, le=10_000_000)
+    resolution_minutes: StrictInt | None = Field(None, gt=0, le=10_000_000)
 
 
 class PolicyIn(StrictIn):
     name: str = Field(min_length=1, max_length=100)
     calendar_id: Id
-    position: int | None = Field(None, ge=0, le=1_000_000, description="Order of evaluation; default: last.")
+    position: StrictInt | None = Field(None, ge=0, le=1_000_000, description="Order of evaluation; default: last.")
     service_model: Literal["", "customer", "client"] = ""
     segment: str = Field("", max_length=64)
     channel: Literal["", "email", "portal", "chat", "phone", "social", "api"] = ""
     tier: Literal[0, 1, 2, 3] | None = None
-    warn_percent: int = Field(80, ge=1, le=99)
+    warn_percent: StrictInt = Field(80, ge=1, le=99)
     targets: list[TargetIn] = Field(max_length=4)
 
 
 class PolicyPatch(StrictIn):
     name: str | None = Field(None, min_length=1, max_length=100)
     calendar_id: Id | None = None
-    position: int | None = Field(None, ge=0, le=1_000_000)
+    position: StrictInt | None = Field(None, ge=0, le=1_000_000)
     service_model: Literal["", "customer", "client"] | None = None
     segment: str | None = Field(None, max_length=64)
     channel: Literal["", "email", "portal", "chat", "phone", "social", "api"] | None = None
     tier: Literal[0, 1, 2, 3] | None = None
-    warn_percent: int | None = Field(None, ge=1, le=99)
+    warn_percent: StrictInt | None = Field(None, ge=1, le=99)
     is_active: bool | None = None
     targets: list[TargetIn] | None = Field(None, max_length=4)
 

@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from carefront.accounts.models import Account
 from carefront.core.access import is_staff_member, portal_account_id
 from carefront.core.models import Event
+from carefront.core.selectors import cost_rates
 from carefront.desk.access import messages_visible_to, tickets_visible_to
 from carefront.desk.models import (
     SLA_BREACHED,
@@ -143,17 +148,19 @@ def ticket_filters_q(filters: TicketFilters, *more: TicketFilters, for_counts: b
 
 
 def tickets_list(
-    *, user: Any, filters: TicketFilters, also: Sequence[TicketFilters] = (), with_sla: bool = False
+    *, user: Any, filters: TicketFilters, also: Sequence[TicketFilters] = (), staff_detail: bool = False
 ) -> QuerySet[Ticket]:
     """Visible tickets matching the filters (and every set in `also`), with everything a list row shows in a
-    constant number of queries (and their SLA clocks, for staff lists that show them)."""
+    constant number of queries (with `staff_detail`, also their SLA clocks and time spent)."""
     tickets = (
         tickets_visible_to(user)
         .filter(ticket_filters_q(filters, *also))
         .select_related("account", "account__owner", "requester", "assignee", "team")
         .prefetch_related("tags")
     )
-    return tickets.prefetch_related(sla_clocks_prefetch()) if with_sla else tickets
+    if not staff_detail:
+        return tickets
+    return tickets.prefetch_related(sla_clocks_prefetch()).annotate(time_spent_minutes=ticket_time_spent())
 
 
 def _status_scope(filters: Sequence[TicketFilters]) -> tuple[frozenset[str], datetime | None] | None:
@@ -231,10 +238,14 @@ def tickets_count_by(
     return {name: totals[f"c{index}"] for index, name in enumerate(sets)}
 
 
-def ticket_detail(*, ticket_id: int) -> Ticket:
+def ticket_detail(*, ticket_id: int, staff_detail: bool = True) -> Ticket:
+    """One ticket with what its page shows (and, for staff, its SLA clocks and time spent)."""
+    ticket = Ticket.objects.select_related("account", "account__owner", "requester", "assignee", "team")
+    if not staff_detail:
+        return ticket.prefetch_related("tags").get(pk=ticket_id)
     return (
-        Ticket.objects.select_related("account", "account__owner", "requester", "assignee", "team")
-        .prefetch_related("tags", sla_clocks_prefetch())
+        ticket.prefetch_related("tags", sla_clocks_prefetch())
+        .annotate(time_spent_minutes=ticket_time_spent())
         .get(pk=ticket_id)
     )
 
@@ -359,3 +370,73 @@ def tier_report(*, since: datetime, until: datetime) -> list[TierLine]:
 def tier_queues() -> dict[int, Any]:
     """The team each tier's tickets go to, by tier."""
     return {queue.tier: queue.team for queue in TierQueue.objects.select_related("team")}
+
+
+@dataclass(frozen=True)
+class CostToServe:
+    """Staff time on an account's tickets and what it cost at the roles' rates."""
+
+    minutes: int
+    amount: Decimal
+    currency: str
+    minutes_by_role: dict[str, int]
+
+
+def account_cost_to_serve(*, account_id: int) -> CostToServe:
+    """An account's cost to serve: minutes on its replies and notes, by the author's role, times the rates."""
+    rows = (
+        Message.objects.filter(account_id=account_id, minutes_spent__gt=0)
+        .order_by()
+        .values_list("author_user__staff_profile__role")
+        .annotate(minutes=Sum("minutes_spent"))
+    )
+    by_role = {str(role or ""): int(minutes) for role, minutes in rows}
+    rates = cost_rates()
+    amount = sum((Decimal(minutes) * rates.get(role, Decimal(0)) / 60 for role, minutes in by_role.items()), Decimal(0))
+    return CostToServe(
+        minutes=sum(by_role.values()),
+        amount=amount.quantize(Decimal("0.01")),
+        currency=settings.CAREFRONT_COST_CURRENCY,
+        minutes_by_role=by_role,
+    )
+
+
+def ticket_time_spent() -> Coalesce:
+    """An annotation: the minutes recorded on a ticket's messages (one indexed sum per listed ticket)."""
+    total = (
+        Message.objects.filter(ticket_id=OuterRef("pk"))
+        .order_by()
+        .values("ticket_id")
+        .annotate(total=Sum("minutes_spent"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total), Value(0))
+
+
+@dataclass(frozen=True)
+class TimeSpentReport:
+    """Minutes recorded in a period, per staff member and per tier of the ticket."""
+
+    by_staff: list[tuple[Any, int]]
+    by_tier: list[tuple[int, str, int]]
+    total: int
+
+
+def time_spent_report(*, since: datetime, until: datetime) -> TimeSpentReport:
+    """Two grouped sums over the period's timed messages (message_timed_idx)."""
+    timed = Message.objects.filter(created_at__gte=since, created_at__lt=until, minutes_spent__gt=0).order_by()
+    staff_minutes = dict(
+        timed.values_list("author_user").annotate(minutes=Sum("minutes_spent")).values_list("author_user", "minutes")
+    )
+    people = {user.pk: user for user in get_user_model().objects.filter(pk__in=list(staff_minutes))}
+    tier_minutes = dict(
+        timed.values_list("ticket__tier").annotate(minutes=Sum("minutes_spent")).values_list("ticket__tier", "minutes")
+    )
+    return TimeSpentReport(
+        by_staff=sorted(
+            ((people[pk], int(minutes)) for pk, minutes in staff_minutes.items() if pk in people),
+            key=lambda row: -row[1],
+        ),
+        by_tier=[(tier, str(label), int(tier_minutes.get(tier, 0))) for tier, label in Tier.choices],
+        total=sum(int(minutes) for minutes in staff_minutes.values()),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,13 +13,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Channel, Contact
-from carefront.core.access import staff_role
+from carefront.core.access import is_manager, staff_role
 from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Event, Team
 from carefront.core.selectors import staff_language
@@ -67,6 +68,38 @@ def body_html_sanitise(*, body_text: str, body_html: str | None) -> str:
     if body_html:
         return nh3.clean(body_html, link_rel="noopener noreferrer nofollow", url_schemes={"http", "https", "mailto"})
     return linebreaks(escape(body_text))
+
+
+# A day: more on one reply is a typo (minutes for hours), and a typo here would skew the cost to serve.
+MAX_MINUTES_PER_MESSAGE = 24 * 60
+
+
+def minutes_clean(minutes: Any) -> int:
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= MAX_MINUTES_PER_MESSAGE:
+        raise ApplicationError(
+            _("Time spent is a whole number of minutes from 0 to {limit}.").format(limit=MAX_MINUTES_PER_MESSAGE),
+            field="minutes_spent",
+        )
+    return minutes
+
+
+@transaction.atomic
+def message_set_minutes(*, message: Message, actor: Actor, minutes_spent: int) -> Message:
+    """Correct the time recorded on a staff reply or note (its author, or a manager)."""
+    minutes_spent = minutes_clean(minutes_spent)
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.author_user_id is None:
+        raise ApplicationError(_("Only staff replies and notes record time spent."), field="minutes_spent")
+    if message.author_user_id != getattr(actor, "pk", None) and not is_manager(actor):
+        raise ApplicationError(_("Only the author or a manager may change the time spent."), status=403)
+    if minutes_spent != message.minutes_spent:
+        change = Change("minutes_spent", message.minutes_spent, minutes_spent)
+        message.minutes_spent = minutes_spent
+        message.save(update_fields=["minutes_spent"])
+        events_record(
+            subject_kind="ticket", subject_id=message.ticket_id, action="time_changed", changes=[change], actor=actor
+        )
+    return message
 
 
 def _clean_body(body: str) -> str:
@@ -448,8 +481,9 @@ def ticket_reply(
     channel: str | None = None,
     status: str | None = None,
     attachments: Sequence[NewAttachment] = (),
+    minutes_spent: int = 0,
 ) -> Message:
-    """A public reply from staff or from a contact.
+    """A public reply from staff or from a contact (`minutes_spent`: staff time, the cost to serve).
 
     A staff reply counts as the first response and may set the status (default open).
     A requester's reply reopens a solved or pending ticket; on a closed ticket it opens a
@@ -458,6 +492,9 @@ def ticket_reply(
     if (staff is None) == (contact is None):
         raise ApplicationError(_("A reply has exactly one author: a staff member or a contact."), field="author")
     body = _clean_body(body)
+    minutes_spent = minutes_clean(minutes_spent)
+    if contact is not None and minutes_spent:
+        raise ApplicationError(_("Only staff record time spent."), field="minutes_spent")
     ticket = Ticket.objects.select_for_update().select_related("account").get(pk=ticket.pk)
     now = timezone.now()
     if contact is not None:
@@ -524,6 +561,7 @@ def ticket_reply(
             channel=channel or ticket.channel,
             body_text=body,
             body_html=body_html_sanitise(body_text=body, body_html=body_html),
+            minutes_spent=minutes_spent,
             created_at=now,
         )
         previous_status = ticket.status
@@ -549,11 +587,13 @@ def ticket_add_note(
     body: str,
     body_html: str | None = None,
     attachments: Sequence[NewAttachment] = (),
+    minutes_spent: int = 0,
 ) -> Message:
     """An internal note: staff only, never shown to the requester."""
     if staff_role(actor) is None:
         raise ApplicationError(_("Only staff may add internal notes."), field="author", status=403)
     body = _clean_body(body)
+    minutes_spent = minutes_clean(minutes_spent)
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     _refuse_if_closed(ticket)
     now = timezone.now()
@@ -565,12 +605,39 @@ def ticket_add_note(
         channel=ticket.channel,
         body_text=body,
         body_html=body_html_sanitise(body_text=body, body_html=body_html),
+        minutes_spent=minutes_spent,
         created_at=now,
     )
     _attachments_store(message, attachments)
     _touch(ticket, now, [])
     events_record(subject_kind="ticket", subject_id=ticket.pk, action="noted", actor=actor)
+    author = actor.get_full_name() or actor.get_username()
+    for mentioned_id in _mentioned_staff_ids(body, exclude=actor.pk):
+        notify_on_commit(
+            recipient_id=mentioned_id,
+            verb="mentioned",
+            text=lambda: _("{name} mentioned you in a note on ticket #{number} “{subject}”.").format(
+                name=author, number=ticket.number, subject=ticket.subject
+            ),
+            ticket_id=ticket.pk,
+        )
     return message
+
+
+# "@dana" or "@dana.lee" in a note; an email address ("x@example.com") is not a mention.
+MENTION = re.compile(r"(?<![\w.@])@([\w.+-]*\w)")
+
+
+def _mentioned_staff_ids(body: str, *, exclude: int) -> list[int]:
+    """The active staff members a note mentions by username (at most 20 looked up)."""
+    names = list(dict.fromkeys(match.lower() for match in MENTION.findall(body)))[:20]
+    if not names:
+        return []
+    found = User.objects.filter(is_active=True, staff_profile__isnull=False).exclude(pk=exclude)
+    lookup = Q()
+    for name in names:
+        lookup |= Q(username__iexact=name)
+    return list(found.filter(lookup).values_list("pk", flat=True))
 
 
 def tickets_close_solved(*, older_than: timedelta, batch_size: int = 1000, now: datetime | None = None) -> int:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from carefront.accounts.models import Channel, ServiceModel
-from carefront.core.models import Team
+from carefront.core.models import Role, Team
 from carefront.desk.business_time import WorkingPeriod
 from carefront.desk.models import Calendar, Priority, SlaPolicy, SlaTarget, Tier
 from carefront.desk.sla_services import TargetMinutes
@@ -206,4 +206,19 @@ class TierQueuesForm(forms.Form):
         for tier, label in Tier.choices:
             self.fields[f"tier_{tier}"] = forms.ModelChoiceField(
                 label=label, queryset=Team.objects.order_by("name"), required=False, empty_label=_("No team")
+            )
+
+
+class CostRatesForm(forms.Form):
+    """What an hour of each role's time costs; blank means the role's time costs nothing."""
+
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for role, label in Role.choices:
+            self.fields[f"rate_{role}"] = forms.DecimalField(
+                label=gettext("{role} ({currency} per hour)").format(role=label, currency=currency),
+                min_value=0,
+                max_digits=10,
+                decimal_places=2,
+                required=False,
             )

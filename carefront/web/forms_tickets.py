@@ -64,6 +64,7 @@ class TicketMessageForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Then set status"), choices=[("", "")] + [(s.value, s.label) for s in REPLY_STATUSES], required=False
     )
+    minutes_spent = forms.IntegerField(label=_("Minutes spent"), min_value=0, max_value=1440, required=False)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -355,7 +355,7 @@ def inbox_page(
     window = max(size + 1, ID_WINDOW)
     ordered = _sorted_page(matching, sort=sort, cursor=cursor, forward=forward)
     ids = list(ordered.values_list("pk", flat=True)[:window])[: size + 1]
-    page = tickets_list(user=user, filters=TicketFilters(), with_sla=True).filter(pk__in=ids)
+    page = tickets_list(user=user, filters=TicketFilters(), staff_detail=True).filter(pk__in=ids)
     rows = list(_sorted_page(page, sort=sort, cursor=None, forward=forward))
     more_rows = len(rows) > size
     rows = rows[:size]

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from carefront.core.exceptions import ApplicationError
+from carefront.core.models import Role
+from carefront.core.selectors import cost_rates
+from carefront.core.services import cost_rate_set
 from carefront.desk.access import access_calendar, access_sla_policy
 from carefront.desk.models import Tier
 from carefront.desk.selectors import tier_queues
@@ -23,7 +27,7 @@ from carefront.desk.sla_selectors import calendars_list, sla_policies_list
 from carefront.desk.sla_services import calendar_create, calendar_update, sla_policy_create, sla_policy_update
 from carefront.web.access import admin_view
 from carefront.web.forms_settings import form_error
-from carefront.web.forms_sla import CalendarForm, PolicyForm, TierQueuesForm
+from carefront.web.forms_sla import CalendarForm, CostRatesForm, PolicyForm, TierQueuesForm
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any], *, form: Any = None) -> HttpResponse:
@@ -102,3 +106,21 @@ def tier_queues_view(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Tier queues saved."))
         return redirect("web:settings-tiers")
     return _render(request, "web/settings/tiers.html", {"form": form, "section": "tiers"}, form=form)
+
+
+@admin_view
+def cost_rates_view(request: HttpRequest) -> HttpResponse:
+    """The cost of an hour of each role's time: what turns staff minutes into an account's cost to serve."""
+    currency = settings.CAREFRONT_COST_CURRENCY
+    initial = {f"rate_{role}": hourly for role, hourly in cost_rates().items()}
+    form = CostRatesForm(request.POST or None, initial=initial, currency=currency)
+    if request.method == "POST" and form.is_valid():
+        try:
+            for role in Role.values:
+                cost_rate_set(actor=request.user, role=role, hourly=form.cleaned_data[f"rate_{role}"])
+        except ApplicationError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("Cost rates saved."))
+            return redirect("web:settings-cost-rates")
+    return _render(request, "web/settings/cost_rates.html", {"form": form, "section": "cost-rates"}, form=form)

@@ -183,8 +183,15 @@ def ticket_escalate_view(request: HttpRequest, number: int) -> HttpResponse:
 
 def _message_post(request: HttpRequest, ticket: Ticket, form: TicketMessageForm) -> Any:
     data = form.cleaned_data
+    minutes = data.get("minutes_spent") or 0
     if data["kind"] == MessageKind.NOTE:
-        return ticket_add_note(ticket=ticket, actor=request.user, body=data["body"], attachments=form.new_attachments())
+        return ticket_add_note(
+            ticket=ticket,
+            actor=request.user,
+            body=data["body"],
+            attachments=form.new_attachments(),
+            minutes_spent=minutes,
+        )
     return ticket_reply(
         ticket=ticket,
         staff=request.user,
@@ -192,6 +199,7 @@ def _message_post(request: HttpRequest, ticket: Ticket, form: TicketMessageForm)
         body=data["body"],
         status=data["status"] or None,
         attachments=form.new_attachments(),
+        minutes_spent=minutes,
     )
 
 

@@ -6,4 +6,5 @@ from carefront.web import report_views as views
 
 urlpatterns = [
     path("reports/tiers/", views.tiers_report_view, name="report-tiers"),
+    path("reports/time-spent/", views.time_spent_report_view, name="report-time-spent"),
 ]

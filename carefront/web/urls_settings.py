@@ -26,6 +26,7 @@ urlpatterns = [
     path("settings/sla/policies/new/", sla_views.sla_policy, name="settings-sla-policy-new"),
     path("settings/sla/policies/<int:policy_id>/", sla_views.sla_policy, name="settings-sla-policy"),
     path("settings/tiers/", sla_views.tier_queues_view, name="settings-tiers"),
+    path("settings/cost-rates/", sla_views.cost_rates_view, name="settings-cost-rates"),
     path("settings/tokens/", views.tokens, name="settings-tokens"),
     path("settings/tokens/<slug:prefix>/revoke/", views.token_revoke_view, name="settings-token-revoke"),
 ]

@@ -170,6 +170,9 @@ class Message(models.Model):
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.EMAIL)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
+    # Staff time spent writing this reply or note (and the work behind it): the cost to serve. Null on rows
+    # from before it was recorded, so that adding it is an ALTER TABLE rather than a rebuild of the table.
+    minutes_spent = models.PositiveIntegerField(_("minutes spent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     # The ticket's account, copied (a ticket never changes account): an account's timeline reads its newest
     # messages from one index instead of gathering and sorting the messages of every ticket it ever had.
@@ -189,6 +192,8 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["ticket", "id"], name="message_ticket_idx"),
             models.Index(fields=["account", "created_at", "id"], name="message_account_idx"),
+            # Time-spent reports read the period's timed messages only.
+            models.Index(fields=["created_at"], name="message_timed_idx", condition=models.Q(minutes_spent__gt=0)),
         ]
         constraints = [
             models.CheckConstraint(

@@ -57,3 +57,19 @@ def test_contacts_have_no_bell(carol: Any, portal_user_for: Any) -> None:
     client.force_login(portal_user_for(carol))
     assert client.get("/notifications/").status_code in {302, 403}
     assert client.get("/notifications/bell/").status_code in {302, 403}
+
+
+def test_a_mention_in_a_note_notifies_that_staff_member_only(
+    alice: Any, bob: Any, dana: Any, ticket: Ticket, carol: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from carefront.desk.services import ticket_add_note
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_add_note(
+            ticket=ticket, actor=alice, body="@Bob can you check? Copying @alice and carol@acme.example, not @nobody."
+        )
+    assert list(Notification.objects.values_list("recipient__username", "verb")) == [("bob", "mentioned")]
+    assert (
+        Notification.objects.get().text
+        == f"Alice mentioned you in a note on ticket #{ticket.number} “Parcel never arrived”."
+    )

@@ -67,3 +67,34 @@
   // After a message is sent the editor comes back empty: the agent is viewing again.
   document.addEventListener("htmx:afterSwap", updatePresence);
 })();
+
+// The time-spent timer: whole minutes since the page (or the last message sent) opened, written into the
+// editor's "Minutes spent" until the agent types a number of their own.
+(function () {
+  "use strict";
+  var started = Date.now();
+  var edited = false;
+
+  document.addEventListener("input", function (event) {
+    if (event.target && event.target.hasAttribute && event.target.hasAttribute("data-timer")) {
+      edited = true;
+    }
+  });
+
+  // A sent message swaps in a fresh editor (its field back at 0): the next one is timed from now. A refused
+  // message comes back with the agent's own number, and the timer leaves it alone.
+  document.addEventListener("htmx:afterSwap", function () {
+    var field = document.querySelector("input[data-timer]");
+    if (field && field.value === "0") {
+      started = Date.now();
+      edited = false;
+    }
+  });
+
+  window.setInterval(function () {
+    var field = document.querySelector("input[data-timer]");
+    if (field && !edited) {
+      field.value = String(Math.floor((Date.now() - started) / 60000));
+    }
+  }, 15000);
+})();
