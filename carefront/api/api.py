@@ -110,12 +110,14 @@ def _mount_routers() -> None:
     from carefront.accounts.api import router as accounts_router
     from carefront.api.meta import router as meta_router
     from carefront.desk.api import router as desk_router
+    from carefront.desk.api_macros import router as macros_router
     from carefront.desk.api_sla import router as sla_router
 
     api.add_router("/", meta_router)
     api.add_router("/", accounts_router)
     api.add_router("/", desk_router)
     api.add_router("/", sla_router)
+    api.add_router("/", macros_router)
 
 
 _mount_routers()

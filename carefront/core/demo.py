@@ -30,6 +30,7 @@ from carefront.accounts.services import account_change_service_model, account_cr
 from carefront.core.demo_data import (
     CLIENT_REASONS,
     FRONT_LINE,
+    MACROS,
     PROBLEM_SOLVING,
     SLA_CALENDARS,
     SLA_POLICIES,
@@ -45,7 +46,8 @@ from carefront.core.models import Role, Team
 from carefront.core.services import staff_create
 from carefront.core.validation import clean_currency, clean_datetime, clean_decimal, clean_text
 from carefront.desk.business_time import WorkingPeriod
-from carefront.desk.models import Calendar, SlaPolicy, Status, Ticket
+from carefront.desk.macro_services import macro_create
+from carefront.desk.models import Calendar, Macro, SlaPolicy, Status, Ticket
 from carefront.desk.selectors import tier_queues
 from carefront.desk.services import (
     ticket_add_note,
@@ -146,6 +148,7 @@ def demo_load(
         staff, teams, created = _staff_ensure(staff_password)
         demo_sla_configure(now=clock.real_now())
         _tier_queues_configure(teams)
+        _macros_configure(staff)
         progress.start(_("Accounts"), len(account_plans))
         _accounts_write(account_plans, staff=staff, clock=clock, progress=progress)
         progress.start(_("Orders"), 1)
@@ -243,6 +246,22 @@ def demo_sla_configure(*, now: datetime) -> None:
                     priority: TargetMinutes(first_response=first, next_response=following, resolution=resolution)
                     for priority, (first, following, resolution) in targets.items()
                 },
+            )
+
+
+def _macros_configure(staff: dict[str, Any]) -> None:
+    """The demo's shared macros in English and French, written by its manager, unless they exist."""
+    manager = next(user for user in staff.values() if user.staff_profile.role == Role.MANAGER)
+    for name, kind, status, tags, english, french in MACROS:
+        if not Macro.objects.filter(owner__isnull=True, name=name).exists():
+            macro_create(
+                actor=manager,
+                name=name,
+                kind=kind,
+                set_status=status,
+                add_tags=tags,
+                shared=True,
+                texts={"en": english, "fr": french},
             )
 
 

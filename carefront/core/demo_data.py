@@ -737,3 +737,46 @@ SLA_POLICIES = [
         },
     ),
 ]
+
+
+# --- Macros, shared, in English and French: (name, kind, status, tags, English, French) ------------------
+MACROS = [
+    (
+        "Where is my order",
+        "public",
+        "pending",
+        ["shipping"],
+        "Hello {{ requester.first_name }},\n\nThank you for writing. I have asked the carrier where your parcel is "
+        "and will come back to you as soon as they answer.\n\nBest regards,\n{{ agent.first_name }}",
+        "Bonjour {{ requester.first_name }},\n\nMerci de votre message. J'ai demandé au transporteur où se trouve "
+        "votre colis et je reviens vers vous dès qu'il répond.\n\nBien cordialement,\n{{ agent.first_name }}",
+    ),
+    (
+        "Refund sent",
+        "public",
+        "solved",
+        ["refund"],
+        "Hello {{ requester.first_name }},\n\nYour refund for ticket #{{ ticket.number }} is on its way: it "
+        "reaches your account within five working days.\n\nBest regards,\n{{ agent.first_name }}",
+        "Bonjour {{ requester.first_name }},\n\nLe remboursement lié au ticket n° {{ ticket.number }} est parti : "
+        "il arrive sur votre compte sous cinq jours ouvrés.\n\nBien cordialement,\n{{ agent.first_name }}",
+    ),
+    (
+        "Password reset",
+        "public",
+        "solved",
+        ["password-reset"],
+        "Hello {{ requester.first_name }},\n\nUse “Forgot your password?” on the sign-in page: the link we email "
+        "you works for one hour.\n\nBest regards,\n{{ agent.first_name }}",
+        "Bonjour {{ requester.first_name }},\n\nUtilisez « Mot de passe oublié ? » sur la page de connexion : le "
+        "lien envoyé par e-mail reste valable une heure.\n\nBien cordialement,\n{{ agent.first_name }}",
+    ),
+    (
+        "Hand to the advisor",
+        "internal",
+        "",
+        ["advisor"],
+        "{{ account.owner.first_name }}, {{ account.name }} is your client: can you take this one?",
+        "{{ account.owner.first_name }}, {{ account.name }} est votre client : pouvez-vous le prendre ?",
+    ),
+]

@@ -86,6 +86,7 @@ class Event(models.Model):
         SLA_POLICY = "sla_policy", _("SLA policy")
         TIER_QUEUE = "tier_queue", _("Tier queue")
         COST_RATE = "cost_rate", _("Cost rate")
+        MACRO = "macro", _("Macro")
 
     subject_kind = models.CharField(_("subject kind"), max_length=16, choices=SubjectKind.choices)
     subject_id = models.BigIntegerField(_("subject id"))

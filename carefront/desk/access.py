@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from carefront.core.access import is_staff_member, portal_account_id
 from carefront.core.selectors import unique_or_none
-from carefront.desk.models import Attachment, Calendar, Message, SlaPolicy, Ticket, Visibility
+from carefront.desk.models import Attachment, Calendar, Macro, Message, SlaPolicy, Ticket, Visibility
 
 
 def tickets_visible_to(user: Any) -> QuerySet[Ticket]:
@@ -68,3 +68,18 @@ def access_sla_policy(*, user: Any, policy_id: int) -> SlaPolicy:
     if policy is None:
         raise Http404
     return policy
+
+
+def macros_visible_to(user: Any) -> QuerySet[Macro]:
+    """Shared macros and the user's own: staff only."""
+    if not is_staff_member(user):
+        return Macro.objects.none()
+    return Macro.objects.filter(Q(owner__isnull=True) | Q(owner_id=user.pk))
+
+
+def access_macro(*, user: Any, macro_id: int) -> Macro:
+    """A macro the user may use (shared, or their own); anything else is a 404."""
+    macro = unique_or_none(macros_visible_to(user).filter(pk=macro_id))
+    if macro is None:
+        raise Http404
+    return macro

@@ -7,13 +7,15 @@ from datetime import date, time
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from carefront.accounts.models import Channel, ServiceModel
 from carefront.core.models import Role, Team
 from carefront.desk.business_time import WorkingPeriod
-from carefront.desk.models import Calendar, Priority, SlaPolicy, SlaTarget, Tier
+from carefront.desk.macro_services import MACRO_STATUSES, PLACEHOLDERS
+from carefront.desk.models import Calendar, Macro, Priority, SlaPolicy, SlaTarget, Tier, Visibility
 from carefront.desk.sla_services import TargetMinutes
 from carefront.web.forms_settings import time_zone_choices
 
@@ -222,3 +224,54 @@ class CostRatesForm(forms.Form):
                 decimal_places=2,
                 required=False,
             )
+
+
+class MacroForm(forms.Form):
+    """A macro: its text in each language (placeholders such as {{ requester.first_name }}) and its actions."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    shared = forms.BooleanField(label=_("Shared with all staff"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Visibility.choices)
+    set_status = forms.ChoiceField(
+        label=_("Then set status"),
+        choices=[("", _("Leave as it is")), *((s.value, s.label) for s in MACRO_STATUSES)],
+        required=False,
+    )
+    add_tags = forms.CharField(label=_("Add tags"), required=False, help_text=_("Separated by commas."))
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, may_share: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not may_share:
+            del self.fields["shared"]
+        placeholders = ", ".join("{{ " + name + " }}" for name in sorted(PLACEHOLDERS))
+        for code, language in settings.LANGUAGES:
+            self.fields[f"text_{code}"] = forms.CharField(
+                label=gettext("Text in {language}").format(language=language),
+                widget=forms.Textarea(attrs={"rows": 6}),
+                required=False,
+                help_text=gettext("Placeholders: {placeholders}").format(placeholders=placeholders),
+            )
+
+    def texts(self) -> dict[str, str]:
+        return {
+            code: self.cleaned_data[f"text_{code}"]
+            for code, _language in settings.LANGUAGES
+            if self.cleaned_data.get(f"text_{code}", "").strip()
+        }
+
+    def tags(self) -> list[str]:
+        return [tag.strip() for tag in self.cleaned_data["add_tags"].split(",") if tag.strip()]
+
+    @staticmethod
+    def initial_for(macro: Macro) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "name": macro.name,
+            "shared": macro.owner_id is None,
+            "kind": macro.kind,
+            "set_status": macro.set_status,
+            "add_tags": ", ".join(macro.add_tags),
+            "is_active": macro.is_active,
+        }
+        initial.update({f"text_{text.language}": text.body for text in macro.texts.all()})
+        return initial

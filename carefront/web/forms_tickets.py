@@ -65,6 +65,8 @@ class TicketMessageForm(forms.Form):
         label=_("Then set status"), choices=[("", "")] + [(s.value, s.label) for s in REPLY_STATUSES], required=False
     )
     minutes_spent = forms.IntegerField(label=_("Minutes spent"), min_value=0, max_value=1440, required=False)
+    # The macro whose text is in the editor: sending applies its status (unless a button says otherwise) and tags.
+    macro = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -15,19 +15,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from carefront.core.access import is_manager
 from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Role
 from carefront.core.selectors import cost_rates
 from carefront.core.services import cost_rate_set
-from carefront.desk.access import access_calendar, access_sla_policy
+from carefront.desk.access import access_calendar, access_macro, access_sla_policy
+from carefront.desk.macro_selectors import macros_list
+from carefront.desk.macro_services import macro_create, macro_update
 from carefront.desk.models import Tier
 from carefront.desk.selectors import tier_queues
 from carefront.desk.services import tier_queue_set
 from carefront.desk.sla_selectors import calendars_list, sla_policies_list
 from carefront.desk.sla_services import calendar_create, calendar_update, sla_policy_create, sla_policy_update
-from carefront.web.access import admin_view
+from carefront.web.access import admin_view, staff_view
 from carefront.web.forms_settings import form_error
-from carefront.web.forms_sla import CalendarForm, CostRatesForm, PolicyForm, TierQueuesForm
+from carefront.web.forms_sla import CalendarForm, CostRatesForm, MacroForm, PolicyForm, TierQueuesForm
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any], *, form: Any = None) -> HttpResponse:
@@ -124,3 +127,27 @@ def cost_rates_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Cost rates saved."))
             return redirect("web:settings-cost-rates")
     return _render(request, "web/settings/cost_rates.html", {"form": form, "section": "cost-rates"}, form=form)
+
+
+@staff_view
+def macros_view(request: HttpRequest, macro_id: int | None = None) -> HttpResponse:
+    """Every staff member's macros: their own, and the shared ones (which managers and admins change)."""
+    macro = access_macro(user=request.user, macro_id=macro_id) if macro_id is not None else None
+    may_share = is_manager(request.user)
+    initial = MacroForm.initial_for(macro) if macro is not None else None
+    form = MacroForm(request.POST or None, initial=initial, may_share=may_share)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        values = {"name": data["name"], "kind": data["kind"], "set_status": data["set_status"], "add_tags": form.tags()}
+        try:
+            if macro is None:
+                macro_create(actor=request.user, texts=form.texts(), shared=bool(data.get("shared")), **values)
+            else:
+                macro_update(actor=request.user, macro=macro, texts=form.texts(), is_active=data["is_active"], **values)
+        except ApplicationError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("Macro “{name}” saved.").format(name=data["name"]))
+            return redirect("web:settings-macros")
+    context = {"form": form, "macro": macro, "macros": list(macros_list(user=request.user)), "section": "macros"}
+    return _render(request, "web/settings/macros.html", context, form=form)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +17,9 @@ from django.views.decorators.http import require_POST
 from carefront.accounts.selectors import account_sidebar
 from carefront.core.exceptions import ApplicationError
 from carefront.core.selectors import events_for, staff_members, teams_list
-from carefront.desk.access import access_ticket_by_number
+from carefront.desk.access import access_macro, access_ticket_by_number
+from carefront.desk.macro_selectors import macros_list
+from carefront.desk.macro_services import macro_apply, macro_tags_add
 from carefront.desk.models import PresenceState, Ticket, Tier
 from carefront.desk.selectors import (
     messages_list,
@@ -110,6 +113,7 @@ def _context(
         "sla": ticket_sla(ticket.sla_clocks.all()),
         "editor": editor or TicketMessageForm(initial={"kind": MessageKind.REPLY}),
         "escalate_form": EscalateForm(),
+        "macros": list(macros_list(user=user, active_only=True).prefetch_related(None)[:200]),
     }
 
 
@@ -184,23 +188,48 @@ def ticket_escalate_view(request: HttpRequest, number: int) -> HttpResponse:
 def _message_post(request: HttpRequest, ticket: Ticket, form: TicketMessageForm) -> Any:
     data = form.cleaned_data
     minutes = data.get("minutes_spent") or 0
-    if data["kind"] == MessageKind.NOTE:
-        return ticket_add_note(
-            ticket=ticket,
-            actor=request.user,
-            body=data["body"],
-            attachments=form.new_attachments(),
-            minutes_spent=minutes,
-        )
-    return ticket_reply(
-        ticket=ticket,
-        staff=request.user,
-        actor=request.user,
-        body=data["body"],
-        status=data["status"] or None,
-        attachments=form.new_attachments(),
-        minutes_spent=minutes,
-    )
+    macro = access_macro(user=request.user, macro_id=data["macro"]) if data.get("macro") else None
+    with transaction.atomic():
+        if data["kind"] == MessageKind.NOTE:
+            message = ticket_add_note(
+                ticket=ticket,
+                actor=request.user,
+                body=data["body"],
+                attachments=form.new_attachments(),
+                minutes_spent=minutes,
+            )
+        else:
+            message = ticket_reply(
+                ticket=ticket,
+                staff=request.user,
+                actor=request.user,
+                body=data["body"],
+                status=data["status"] or (macro.set_status if macro else "") or None,
+                attachments=form.new_attachments(),
+                minutes_spent=minutes,
+            )
+        if macro is not None:
+            macro_tags_add(macro=macro, ticket=ticket, actor=request.user)
+    return message
+
+
+@staff_view
+def ticket_macro(request: HttpRequest, number: int) -> HttpResponse:
+    """The editor with a macro's text for this ticket, ready to edit and send (htmx swaps it in)."""
+    ticket = access_ticket_by_number(user=request.user, number=number)
+    raw = request.GET.get("macro_choice", "")
+    if not raw.isdigit() or len(raw) > 18:
+        raise Http404
+    macro = access_macro(user=request.user, macro_id=int(raw))
+    try:
+        applied = macro_apply(macro=macro, ticket=ticket, actor=request.user)
+    except ApplicationError as error:
+        return HttpResponse(error.message, status=error.status)
+    kind = MessageKind.NOTE if applied.kind == "internal" else MessageKind.REPLY
+    editor = TicketMessageForm(initial={"kind": kind, "body": applied.body, "macro": macro.pk})
+    context = _context(request, ticket.pk, editor=editor)
+    context["applied_macro"] = macro
+    return render(request, f"{PAGE}#editor", context)
 
 
 @require_POST

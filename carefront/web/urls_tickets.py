@@ -10,4 +10,5 @@ urlpatterns = [
     path("tickets/<int:number>/properties/<str:field>/", ticket_views.ticket_property, name="ticket-property"),
     path("tickets/<int:number>/presence/", ticket_views.ticket_presence, name="ticket-presence"),
     path("tickets/<int:number>/escalate/", ticket_views.ticket_escalate_view, name="ticket-escalate"),
+    path("tickets/<int:number>/macro/", ticket_views.ticket_macro, name="ticket-macro"),
 ]

@@ -1,5 +1,6 @@
 """The desk's models: tickets and their conversations, and the business hours and SLA clocks that time them."""
 
+from carefront.desk.models.macros import Macro, MacroText
 from carefront.desk.models.sla import (
     SLA_BREACHED,
     SLA_WARNING,
@@ -36,6 +37,8 @@ __all__ = [
     "CalendarHours",
     "CalendarSpan",
     "ClockStatus",
+    "Macro",
+    "MacroText",
     "Message",
     "PresenceState",
     "Priority",
