@@ -44,6 +44,9 @@ def clean_text(value: Any, *, field: str, max_length: int, required: bool = Fals
     value = value.strip()
     if required and not value:
         raise ApplicationError(_("This field is required."), field=field)
+    if "\x00" in value:
+        # PostgreSQL refuses NUL in text; no one types it, so it is refused here, with the field named.
+        raise ApplicationError(_("Text cannot contain NUL characters."), field=field)
     if len(value) > max_length:
         raise ApplicationError(
             _("At most {max} characters (got {length}).").format(max=max_length, length=len(value)), field=field

@@ -166,3 +166,13 @@ def test_staff_write_their_own_macros_and_managers_share_them_in_settings(alice:
     )
     assert Macro.objects.get(name="Team hello").owner_id is None
     assert "Sign-off" not in manager.get("/settings/macros/").content.decode()
+
+
+def test_nul_characters_are_refused_naming_the_field(morgan: Any) -> None:
+    with pytest.raises(ApplicationError, match="NUL") as refused:
+        macro_create(actor=morgan, name="Bad\x00name", texts={"en": "Hi"}, shared=True)
+    assert refused.value.field == "name"
+    with pytest.raises(ApplicationError, match="NUL") as in_text:
+        macro_create(actor=morgan, name="Bad", texts={"en": "Hi\x00"}, shared=True)
+    assert in_text.value.field == "texts"
+    assert not Macro.objects.exists()
