@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -19,6 +18,7 @@ from django.utils.translation import get_supported_language_variant, to_language
 from huey.contrib.djhuey import HUEY
 
 from carefront.core.models import CostRate, Event, Notification, Role, StaffProfile, Tag, Team
+from carefront.core.validation import time_zone_set
 
 M = TypeVar("M", bound=Model)
 
@@ -187,9 +187,7 @@ def settings_overview() -> SettingsOverview:
 @lru_cache(maxsize=1)
 def time_zone_names() -> list[str]:
     """The IANA zones a person can live in, sorted: the forms of staff and contacts offer these."""
-    # Entries of the system's zone database that are files, not zones a person lives in.
-    not_places = {"localtime", "posixrules", "Factory"}
-    return sorted(zoneinfo.available_timezones() - not_places)
+    return sorted(time_zone_set())
 
 
 def notifications_unread_count(*, user: Any) -> int:

@@ -22,9 +22,14 @@ LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}([-_][A-Za-z]{2,4})?$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 
 
+# Entries of the system's zone database that are files, not zones a person or an office lives in.
+NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
+
+
 @lru_cache(maxsize=1)
-def _time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+def time_zone_set() -> frozenset[str]:
+    """The IANA zones people and offices live in: what every time-zone field accepts."""
+    return frozenset(zoneinfo.available_timezones()) - NOT_PLACES
 
 
 def clean_choice(value: Any, *, choices: list[str] | list[int], field: str) -> Any:
@@ -55,7 +60,7 @@ def clean_text(value: Any, *, field: str, max_length: int, required: bool = Fals
 
 
 def clean_time_zone(value: str, *, field: str = "time_zone") -> str:
-    if value not in _time_zones():
+    if value not in time_zone_set():
         raise ApplicationError(_("“{zone}” is not a known time zone.").format(zone=value[:60]), field=field)
     return value
 

@@ -483,15 +483,21 @@ class TierReportQuery(Schema):
     until: IsoDatetime | None = Field(None, description="End of the period, excluded (default: now).")
 
 
+def _period_bounds(period: TierReportQuery) -> tuple[datetime, datetime]:
+    """A report's period: the last 30 days unless the query says otherwise; it must start before it ends."""
+    until = period.until or timezone.now()
+    since = period.since or until - timedelta(days=30)
+    if since >= until:
+        raise ApplicationError(_("The period must start before it ends."), field="since")
+    return since, until
+
+
 @router.get(
     "/reports/tiers", response={200: list[TierLineOut], **ERRORS}, summary="Volume, resolution and escalation per tier"
 )
 def tiers_report(request: HttpRequest, period: Query[TierReportQuery]) -> Any:
     require_manager(staff_actor(request))
-    until = period.until or timezone.now()
-    since = period.since or until - timedelta(days=30)
-    if since >= until:
-        raise ApplicationError(_("The period must start before it ends."), field="since")
+    since, until = _period_bounds(period)
     return selectors.tier_report(since=since, until=until)
 
 
@@ -560,10 +566,7 @@ class TimeSpentOut(Schema):
 @router.get("/reports/time-spent", response={200: TimeSpentOut, **ERRORS}, summary="Staff time per person and tier")
 def time_spent(request: HttpRequest, period: Query[TierReportQuery]) -> Any:
     require_manager(staff_actor(request))
-    until = period.until or timezone.now()
-    since = period.since or until - timedelta(days=30)
-    if since >= until:
-        raise ApplicationError(_("The period must start before it ends."), field="since")
+    since, until = _period_bounds(period)
     report = selectors.time_spent_report(since=since, until=until)
     return {
         "total_minutes": report.total,

@@ -12,12 +12,13 @@ from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 import holidays
 from django.utils.translation import gettext as _
 
 from carefront.core.exceptions import ApplicationError
+from carefront.core.validation import time_zone_set
 
 DAY_MINUTES = 24 * 60
 WEEK_MINUTES = 7 * DAY_MINUTES
@@ -51,23 +52,10 @@ def from_epoch(seconds: int) -> datetime:
 
 
 def time_zone_validate(name: str) -> ZoneInfo:
-    # available_timezones() leaves out aliases such as "Factory" that name no real place.
-    if name not in _zone_names():
+    """The zone a calendar names, from the same list every time-zone field accepts."""
+    if name not in time_zone_set():
         raise ApplicationError(_("Unknown time zone “{zone}”.").format(zone=name), field="time_zone")
-    try:
-        return ZoneInfo(name)
-    except ZoneInfoNotFoundError as error:  # pragma: no cover - listed names always load
-        raise ApplicationError(_("Unknown time zone “{zone}”.").format(zone=name), field="time_zone") from error
-
-
-_ZONES: set[str] = set()
-
-
-def _zone_names() -> set[str]:
-    if not _ZONES:
-        _ZONES.update(name for name in available_timezones() if "/" in name or name == "UTC")
-        _ZONES.discard("Factory")
-    return _ZONES
+    return ZoneInfo(name)
 
 
 def country_validate(country: str, subdivision: str) -> None:

@@ -7,15 +7,15 @@ ticket, requester, account and agent as dictionaries of text, so a macro cannot 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.template import Context, Engine, TemplateSyntaxError
-from django.template.base import FilterExpression, Node, TextNode, VariableNode
+from django.template.base import FilterExpression, TextNode, VariableNode
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,9 @@ from carefront.core.selectors import supported_language
 from carefront.core.services import Actor, Change, events_record, tag_names_normalise
 from carefront.core.validation import clean_choice, clean_text
 from carefront.desk.models import Macro, MacroText, Message, Status, Ticket, Visibility
+
+if TYPE_CHECKING:
+    from carefront.desk.services import NewAttachment
 
 PLACEHOLDERS = frozenset(
     {
@@ -59,7 +62,8 @@ def macro_text_check(body: str, *, language: str) -> None:
         raise ApplicationError(
             _("The {language} text cannot be read: {error}").format(language=language, error=error), field="texts"
         ) from error
-    for node in _nodes(template.nodelist):
+    # Every tag is refused below, so no node holds others: the top level is the whole template.
+    for node in template.nodelist:
         if isinstance(node, TextNode):
             if "{{" in node.s or "{%" in node.s or "}}" in node.s:
                 raise ApplicationError(
@@ -75,13 +79,6 @@ def macro_text_check(body: str, *, language: str) -> None:
                 message.format(language=language, example="{{ requester.first_name }}"), field="texts"
             )
         _placeholder_check(node.filter_expression, language=language)
-
-
-def _nodes(nodelist: Iterable[Node]) -> Iterable[Node]:
-    for node in nodelist:
-        yield node
-        for attribute in getattr(node, "child_nodelists", ()):
-            yield from _nodes(getattr(node, attribute, None) or [])
 
 
 def _placeholder_check(expression: FilterExpression, *, language: str) -> None:
@@ -284,7 +281,7 @@ def macro_apply(*, macro: Macro, ticket: Ticket, actor: Actor, send: bool = Fals
     message = None
     with transaction.atomic():
         if send:
-            message = _send(macro=macro, ticket=ticket, actor=actor, body=body)
+            message = macro_send(macro=macro, ticket=ticket, actor=actor, body=body)
         Macro.objects.filter(pk=macro.pk).update(usage_count=F("usage_count") + 1, last_used_at=timezone.now())
     return AppliedMacro(
         body=body,
@@ -296,21 +293,37 @@ def macro_apply(*, macro: Macro, ticket: Ticket, actor: Actor, send: bool = Fals
     )
 
 
-def _send(*, macro: Macro, ticket: Ticket, actor: Actor, body: str) -> Message:
-    from carefront.desk.services import ticket_add_note, ticket_reply
+@transaction.atomic
+def macro_send(
+    *,
+    macro: Macro,
+    ticket: Ticket,
+    actor: Actor,
+    body: str,
+    kind: str | None = None,
+    status: str | None = None,
+    attachments: Sequence[NewAttachment] = (),
+    minutes_spent: int = 0,
+) -> Message:
+    """Send a macro's (possibly edited) text as a reply or note and apply its actions: a reply sets `status`,
+    else the macro's; the macro's tags are added to the ticket's own."""
+    from carefront.desk.services import ticket_add_note, ticket_reply, ticket_set_tags
 
-    if macro.kind == Visibility.INTERNAL:
-        message = ticket_add_note(ticket=ticket, actor=actor, body=body)
+    if (kind or macro.kind) == Visibility.INTERNAL:
+        message = ticket_add_note(
+            ticket=ticket, actor=actor, body=body, attachments=attachments, minutes_spent=minutes_spent
+        )
     else:
-        message = ticket_reply(ticket=ticket, staff=actor, actor=actor, body=body, status=macro.set_status or None)
-    macro_tags_add(macro=macro, ticket=ticket, actor=actor)
-    return message
-
-
-def macro_tags_add(*, macro: Macro, ticket: Ticket, actor: Actor) -> None:
-    """Add a macro's tags to a ticket (once its text is sent), keeping the tags it has."""
-    from carefront.desk.services import ticket_set_tags
-
+        message = ticket_reply(
+            ticket=ticket,
+            staff=actor,
+            actor=actor,
+            body=body,
+            status=status or macro.set_status or None,
+            attachments=attachments,
+            minutes_spent=minutes_spent,
+        )
     if macro.add_tags:
         current = list(ticket.tags.values_list("name", flat=True))
         ticket_set_tags(ticket=ticket, actor=actor, tags=[*current, *macro.add_tags])
+    return message

@@ -55,11 +55,6 @@ class TicketSla:
             return "paused"
         return "breached" if any(t.state == "breached" for t in self.targets) else "achieved"
 
-    @property
-    def next_due_at(self) -> datetime | None:
-        due = [t.due_at for t in self.targets if t.state in {"active", "breached"} and t.achieved_at is None]
-        return min((d for d in due if d is not None), default=None)
-
 
 def sla_clocks_prefetch() -> Any:
     """What a ticket list or page prefetches so that `ticket_sla` reads nothing more."""

@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from carefront.core.exceptions import ApplicationError
 from carefront.core.selectors import events_for, staff_members, teams_list
 from carefront.desk.access import access_macro, access_ticket_by_number
 from carefront.desk.macro_selectors import macros_list
-from carefront.desk.macro_services import macro_apply, macro_tags_add
+from carefront.desk.macro_services import macro_apply, macro_send
 from carefront.desk.models import PresenceState, Ticket, Tier
 from carefront.desk.selectors import (
     messages_list,
@@ -188,29 +187,34 @@ def ticket_escalate_view(request: HttpRequest, number: int) -> HttpResponse:
 def _message_post(request: HttpRequest, ticket: Ticket, form: TicketMessageForm) -> Any:
     data = form.cleaned_data
     minutes = data.get("minutes_spent") or 0
-    macro = access_macro(user=request.user, macro_id=data["macro"]) if data.get("macro") else None
-    with transaction.atomic():
-        if data["kind"] == MessageKind.NOTE:
-            message = ticket_add_note(
-                ticket=ticket,
-                actor=request.user,
-                body=data["body"],
-                attachments=form.new_attachments(),
-                minutes_spent=minutes,
-            )
-        else:
-            message = ticket_reply(
-                ticket=ticket,
-                staff=request.user,
-                actor=request.user,
-                body=data["body"],
-                status=data["status"] or (macro.set_status if macro else "") or None,
-                attachments=form.new_attachments(),
-                minutes_spent=minutes,
-            )
-        if macro is not None:
-            macro_tags_add(macro=macro, ticket=ticket, actor=request.user)
-    return message
+    if data.get("macro"):
+        return macro_send(
+            macro=access_macro(user=request.user, macro_id=data["macro"]),
+            ticket=ticket,
+            actor=request.user,
+            body=data["body"],
+            kind="internal" if data["kind"] == MessageKind.NOTE else "public",
+            status=data["status"] or None,
+            attachments=form.new_attachments(),
+            minutes_spent=minutes,
+        )
+    if data["kind"] == MessageKind.NOTE:
+        return ticket_add_note(
+            ticket=ticket,
+            actor=request.user,
+            body=data["body"],
+            attachments=form.new_attachments(),
+            minutes_spent=minutes,
+        )
+    return ticket_reply(
+        ticket=ticket,
+        staff=request.user,
+        actor=request.user,
+        body=data["body"],
+        status=data["status"] or None,
+        attachments=form.new_attachments(),
+        minutes_spent=minutes,
+    )
 
 
 @staff_view
