@@ -14,7 +14,10 @@ the demo's two business calendars (London and Paris, with their public holidays)
   change of hours or days off runs (due times only);
 - `check_seconds`: `sla_clocks_check()` at a moment when many clocks pass their due or warning
   positions at once (the periodic job, marking them), and `check_idle_seconds` for the next run, which
-  finds nothing new (the every-minute steady state).
+  finds nothing new (the every-minute steady state);
+- `routing_ms_p50/p95/max`: what routing adds to creating a ticket with 50 active rules and team strategies
+  (`route_new`, timed alone over 1,000 real requesters), and `create_ms_p95_with/without_routing`, whole
+  `ticket_create` calls for 300 tickets each way, alternately.
 
 Prints one JSON object per size. SQLite in the data dir by default; PostgreSQL when DATABASE_URL names it.
 """
@@ -138,6 +141,8 @@ def bench_size(*, size: int, args: argparse.Namespace, database: str) -> dict[st
     idle = sla_clocks_check(now=now + timedelta(minutes=1))
     idle_seconds = time.monotonic() - began
 
+    routing = _bench_routing()
+
     result: dict[str, Any] = {
         "benchmark": "sla",
         "database": database,
@@ -153,10 +158,102 @@ def bench_size(*, size: int, args: argparse.Namespace, database: str) -> dict[st
         "check_idle_seconds": round(idle_seconds, 3),
         "check_idle_marked": {"breached": len(idle.breached), "warned": len(idle.warned)},
         "prepare_seconds": round(prepared - started, 1),
+        **routing,
     }
     result["seed_seconds"] = seeded["seconds"]
     connection.close()
     return result
+
+
+ROUTING_RULES = 50
+ROUTING_SAMPLES = 1000
+CREATE_SAMPLES = 300
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def _bench_routing() -> dict[str, Any]:
+    """What routing adds to creating a ticket, with 50 active rules (words, tags, channels, languages, service
+    models, tiers; a few match) and team strategies: `route_new`, the step `ticket_create` runs, timed alone on
+    real requesters, then whole ticket creations with and without routing."""
+    from django.db import transaction
+
+    from carefront.accounts.models import Contact
+    from carefront.core.models import Team
+    from carefront.desk.models import RoutingRule, Ticket
+    from carefront.desk.routing_services import route_new, routing_rule_create, team_assignment_set
+    from carefront.desk.services import ticket_create
+
+    teams = list(Team.objects.order_by("pk"))
+    for team, strategy in zip(teams, ["round_robin", "least_open", "skill_language", "round_robin"], strict=False):
+        team_assignment_set(actor=None, team=team, strategy=strategy)
+    channels = ["email", "chat", "phone", "portal", "social", "api"]
+    RoutingRule.objects.all().delete()
+    for index in range(ROUTING_RULES):
+        conditions: dict[str, Any] = {
+            "channel": [channels[index % len(channels)]],
+            "words": [f"product{index}", f"error code {index}", "refund" if index % 10 == 0 else f"rare{index}"],
+        }
+        if index % 3 == 0:
+            conditions["service_model"] = ["client" if index % 2 else "customer"]
+        if index % 4 == 0:
+            conditions["language"] = ["fr", "de"]
+        if index % 5 == 0:
+            conditions["tags_none"] = ["spam"]
+        actions: dict[str, Any] = {"tags_add": [f"rule{index}"]}
+        if index % 7 == 0:
+            actions["team"] = teams[index % len(teams)].pk
+        routing_rule_create(actor=None, name=f"Bench rule {index}", conditions=conditions, actions=actions)
+
+    requesters = list(Contact.objects.select_related("account").order_by("?")[:ROUTING_SAMPLES])
+    subjects = ["Refund for order 1234", "Login error code 7", "Where is my parcel?", "Invoice question"]
+    timings = []
+    for index, requester in enumerate(requesters):
+        began = time.perf_counter()
+        with transaction.atomic():
+            route_new(
+                account=requester.account,
+                language=requester.language,
+                channel=channels[index % len(channels)],
+                priority="normal",
+                tier=1,
+                tags=[],
+                team_id=None,
+                assignee_id=None,
+                text=f"{subjects[index % len(subjects)]}\nPlease help with product{index % 60}, thanks.",
+            )
+        timings.append((time.perf_counter() - began) * 1000)
+
+    # Alternately without and with routing, so that both see the same database as it grows.
+    unrouted: list[float] = []
+    routed: list[float] = []
+    for index, requester in enumerate(requesters[: CREATE_SAMPLES * 2]):
+        began = time.perf_counter()
+        ticket_create(
+            actor=None,
+            requester=requester,
+            subject=subjects[index % len(subjects)],
+            body=f"Please help with product{index % 60}.",
+            channel=channels[index % len(channels)],
+            route=index % 2 == 1,
+        )
+        (routed if index % 2 else unrouted).append((time.perf_counter() - began) * 1000)
+
+    routed_tickets = Ticket.objects.filter(routing__isnull=False).count()
+    return {
+        "routing_rules": ROUTING_RULES,
+        "routing_ms_p50": round(_percentile(timings, 0.5), 2),
+        "routing_ms_p95": round(_percentile(timings, 0.95), 2),
+        "routing_ms_max": round(max(timings), 2),
+        "create_ms_p50_without_routing": round(_percentile(unrouted, 0.5), 2),
+        "create_ms_p50_with_routing": round(_percentile(routed, 0.5), 2),
+        "create_ms_p95_without_routing": round(_percentile(unrouted, 0.95), 2),
+        "create_ms_p95_with_routing": round(_percentile(routed, 0.95), 2),
+        "routed_tickets": routed_tickets,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

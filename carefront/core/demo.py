@@ -28,13 +28,16 @@ from django.utils.translation import gettext as _
 from carefront.accounts.models import Account, Order, OrderItem, ServiceModel
 from carefront.accounts.services import account_change_service_model, account_create, contact_create, order_items_clean
 from carefront.core.demo_data import (
+    AUTOMATIONS,
     CLIENT_REASONS,
     FRONT_LINE,
     MACROS,
     PROBLEM_SOLVING,
+    ROUTING_RULES,
     SLA_CALENDARS,
     SLA_POLICIES,
     STAFF,
+    TEAM_STRATEGIES,
     TEAMS,
     TECHNICAL,
     TOPICS,
@@ -45,9 +48,11 @@ from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Role, Team
 from carefront.core.services import staff_create
 from carefront.core.validation import clean_currency, clean_datetime, clean_decimal, clean_text
+from carefront.desk.automation_services import automation_create
 from carefront.desk.business_time import WorkingPeriod
 from carefront.desk.macro_services import macro_create
-from carefront.desk.models import Calendar, Macro, SlaPolicy, Status, Ticket
+from carefront.desk.models import Automation, Calendar, Macro, RoutingRule, SlaPolicy, Status, Ticket
+from carefront.desk.routing_services import routing_rule_create, team_assignment_set
 from carefront.desk.selectors import tier_queues
 from carefront.desk.services import (
     ticket_add_note,
@@ -157,6 +162,9 @@ def demo_load(
         progress.start(_("Tickets"), len(ticket_plans))
         messages = _tickets_write(ticket_plans, staff=staff, teams=teams, clock=clock, progress=progress)
         _auto_close_replay(ticket_plans, end=end)
+        # Routing and automations are switched on at the end of the story: its history happened before them.
+        clock.moment = end - timedelta(minutes=1)
+        _routing_configure(teams)
         # Mark the breaches of the story as the periodic check would have (its notifications are not sent).
         sla_clocks_check(now=end)
 
@@ -262,6 +270,30 @@ def _macros_configure(staff: dict[str, Any]) -> None:
                 add_tags=tags,
                 shared=True,
                 texts={"en": english, "fr": french},
+            )
+
+
+def _routing_configure(teams: dict[str, Team]) -> None:
+    """The demo's team strategies, routing rules and automations, unless an earlier load made them. The
+    automations leave the tickets already due alone, as an admin starting them on a live desk would."""
+    for team_name, strategy in TEAM_STRATEGIES.items():
+        team_assignment_set(actor=None, team=teams[team_name], strategy=strategy)
+    for name, runs_on, conditions, actions in ROUTING_RULES:
+        if not RoutingRule.objects.filter(name=name).exists():
+            if "team" in actions:
+                actions = {**actions, "team": teams[actions["team"]].pk}
+            routing_rule_create(actor=None, name=name, runs_on=runs_on, conditions=conditions, actions=actions)
+    for name, since, hours, calendar_name, conditions, actions in AUTOMATIONS:
+        if not Automation.objects.filter(name=name).exists():
+            automation_create(
+                actor=None,
+                name=name,
+                since=since,
+                hours=hours,
+                calendar=Calendar.objects.get(name=calendar_name) if calendar_name else None,
+                conditions=conditions,
+                actions=actions,
+                skip_due=True,
             )
 
 
@@ -400,6 +432,7 @@ def _tickets_write(
                     tier=0 if tier == 0 else 1,
                     team=teams[FRONT_LINE],
                     tags=tags,
+                    route=False,
                 )
                 messages += 1
                 continue

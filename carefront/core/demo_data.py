@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -735,6 +736,84 @@ SLA_POLICIES = [
             "normal": (8 * 60, 16 * 60, 50 * 60),
             "low": (16 * 60, 24 * 60, 100 * 60),
         },
+    ),
+]
+
+
+# --- Routing: team strategies, rules in order (name, runs on, conditions, actions; teams by name), and
+# time-based automations (name, since, hours, calendar or None, conditions, actions).
+TEAM_STRATEGIES = {
+    FRONT_LINE: "skill_language",
+    PROBLEM_SOLVING: "least_open",
+    TECHNICAL: "round_robin",
+    ADVISORS: "round_robin",
+}
+ROUTING_RULES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
+    (
+        "Integrations go to technical (L3)",
+        "created",
+        {"words": ["api", "webhook", "webhooks", "sso", "single sign-on", "intégration"]},
+        {"tier": 3, "team": TECHNICAL, "priority": "high"},
+    ),
+    (
+        "Refunds and billing go to problem solving (L2)",
+        "created",
+        {
+            "words": ["refund", "chargeback", "invoice", "vat", "remboursement", "facture", "tva"],
+            "tier": [1],
+        },
+        {"tier": 2, "team": PROBLEM_SOLVING},
+    ),
+    (
+        "Customers' tickets start on the front line",
+        "created",
+        {"service_model": ["customer"], "tier": [1]},
+        {"team": FRONT_LINE},
+    ),
+    (
+        "Outages are urgent",
+        "created",
+        {"words": ["outage", "down", "urgent", "panne", "bloqué"]},
+        {"priority": "urgent", "tags_add": ["urgent"]},
+    ),
+    (
+        "French speakers are tagged",
+        "created",
+        {"language": ["fr"]},
+        {"tags_add": ["fr"]},
+    ),
+    (
+        "Urgent client tickets are flagged for the advisors",
+        "both",
+        {"service_model": ["client"], "priority": ["urgent"]},
+        {"tags_add": ["client-urgent"]},
+    ),
+]
+AUTOMATIONS: list[tuple[str, str, int, str | None, dict[str, Any], dict[str, Any]]] = [
+    (
+        "Remind the requester after 3 days pending",
+        "status",
+        72,
+        None,
+        {"status": ["pending"]},
+        {"remind_requester": True},
+    ),
+    ("Close tickets solved 4 days ago", "solved", 96, None, {"status": ["solved"]}, {"status": "closed"}),
+    (
+        "Client ticket untouched for 4 business hours: tell the owner",
+        "updated",
+        4,
+        "Advisors (Paris)",
+        {"service_model": ["client"], "status": ["new", "open"]},
+        {"notify": ["owner"]},
+    ),
+    (
+        "Unassigned for 2 business hours: tell the team",
+        "created",
+        2,
+        "Front office (London)",
+        {"assigned": [False], "status": ["new"]},
+        {"notify": ["team"], "priority": "high"},
     ),
 ]
 

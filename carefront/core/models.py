@@ -45,6 +45,8 @@ class StaffProfile(models.Model):
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     language = models.CharField(_("language"), max_length=16, default="en")
     teams = models.ManyToManyField(Team, blank=True, related_name="members", verbose_name=_("teams"))
+    # Away (on leave, off shift): routing gives this person no new tickets, a client's go to the owner's team.
+    away = models.BooleanField(_("away"), default=False)
 
     class Meta:
         verbose_name = _("staff profile")
@@ -87,6 +89,10 @@ class Event(models.Model):
         TIER_QUEUE = "tier_queue", _("Tier queue")
         COST_RATE = "cost_rate", _("Cost rate")
         MACRO = "macro", _("Macro")
+        ROUTING_RULE = "routing_rule", _("Routing rule")
+        AUTOMATION = "automation", _("Automation")
+        TEAM = "team", _("Team")
+        STAFF = "staff", _("Staff member")
 
     subject_kind = models.CharField(_("subject kind"), max_length=16, choices=SubjectKind.choices)
     subject_id = models.BigIntegerField(_("subject id"))

@@ -33,6 +33,7 @@ from carefront.core.selectors import events_for
 from carefront.desk import selectors, services
 from carefront.desk.access import access_attachment, access_ticket
 from carefront.desk.models import Message, Ticket, Tier
+from carefront.desk.routing_selectors import ticket_routing
 from carefront.desk.sla_selectors import TicketSla, ticket_sla
 
 router = Router(tags=["tickets"])
@@ -88,6 +89,23 @@ def _staff_detail(ticket: Ticket) -> bool:
     return "sla_clocks" in getattr(ticket, "_prefetched_objects_cache", {})
 
 
+class RuleRef(Schema):
+    id: int
+    name: str
+
+
+class RoutingOut(Schema):
+    rules: list[RuleRef] = Field(description="The routing rules that matched, in the order they ran.")
+    assigned_by: Literal["rule", "owner", "owner_away", "team"] | None = Field(
+        description="rule: a rule named the assignee; owner: the client's owner; owner_away: the owner is away, so "
+        "the owner's team; team: the team's strategy."
+    )
+    strategy: Literal["round_robin", "least_open", "skill_language"] | None = Field(
+        description="The team strategy that picked the assignee (or found no one available)."
+    )
+    routed_at: datetime
+
+
 class TicketOut(Schema):
     id: int
     number: int
@@ -116,6 +134,10 @@ class TicketOut(Schema):
     time_spent_minutes: int | None = Field(
         description="Staff minutes recorded on the ticket's replies and notes (staff only; null for contacts)."
     )
+    routing: RoutingOut | None = Field(
+        description="Why the ticket is where it is: the rules that matched and how the assignee was chosen "
+        "(staff only; null for contacts and for tickets routing never touched)."
+    )
 
     @staticmethod
     def resolve_tags(obj: Ticket) -> list[str]:
@@ -127,6 +149,18 @@ class TicketOut(Schema):
         if not _staff_detail(obj):
             return None
         return int(getattr(obj, "time_spent_minutes", 0) or 0)
+
+    @staticmethod
+    def resolve_routing(obj: Ticket) -> dict[str, Any] | None:
+        routing = ticket_routing(obj) if _staff_detail(obj) else None
+        if routing is None:
+            return None
+        return {
+            "rules": [{"id": rule_id, "name": name} for rule_id, name in routing.rules],
+            "assigned_by": routing.assigned_by or None,
+            "strategy": routing.strategy or None,
+            "routed_at": routing.routed_at,
+        }
 
     @staticmethod
     def resolve_sla(obj: Ticket) -> TicketSla | None:

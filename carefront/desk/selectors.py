@@ -160,7 +160,11 @@ def tickets_list(
     )
     if not staff_detail:
         return tickets
-    return tickets.prefetch_related(sla_clocks_prefetch()).annotate(time_spent_minutes=ticket_time_spent())
+    return (
+        tickets.select_related("routing")
+        .prefetch_related(sla_clocks_prefetch())
+        .annotate(time_spent_minutes=ticket_time_spent())
+    )
 
 
 def _status_scope(filters: Sequence[TicketFilters]) -> tuple[frozenset[str], datetime | None] | None:
@@ -244,7 +248,8 @@ def ticket_detail(*, ticket_id: int, staff_detail: bool = True) -> Ticket:
     if not staff_detail:
         return ticket.prefetch_related("tags").get(pk=ticket_id)
     return (
-        ticket.prefetch_related("tags", sla_clocks_prefetch())
+        ticket.select_related("routing")
+        .prefetch_related("tags", sla_clocks_prefetch())
         .annotate(time_spent_minutes=ticket_time_spent())
         .get(pk=ticket_id)
     )

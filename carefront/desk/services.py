@@ -44,6 +44,8 @@ from carefront.desk.models import (
     TierQueue,
     Visibility,
 )
+from carefront.desk.routing_selectors import routing_remember
+from carefront.desk.routing_services import Routed, route_changed, route_new, routing_record
 from carefront.desk.sla_services import SlaEvent, sla_ticket_sync
 
 User = get_user_model()
@@ -170,8 +172,10 @@ def ticket_create(
     external_id: str | None = None,
     attachments: Sequence[NewAttachment] = (),
     follow_up_of: Ticket | None = None,
+    route: bool = True,
 ) -> Ticket:
-    """Open a ticket for a contact; its first message is the requester's own words."""
+    """Open a ticket for a contact; its first message is the requester's own words. Routing decides its team,
+    assignee and the rest (`route=False`: history being written, as it happened, by the demo)."""
     subject = clean_text(subject, field="subject", max_length=250, required=True)
     body = _clean_body(body)
     clean_choice(channel, choices=Channel.values, field="channel")
@@ -190,6 +194,25 @@ def ticket_create(
                 field="external_id",
                 status=409,
             )
+        routed = None
+        if route:
+            routed = route_new(
+                account=requester.account,
+                language=requester.language,
+                channel=channel,
+                priority=priority,
+                tier=tier,
+                tags=tag_names,
+                team_id=team.pk if team else None,
+                assignee_id=assignee.pk if assignee else None,
+                text=f"{subject}\n{body}",
+            )
+        routed_changes: list[Change] = []
+        if routed is not None:
+            team, assignee, routed_changes = _routed_resolve(
+                routed, team=team, assignee=assignee, priority=priority, tier=tier, tags=tag_names
+            )
+            priority, tier, tag_names = routed.priority, routed.tier, sorted(routed.tags)
         now = timezone.now()
         ticket = Ticket.objects.create(
             number=counter_reserve(name=TICKET_NUMBER_COUNTER),
@@ -208,6 +231,7 @@ def ticket_create(
             follow_up_of=follow_up_of,
             created_at=now,
             updated_at=now,
+            status_changed_at=now,
         )
         if tag_names:
             ticket.tags.set(tags_get_or_create(names=tag_names))
@@ -232,6 +256,10 @@ def ticket_create(
             + ([Change("follow_up_of", None, follow_up_of.number)] if follow_up_of else []),
             actor=actor,
         )
+        if routed is not None:
+            routing_record(ticket=ticket, routed=routed, changes=routed_changes, new=True)
+        else:
+            routing_remember(ticket, None)
         if assignee is not None and assignee != actor:
             notify_on_commit(
                 recipient_id=assignee.pk,
@@ -242,6 +270,34 @@ def ticket_create(
                 ticket_id=ticket.pk,
             )
         return ticket
+
+
+def _routed_resolve(
+    routed: Routed, *, team: Team | None, assignee: Any, priority: str, tier: int, tags: Sequence[str]
+) -> tuple[Team | None, Any, list[Change]]:
+    """The team and assignee objects routing chose (a rule naming a since-deleted team or person is ignored),
+    and what routing changed, for the audit trail."""
+    changes: list[Change] = []
+    if routed.team_id != (team.pk if team else None):
+        new_team = Team.objects.filter(pk=routed.team_id).first() if routed.team_id else None
+        if new_team is not None or routed.team_id is None:
+            changes.append(Change("team", team.name if team else None, new_team.name if new_team else None))
+            team = new_team
+    if routed.assignee_id != (assignee.pk if assignee else None):
+        new_assignee = routed.picked if getattr(routed.picked, "pk", None) == routed.assignee_id else None
+        if new_assignee is None and routed.assignee_id is not None:
+            new_assignee = User.objects.filter(pk=routed.assignee_id, is_active=True).first()
+        if new_assignee is not None or routed.assignee_id is None:
+            old = assignee.get_username() if assignee else None
+            changes.append(Change("assignee", old, new_assignee.get_username() if new_assignee else None))
+            assignee = new_assignee
+    if routed.priority != priority:
+        changes.append(Change("priority", priority, routed.priority))
+    if routed.tier != tier:
+        changes.append(Change("tier", tier, routed.tier))
+    if sorted(routed.tags) != sorted(tags):
+        changes.append(Change("tags", sorted(tags), sorted(routed.tags)))
+    return team, assignee, changes
 
 
 def _refuse_if_closed(ticket: Ticket) -> None:
@@ -264,6 +320,7 @@ def _status_apply(ticket: Ticket, status: str, now: datetime) -> list[Change]:
     if status == Status.NEW:
         raise ApplicationError(_("A ticket cannot go back to new."), field="status")
     changes = [Change("status", ticket.status, status)]
+    ticket.status_changed_at = now
     if status == Status.SOLVED:
         ticket.solved_at = now
     elif status == Status.CLOSED:
@@ -343,10 +400,13 @@ def ticket_update(
         raise ApplicationError(_("Unknown field."), field=sorted(changes)[0])
     if not recorded:
         return ticket
+    routed, routed_changes = _route_after_change(ticket, changed={c.field for c in recorded}, now=now)
+    if routed_changes and ticket.assignee_id is not None and ticket.assignee != actor:
+        notify_assignee = ticket.assignee
     ticket.version += 1
     ticket.updated_at = now
-    columns = {c.field for c in recorded} - {"tags"}
-    extra = {"solved_at", "closed_at"} if "status" in columns else set()
+    columns = {c.field for c in recorded + routed_changes} - {"tags"}
+    extra = {"solved_at", "closed_at", "status_changed_at"} if "status" in columns else set()
     ticket.save(update_fields=sorted(columns | extra | {"version", "updated_at"}))
     if columns & {"status", "priority", "tier"}:
         sla_ticket_sync(
@@ -359,6 +419,8 @@ def ticket_update(
     events_record(
         subject_kind="ticket", subject_id=ticket.pk, action=action, changes=recorded, reason=reason, actor=actor
     )
+    if routed is not None:
+        routing_record(ticket=ticket, routed=routed, changes=routed_changes)
     if notify_assignee is not None:
         notify_on_commit(
             recipient_id=notify_assignee.pk,
@@ -369,6 +431,24 @@ def ticket_update(
             ticket_id=ticket.pk,
         )
     return ticket
+
+
+def _route_after_change(ticket: Ticket, *, changed: set[str], now: datetime) -> tuple[Routed | None, list[Change]]:
+    """Run the change rules (and the team's strategy, if the team changed) on a ticket being updated; what they
+    change is applied to `ticket` (not saved) and returned for the audit trail."""
+    routed = route_changed(ticket=ticket, team_changed="team" in changed)
+    if routed is None:
+        return None, []
+    old_tags = sorted(routed.tags_before)
+    team, assignee, changes = _routed_resolve(
+        routed, team=ticket.team, assignee=ticket.assignee, priority=ticket.priority, tier=ticket.tier, tags=old_tags
+    )
+    ticket.team, ticket.assignee, ticket.priority, ticket.tier = team, assignee, routed.priority, routed.tier
+    if any(change.field == "tags" for change in changes):
+        ticket.tags.set(tags_get_or_create(names=sorted(routed.tags)))
+    if ticket.status == Status.NEW and assignee is not None:
+        changes += _status_apply(ticket, Status.OPEN, now)
+    return routed, changes
 
 
 @transaction.atomic
@@ -532,7 +612,7 @@ def ticket_reply(
             body_html=body_html_sanitise(body_text=body, body_html=body_html),
             created_at=now,
         )
-        _touch(ticket, now, ["status", "solved_at"] if recorded else [])
+        _touch(ticket, now, ["status", "solved_at", "status_changed_at"] if recorded else [])
         sla_ticket_sync(ticket=ticket, now=now, event=SlaEvent.REQUESTER_REPLIED, previous_status=previous_status)
         if recorded:
             events_record(
@@ -566,7 +646,7 @@ def ticket_reply(
         )
         previous_status = ticket.status
         recorded = _status_apply(ticket, status or Status.OPEN, now) if (status or ticket.status == Status.NEW) else []
-        fields = ["status", "solved_at", "closed_at"] if recorded else []
+        fields = ["status", "solved_at", "closed_at", "status_changed_at"] if recorded else []
         if ticket.first_responded_at is None:
             ticket.first_responded_at = now
             fields.append("first_responded_at")
@@ -655,7 +735,11 @@ def tickets_close_solved(*, older_than: timedelta, batch_size: int = 1000, now: 
             if not ids:
                 return closed
             Ticket.objects.filter(id__in=ids, status=Status.SOLVED).update(
-                status=Status.CLOSED, closed_at=now, updated_at=now, version=F("version") + 1
+                status=Status.CLOSED,
+                closed_at=now,
+                status_changed_at=now,
+                updated_at=now,
+                version=F("version") + 1,
             )
             Event.objects.bulk_create(
                 [

@@ -8,6 +8,7 @@ from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from carefront.desk.automation_services import automations_run, requester_remind
 from carefront.desk.services import tickets_close_solved
 from carefront.desk.sla_services import (
     calendars_extend,
@@ -50,3 +51,14 @@ def recompute_sla_clocks(*, calendar_id: int | None = None, policy_id: int | Non
 def extend_calendars() -> int:
     """Keep every business calendar laid out two years ahead."""
     return calendars_extend()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def run_automations() -> dict[str, int]:
+    """Apply the time-based automations to the tickets due for them (each at most once per moment)."""
+    return automations_run()
+
+
+@db_task(retries=3, retry_delay=60)
+def remind_requester(*, ticket_id: int) -> bool:
+    return requester_remind(ticket_id=ticket_id)

@@ -71,6 +71,14 @@ class PreferencesForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=language_choices)
 
 
+class MyPreferencesForm(PreferencesForm):
+    away = forms.BooleanField(
+        label=_("I am away"),
+        required=False,
+        help_text=_("While you are away, routing gives you no new tickets; your clients' go to your team."),
+    )
+
+
 class StaffUpdateForm(PreferencesForm):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     field_order = ["role", "teams", "time_zone", "language"]

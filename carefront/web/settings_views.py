@@ -44,9 +44,10 @@ from carefront.core.services import (
     team_set_members,
     team_update,
 )
+from carefront.desk.routing_services import staff_away_set
 from carefront.web.access import admin_view, staff_view
 from carefront.web.forms_settings import (
-    PreferencesForm,
+    MyPreferencesForm,
     StaffCreateForm,
     StaffUpdateForm,
     TagRenameForm,
@@ -292,17 +293,20 @@ def staff_reactivate_view(request: HttpRequest, staff_id: int) -> HttpResponse:
 
 @staff_view
 def me(request: HttpRequest) -> HttpResponse:
-    """Every staff member's own time zone and language."""
+    """Every staff member's own time zone and language, and whether they are away."""
     profile = request.user.staff_profile  # type: ignore[union-attr]
-    form = PreferencesForm(request.POST or None, initial={"time_zone": profile.time_zone, "language": profile.language})
+    initial = {"time_zone": profile.time_zone, "language": profile.language, "away": profile.away}
+    form = MyPreferencesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            profile = staff_update(
-                user=request.user,
-                actor=request.user,
-                time_zone=form.cleaned_data["time_zone"],
-                language=form.cleaned_data["language"],
-            )
+            with transaction.atomic():
+                profile = staff_update(
+                    user=request.user,
+                    actor=request.user,
+                    time_zone=form.cleaned_data["time_zone"],
+                    language=form.cleaned_data["language"],
+                )
+                profile = staff_away_set(actor=request.user, user=request.user, away=form.cleaned_data["away"])
         except ApplicationError as error:
             form_error(form, error)
         else:

@@ -20,6 +20,7 @@ from carefront.desk.access import access_macro, access_ticket_by_number
 from carefront.desk.macro_selectors import macros_list
 from carefront.desk.macro_services import macro_apply, macro_send
 from carefront.desk.models import PresenceState, Ticket, Tier
+from carefront.desk.routing_selectors import ticket_routing
 from carefront.desk.selectors import (
     messages_list,
     ticket_detail,
@@ -110,6 +111,7 @@ def _context(
         "others": ticket_presence_others(ticket=ticket, user=user),
         "property_forms": _property_forms(ticket, failed=failed, failed_name=failed_name),
         "sla": ticket_sla(ticket.sla_clocks.all()),
+        "routing": ticket_routing(ticket),
         "editor": editor or TicketMessageForm(initial={"kind": MessageKind.REPLY}),
         "escalate_form": EscalateForm(),
         "macros": list(macros_list(user=user, active_only=True).prefetch_related(None)[:200]),
@@ -129,6 +131,7 @@ def _updated_parts(ticket_id: int) -> dict[str, Any]:
         "ticket": ticket,
         "property_forms": _property_forms(ticket),
         "sla": ticket_sla(ticket.sla_clocks.all()),
+        "routing": ticket_routing(ticket),
         "events": list(events_for(subject_kind="ticket", subject_id=ticket.pk)),
     }
 

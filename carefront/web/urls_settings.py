@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from carefront.web import settings_routing_views as routing_views
 from carefront.web import settings_sla_views as sla_views
 from carefront.web import settings_views as views
 
@@ -28,6 +29,22 @@ urlpatterns = [
     path("settings/tiers/", sla_views.tier_queues_view, name="settings-tiers"),
     path("settings/macros/", sla_views.macros_view, name="settings-macros"),
     path("settings/macros/<int:macro_id>/", sla_views.macros_view, name="settings-macro"),
+    path("settings/routing/", routing_views.routing_settings, name="settings-routing"),
+    path("settings/routing/rules/new/", routing_views.routing_rule, name="settings-routing-rule-new"),
+    path("settings/routing/rules/<int:rule_id>/", routing_views.routing_rule, name="settings-routing-rule"),
+    path(
+        "settings/routing/rules/<int:rule_id>/delete/",
+        routing_views.routing_rule_delete_view,
+        name="settings-routing-rule-delete",
+    ),
+    path("settings/automations/", routing_views.automations_view, name="settings-automations"),
+    path("settings/automations/new/", routing_views.automation_view, name="settings-automation-new"),
+    path("settings/automations/<int:automation_id>/", routing_views.automation_view, name="settings-automation"),
+    path(
+        "settings/automations/<int:automation_id>/delete/",
+        routing_views.automation_delete_view,
+        name="settings-automation-delete",
+    ),
     path("settings/cost-rates/", sla_views.cost_rates_view, name="settings-cost-rates"),
     path("settings/tokens/", views.tokens, name="settings-tokens"),
     path("settings/tokens/<slug:prefix>/revoke/", views.token_revoke_view, name="settings-token-revoke"),

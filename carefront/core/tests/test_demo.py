@@ -19,7 +19,19 @@ from django.db import transaction
 from carefront.accounts.models import Account, Channel, Contact, LifecycleStage, Order, OrderItem, ServiceModel
 from carefront.core.demo import DemoSummary, demo_load
 from carefront.core.models import Event, Role, Team
-from carefront.desk.models import Message, Priority, Status, Ticket, Tier, Visibility
+from carefront.desk.automation_services import automations_run
+from carefront.desk.models import (
+    Automation,
+    AutomationFiring,
+    Message,
+    Priority,
+    RoutingRule,
+    Status,
+    TeamAssignment,
+    Ticket,
+    Tier,
+    Visibility,
+)
 
 User = get_user_model()
 
@@ -208,6 +220,15 @@ class TestLoadedDemo:
             assert message.ticket.created_at <= message.created_at < END
         for account in Account.objects.prefetch_related("orders"):
             assert all(account.created_at <= order.placed_at for order in account.orders.all())
+
+    def test_routing_and_automations_ship_configured_and_leave_the_old_backlog_alone(self, loaded: DemoSummary) -> None:
+        assert RoutingRule.objects.filter(is_active=True).count() >= 5
+        assert set(TeamAssignment.objects.values_list("strategy", flat=True)) >= {"round_robin", "skill_language"}
+        assert Automation.objects.filter(is_active=True).count() >= 3
+        # The automations were switched on at the end of the story, skipping what was due then: the first run
+        # finds nothing to do, so nobody gets a reminder for a two-year-old ticket.
+        assert AutomationFiring.objects.exists()
+        assert automations_run(now=END) == {}
 
     def test_audit_trail_is_dated_when_things_happened(self, loaded: DemoSummary) -> None:
         created = dict(

@@ -1,6 +1,18 @@
-"""The desk's models: tickets and their conversations, and the business hours and SLA clocks that time them."""
+"""The desk's models: tickets and their conversations, the business hours and SLA clocks that time them, and
+the rules that route and automate them."""
 
 from carefront.desk.models.macros import Macro, MacroText
+from carefront.desk.models.routing import (
+    Automation,
+    AutomationFiring,
+    RoutedBy,
+    RoutingRule,
+    RunsOn,
+    Since,
+    Strategy,
+    TeamAssignment,
+    TicketRouting,
+)
 from carefront.desk.models.sla import (
     SLA_BREACHED,
     SLA_WARNING,
@@ -32,6 +44,8 @@ __all__ = [
     "SLA_BREACHED",
     "SLA_WARNING",
     "Attachment",
+    "Automation",
+    "AutomationFiring",
     "Calendar",
     "CalendarHoliday",
     "CalendarHours",
@@ -43,13 +57,20 @@ __all__ = [
     "PresenceState",
     "Priority",
     "PriorityRank",
+    "RoutedBy",
+    "RoutingRule",
+    "RunsOn",
+    "Since",
     "SlaClock",
     "SlaMetric",
     "SlaPolicy",
     "SlaTarget",
     "Status",
+    "Strategy",
+    "TeamAssignment",
     "Ticket",
     "TicketPresence",
+    "TicketRouting",
     "Tier",
     "TierQueue",
     "Visibility",

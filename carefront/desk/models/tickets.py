@@ -102,6 +102,8 @@ class Ticket(models.Model):
     external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
     first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
     solved_at = models.DateTimeField(_("solved at"), null=True, blank=True)
+    # When the status last changed (null on tickets from before it was kept: their creation time stands in).
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
