@@ -110,6 +110,7 @@ def _mount_routers() -> None:
     from carefront.accounts.api import router as accounts_router
     from carefront.api.meta import router as meta_router
     from carefront.desk.api import router as desk_router
+    from carefront.desk.api_conversations import router as conversations_router
     from carefront.desk.api_macros import router as macros_router
     from carefront.desk.api_routing import router as routing_router
     from carefront.desk.api_sla import router as sla_router
@@ -120,6 +121,7 @@ def _mount_routers() -> None:
     api.add_router("/", sla_router)
     api.add_router("/", macros_router)
     api.add_router("/", routing_router)
+    api.add_router("/", conversations_router)
 
 
 _mount_routers()

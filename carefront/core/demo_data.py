@@ -783,6 +783,12 @@ ROUTING_RULES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
         {"tags_add": ["fr"]},
     ),
     (
+        "Difficult conversations go to a senior (problem solving)",
+        "updated",
+        {"difficult": [True]},
+        {"team": PROBLEM_SOLVING, "assignee": None},
+    ),
+    (
         "Urgent client tickets are flagged for the advisors",
         "both",
         {"service_model": ["client"], "priority": ["urgent"]},

@@ -120,6 +120,9 @@ class TicketOut(Schema):
     team: TeamRef | None
     tags: list[str]
     follow_up_of_id: Id | None
+    merged_into_id: Id | None = Field(description="The ticket this duplicate was merged into.")
+    difficult_since: datetime | None = Field(description="Flagged as a difficult conversation since then.")
+    difficult_checklist: list[str] | None = Field(description="De-escalation checklist items done so far.")
     external_id: str | None
     first_responded_at: datetime | None
     solved_at: datetime | None

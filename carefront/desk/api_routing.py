@@ -34,7 +34,8 @@ StrategyName = Literal["manual", "round_robin", "least_open", "skill_language"]
 SinceName = Literal["created", "updated", "status", "solved"]
 
 CONDITIONS_HELP = (
-    "Keys channel, service_model, segment, language, tier, priority, status, assigned, tags_any, tags_none, words; "
+    "Keys channel, service_model, segment, language, tier, priority, status, assigned, difficult, tags_any, "
+    "tags_none, words; "
     "each a list of values the ticket may have (all keys must hold)."
 )
 ROUTING_ACTIONS_HELP = "Keys team (id), assignee (id), priority, tier, tags_add, tags_remove."

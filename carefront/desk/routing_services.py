@@ -336,6 +336,7 @@ def _facts(routed: Routed, *, ticket_like: Mapping[str, Any], words: str) -> Tic
         assigned=routed.assignee_id is not None,
         tags=frozenset(routed.tags),
         words=words,
+        difficult=bool(ticket_like.get("difficult")),
     )
 
 
@@ -454,6 +455,7 @@ def route_changed(*, ticket: Ticket, team_changed: bool) -> Routed | None:
         "segment": account.segment,
         "language": language,
         "status": ticket.status,
+        "difficult": ticket.difficult_since is not None,
     }
 
     def text() -> str:

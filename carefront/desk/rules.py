@@ -55,6 +55,7 @@ class TicketFacts:
     assigned: bool
     tags: frozenset[str]
     words: str = ""
+    difficult: bool = False
 
     def has_phrase(self, phrase: str) -> bool:
         return f" {phrase} " in self.words
@@ -114,9 +115,9 @@ def _phrases(values: list[Any], name: str) -> list[str]:
     return sorted(set(phrases))
 
 
-def _assigned(values: list[Any], name: str) -> list[bool]:
+def _booleans(values: list[Any], name: str) -> list[bool]:
     if any(not isinstance(value, bool) for value in values):
-        raise ApplicationError(_("Use true (assigned) or false (unassigned)."), field=name)
+        raise ApplicationError(_("Use true or false."), field=name)
     return sorted(set(values))
 
 
@@ -163,9 +164,14 @@ _KEYS: dict[str, Key] = {
     "priority": Key(_choices(Priority.values), *_is_one_of("priority", "priority")),
     "status": Key(_choices(Status.values), *_is_one_of("status", "status")),
     "assigned": Key(
-        _assigned,
+        _booleans,
         lambda values, facts: facts.assigned in values,
         lambda values: Q() if len(values) != 1 else Q(assignee__isnull=not values[0]),
+    ),
+    "difficult": Key(
+        _booleans,
+        lambda values, facts: facts.difficult in values,
+        lambda values: Q() if len(values) != 1 else Q(difficult_since__isnull=not values[0]),
     ),
     "tags_any": Key(_tags, lambda values, facts: bool(facts.tags & set(values)), _has_tag),
     "tags_none": Key(_tags, lambda values, facts: not facts.tags & set(values), lambda values: ~_has_tag(values)),

@@ -27,6 +27,7 @@ from carefront.desk.models import (
     SlaClock,
     Status,
     Ticket,
+    TicketLink,
     TicketPresence,
     Tier,
     TierQueue,
@@ -248,7 +249,7 @@ def ticket_detail(*, ticket_id: int, staff_detail: bool = True) -> Ticket:
     if not staff_detail:
         return ticket.prefetch_related("tags").get(pk=ticket_id)
     return (
-        ticket.select_related("routing")
+        ticket.select_related("routing", "merged_into")
         .prefetch_related("tags", sla_clocks_prefetch())
         .annotate(time_spent_minutes=ticket_time_spent())
         .get(pk=ticket_id)
@@ -445,3 +446,11 @@ def time_spent_report(*, since: datetime, until: datetime) -> TimeSpentReport:
         by_tier=[(tier, str(label), int(tier_minutes.get(tier, 0))) for tier, label in Tier.choices],
         total=sum(int(minutes) for minutes in staff_minutes.values()),
     )
+
+
+def ticket_links(*, ticket: Ticket) -> QuerySet[Ticket]:
+    """The tickets linked to this one, by number."""
+    linked = Q(pk__in=TicketLink.objects.filter(ticket=ticket).values("other")) | Q(
+        pk__in=TicketLink.objects.filter(other=ticket).values("ticket")
+    )
+    return Ticket.objects.filter(linked).order_by("number")

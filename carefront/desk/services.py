@@ -390,6 +390,14 @@ def ticket_update(
                 recorded += _status_apply(ticket, Status.OPEN, now)
     if "status" in changes:
         recorded += _status_apply(ticket, changes.pop("status"), now)
+    if "difficult" in changes:
+        difficult = changes.pop("difficult")
+        if not isinstance(difficult, bool):
+            raise ApplicationError(_("Use true or false."), field="difficult")
+        if difficult != (ticket.difficult_since is not None):
+            recorded.append(Change("difficult", not difficult, difficult))
+            ticket.difficult_since = now if difficult else None
+            ticket.difficult_checklist = [] if difficult else None
     if "tags" in changes:
         names = tag_names_normalise(changes.pop("tags") or [])
         old_names = sorted(ticket.tags.values_list("name", flat=True))
@@ -405,7 +413,9 @@ def ticket_update(
         notify_assignee = ticket.assignee
     ticket.version += 1
     ticket.updated_at = now
-    columns = {c.field for c in recorded + routed_changes} - {"tags"}
+    columns = {c.field for c in recorded + routed_changes} - {"tags", "difficult"}
+    if any(c.field == "difficult" for c in recorded):
+        columns |= {"difficult_since", "difficult_checklist"}
     extra = {"solved_at", "closed_at", "status_changed_at"} if "status" in columns else set()
     ticket.save(update_fields=sorted(columns | extra | {"version", "updated_at"}))
     if columns & {"status", "priority", "tier"}:

@@ -19,6 +19,7 @@ UNCHANGED = ""
 CLEAR = "none"
 LIST_KEYS = ("segment", "language", "tags_any", "tags_none", "words")
 CHOICE_KEYS = ("channel", "service_model", "tier", "priority", "status")
+BOOLEAN_KEYS = ("assigned", "difficult")
 
 
 def _words(text: str) -> list[str]:
@@ -61,6 +62,11 @@ class ConditionsActionsForm(forms.Form):
             required=False,
             choices=[("", _("Any")), ("yes", _("Assigned to someone")), ("no", _("Unassigned"))],
         )
+        fields["cond_difficult"] = forms.ChoiceField(
+            label=_("Difficult conversation"),
+            required=False,
+            choices=[("", _("Any")), ("yes", _("Flagged difficult")), ("no", _("Not flagged"))],
+        )
         fields["cond_segment"] = _text(_("Segment is one of"), _("Comma-separated; blank: any."))
         fields["cond_language"] = _text(_("Requester's language is one of"), _("Codes such as en, fr; blank: any."))
         fields["cond_tags_any"] = _text(_("Has any of the tags"), _("Comma-separated; blank: any."))
@@ -93,8 +99,9 @@ class ConditionsActionsForm(forms.Form):
             values = _words(data.get(f"cond_{key}") or "")
             if values:
                 conditions[key] = values
-        if data.get("cond_assigned"):
-            conditions["assigned"] = [data["cond_assigned"] == "yes"]
+        for key in BOOLEAN_KEYS:
+            if data.get(f"cond_{key}"):
+                conditions[key] = [data[f"cond_{key}"] == "yes"]
         return conditions
 
     def actions(self) -> dict[str, Any]:
@@ -123,8 +130,9 @@ class ConditionsActionsForm(forms.Form):
         for key in LIST_KEYS:
             if key in conditions:
                 initial[f"cond_{key}"] = ", ".join(conditions[key])
-        if conditions.get("assigned") in ([True], [False]):
-            initial["cond_assigned"] = "yes" if conditions["assigned"] == [True] else "no"
+        for key in BOOLEAN_KEYS:
+            if conditions.get(key) in ([True], [False]):
+                initial[f"cond_{key}"] = "yes" if conditions[key] == [True] else "no"
         for key in ("team", "assignee"):
             if key in actions:
                 initial[f"act_{key}"] = CLEAR if actions[key] is None else str(actions[key])
@@ -232,6 +240,7 @@ KEY_LABELS = {
     "priority": _("Priority"),
     "status": _("Status"),
     "assigned": _("Assigned"),
+    "difficult": _("Difficult conversation"),
     "tags_any": _("Any of the tags"),
     "tags_none": _("None of the tags"),
     "words": _("Words"),
@@ -251,7 +260,7 @@ def document_text(document: dict[str, Any], *, names: dict[str, dict[int, str]])
     for key, value in document.items():
         if key in ("team", "assignee"):
             shown = "—" if value is None else names[key].get(value, f"#{value}")
-        elif key == "assigned":
+        elif key in BOOLEAN_KEYS:
             shown = ", ".join(str(_("yes") if item else _("no")) for item in value)
         elif key == "remind_requester":
             shown = str(_("yes"))

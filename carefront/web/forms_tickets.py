@@ -155,3 +155,28 @@ class EscalateForm(forms.Form):
         label=_("Move to"), choices=[(t, label) for t, label in Tier.choices if t != Tier.L0], coerce=int
     )
     reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MergeForm(forms.Form):
+    target = forms.IntegerField(label=_("Merge into ticket number"), min_value=1)
+    reason = forms.CharField(label=_("Reason"), max_length=1000, required=False)
+
+
+class LinkForm(forms.Form):
+    other = forms.IntegerField(label=_("Ticket number"), min_value=1)
+    unlink = forms.BooleanField(required=False)
+
+
+class SplitForm(forms.Form):
+    message = forms.IntegerField(min_value=1)
+    subject = forms.CharField(label=_("Subject of the new ticket"), max_length=250, required=False)
+
+
+class DifficultForm(forms.Form):
+    reason = forms.CharField(label=_("Why"), max_length=1000, required=False)
+    clear = forms.BooleanField(required=False)
+
+
+class ChecklistForm(forms.Form):
+    item = forms.CharField(max_length=32)
+    done = forms.BooleanField(required=False)

@@ -99,6 +99,17 @@ class Ticket(models.Model):
         related_name="follow_ups",
         verbose_name=_("follow-up of"),
     )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
+    )
+    # A difficult conversation: flagged for a senior, with the de-escalation checklist's items done so far.
+    difficult_since = models.DateTimeField(_("difficult conversation since"), null=True, blank=True)
+    difficult_checklist = models.JSONField(_("de-escalation checklist"), null=True, blank=True)
     external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
     first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
     solved_at = models.DateTimeField(_("solved at"), null=True, blank=True)
@@ -252,6 +263,28 @@ class TicketPresence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.state} {self.ticket_id}"
+
+
+class TicketLink(models.Model):
+    """Two related tickets (a duplicate kept apart, a split-off request). Stored once, lower id first."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", db_index=False)
+    other = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket link")
+        verbose_name_plural = _("ticket links")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "other"], name="ticket_link_unique"),
+            models.CheckConstraint(condition=models.Q(ticket__lt=models.F("other")), name="ticket_link_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} ↔ {self.other_id}"
 
 
 class TierQueue(models.Model):

@@ -376,9 +376,10 @@ def test_page_query_count_does_not_grow_with_the_conversation(alice, bob, carol,
         html = _page(client, ticket)
     assert "Reply 12" in html
     assert "Bob is viewing" in html
-    # Session and user, the ticket with its tags and SLA clocks, the conversation, history, sidebar (with the
-    # cost to serve and the cost rates), neighbours, presence, form choices and the macro menu.
-    assert len(small.captured_queries) <= 21, [q["sql"][:90] for q in small.captured_queries]
+    # Session and user, the ticket with its tags and SLA clocks (and its routing), the conversation, history,
+    # sidebar (with the cost to serve and the cost rates), neighbours, presence, form choices, the macro menu and
+    # the linked tickets.
+    assert len(small.captured_queries) <= 22, [q["sql"][:90] for q in small.captured_queries]
 
 
 def test_endpoint_query_counts_do_not_grow(alice, bob, carol, ticket, django_assert_max_num_queries):
