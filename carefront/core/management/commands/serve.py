@@ -23,6 +23,8 @@ from carefront.core.management.commands.createadmin import admin_login_lines, ad
 from carefront.core.services import admin_ensure
 
 # A worker that dies sooner than this after starting is restarted with a growing delay.
+# How long a graceful stop lets running jobs finish before the worker is told to stop at once.
+STOP_GRACE_SECONDS = 10.0
 QUICK_DEATH_SECONDS = 10.0
 MAX_RESTART_DELAY_SECONDS = 30.0
 PR_SET_PDEATHSIG = 1
@@ -97,12 +99,20 @@ class QueueWorker:
         if self.process is None or self.stopped:
             return
         self.stopped = True
+        deadline = time.monotonic() + max(timeout, 0.1)
         try:
-            code = self.process.wait(timeout=max(timeout, 0.1))
+            code = self.process.wait(timeout=min(max(timeout, 0.1), STOP_GRACE_SECONDS))
         except subprocess.TimeoutExpired:
-            self.log.warning("Queue worker (pid: %s) did not stop in time; killing it", self.process.pid)
-            self.process.kill()
-            code = self.process.wait()
+            # A SIGINT that lands while the worker is still importing is swallowed by Python (the
+            # KeyboardInterrupt is raised inside the import machinery and ignored): ask again, firmly.
+            self.log.warning("Queue worker (pid: %s) is still running; sending SIGTERM", self.process.pid)
+            self.process.terminate()
+            try:
+                code = self.process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                self.log.warning("Queue worker (pid: %s) did not stop in time; killing it", self.process.pid)
+                self.process.kill()
+                code = self.process.wait()
         self.log.info("Queue worker (pid: %s) stopped (status %s)", self.process.pid, code)
 
 
