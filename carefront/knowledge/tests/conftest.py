@@ -51,3 +51,13 @@ def tracking(make_article: Any, orders: Category) -> Article:
         },
         category=orders,
     )
+
+
+@pytest.fixture
+def reader(carol: Any, portal_user_for: Any) -> Any:
+    """Carol (Acme) signed in to the portal."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(portal_user_for(carol))
+    return client
