@@ -159,8 +159,10 @@ def _clean_texts(texts: Mapping[str, ArticleText], *, default_language: str) -> 
     cleaned: dict[str, ArticleText] = {}
     for language, text in texts.items():
         clean_language(language, field="translations")
-        title = clean_text(text.title, field="title", max_length=MAX_TITLE_CHARS, required=True)
-        body = clean_text(text.body, field="body", max_length=MAX_BODY_CHARS, required=True)
+        title = clean_text(
+            text.title, field=f"translations.{language}.title", max_length=MAX_TITLE_CHARS, required=True
+        )
+        body = clean_text(text.body, field=f"translations.{language}.body", max_length=MAX_BODY_CHARS, required=True)
         cleaned[language] = ArticleText(title=title, body=body)
     if default_language not in cleaned:
         raise ApplicationError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from carefront.desk.models import Ticket
 from carefront.knowledge.models import Deflection
 from carefront.knowledge.services import ArticleText, article_create, category_create
 from carefront.portal.services import portal_password_set
-from tests.browser.helpers import PASSWORD, axe_check, portal_login
+from tests.browser.helpers import PASSWORD, axe_check, login, portal_login
 
 pytestmark = [pytest.mark.browser]
 
@@ -58,3 +59,28 @@ def test_a_customer_finds_the_answer_in_a_suggested_article_and_files_nothing(
     assert not Ticket.objects.exists()
     deflection = Deflection.objects.get()
     assert (deflection.account_id, deflection.subject) == (carol.account_id, "My parcel has not arrived")
+
+
+def test_an_agent_inserts_a_suggested_article_link_into_the_reply_in_one_click(
+    transactional_db: Any, page: Page, alice: Any, morgan: Any, ticket: Any
+) -> None:
+    """GIVEN a published article about parcels and Carol's ticket "Parcel never arrived"
+    WHEN Alice opens the ticket and clicks "Insert link" in the suggested articles
+    THEN the reply box holds a Markdown link to the article on the portal.
+    """
+    article_create(
+        actor=morgan,
+        slug="lost-parcels",
+        status="published",
+        texts={"en": ArticleText("Lost parcels", "When a parcel never arrived we send another one.")},
+    )
+    login(page, "alice")
+    page.goto(f"/tickets/{ticket.number}/")
+    panel = page.get_by_role("region", name="Suggested articles")
+    expect(panel.get_by_role("link", name="Lost parcels")).to_be_visible()
+    axe_check(page)
+    panel.get_by_role("button", name="Insert link").click()
+    expect(page.locator("#editor-body")).to_have_value(
+        re.compile(r"^\[Lost parcels\]\(http://[^)]+/portal/help/articles/lost-parcels/\)$")
+    )
+    expect(panel.get_by_role("button", name="Link inserted")).to_be_visible()

@@ -73,9 +73,9 @@ def test_a_language_left_out_of_an_update_is_removed(tracking: Article, morgan: 
         ({"slug": "a" * 121}, "slug"),
         ({"texts": {}}, "translations"),
         ({"texts": {"de": ArticleText("Titel", "Text")}}, "translations"),
-        ({"texts": {"en": ArticleText("", "Body")}}, "title"),
-        ({"texts": {"en": ArticleText("Title", "  ")}}, "body"),
-        ({"texts": {"en": ArticleText("Title\x00", "Body")}}, "title"),
+        ({"texts": {"en": ArticleText("", "Body")}}, "translations.en.title"),
+        ({"texts": {"en": ArticleText("Title", "  ")}}, "translations.en.body"),
+        ({"texts": {"en": ArticleText("Title\x00", "Body")}}, "translations.en.title"),
         ({"texts": {"fr": ArticleText("Titre", "Texte")}}, "translations"),  # no text in the default language
         ({"visibility": "secret"}, "visibility"),
         ({"status": "archived"}, "status"),
