@@ -112,12 +112,14 @@ def _mount_routers() -> None:
     from carefront.desk.api import router as desk_router
     from carefront.desk.api_macros import router as macros_router
     from carefront.desk.api_sla import router as sla_router
+    from carefront.knowledge.api import router as knowledge_router
 
     api.add_router("/", meta_router)
     api.add_router("/", accounts_router)
     api.add_router("/", desk_router)
     api.add_router("/", sla_router)
     api.add_router("/", macros_router)
+    api.add_router("/", knowledge_router)
 
 
 _mount_routers()

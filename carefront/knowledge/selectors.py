@@ -312,3 +312,13 @@ def categories_list() -> QuerySet[Category]:
 def deflections_count(*, since: datetime, until: datetime) -> int:
     """Deflections in [since, until): each one an L0 resolution (deflection_time_idx)."""
     return Deflection.objects.filter(created_at__gte=since, created_at__lt=until).count()
+
+
+def deflections_list(*, since: datetime | None = None, until: datetime | None = None) -> QuerySet[Deflection]:
+    """Deflections, newest first, optionally in [since, until); the caller pages them by id."""
+    deflections = Deflection.objects.order_by("-id")
+    if since is not None:
+        deflections = deflections.filter(created_at__gte=since)
+    if until is not None:
+        deflections = deflections.filter(created_at__lt=until)
+    return deflections
