@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +41,7 @@ MAX_BODY_CHARS = 100_000
 MAX_CATEGORY_NAME_CHARS = 100
 MAX_POSITION = 1_000_000
 MAX_SUBJECT_CHARS = 250
+DEFLECTION_REPEAT_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -384,6 +386,12 @@ def deflection_record(*, article: Article, user: Any, subject: str, language: st
     if article.status != ArticleStatus.PUBLISHED or article.visibility != ArticleVisibility.PUBLIC:
         raise ApplicationError(_("This article is not published."), field="article", status=404)
     text = " ".join(str(subject or "").replace("\x00", " ").split())[:MAX_SUBJECT_CHARS]
+    # A second click (or a resubmitted form) on the same article soon after is the same deflection.
+    recent = Deflection.objects.filter(
+        article=article, user=user, created_at__gte=timezone.now() - DEFLECTION_REPEAT_WINDOW
+    ).first()
+    if recent is not None:
+        return recent
     return Deflection.objects.create(
         article=article,
         account_id=account_id,

@@ -150,6 +150,8 @@ def test_deflection_needs_a_portal_contact_and_a_public_published_article(
         carol,
         "Where is my parcel?",
     )
+    again = deflection_record(article=tracking, user=user, subject="Where is my parcel?", language="en")
+    assert again == deflection  # a double click within the hour counts once
     with pytest.raises(ApplicationError):
         deflection_record(article=tracking, user=alice, subject="x", language="en")
     internal = make_article("internal-notes", {"en": ("Refund rules", "Staff only.")}, visibility="internal")

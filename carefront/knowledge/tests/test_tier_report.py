@@ -18,18 +18,23 @@ pytestmark = pytest.mark.django_db
 
 
 def test_deflections_in_the_period_are_l0_resolutions(
-    tracking: Article, carol: Any, portal_user_for: Any, alice: Any, morgan: Any, api_client: Any
+    tracking: Article,
+    carol: Any,
+    charlie: Any,
+    portal_user_for: Any,
+    alice: Any,
+    morgan: Any,
+    api_client: Any,
 ) -> None:
     """GIVEN two deflections now, one a month ago, and a ticket solved at L1
     WHEN the tier report covers the last day
     THEN L0 shows two resolutions and L1 one, in the selector, the API and the Reports screen.
     """
-    user = portal_user_for(carol)
     since = timezone.now() - timedelta(days=1)
-    for subject in ("Where is my parcel?", "Track order"):
-        deflection_record(article=tracking, user=user, subject=subject, language="en")
-    old = deflection_record(article=tracking, user=user, subject="Old", language="en")
+    old = deflection_record(article=tracking, user=portal_user_for(carol), subject="Old", language="en")
     Deflection.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=30))
+    for contact, subject in ((carol, "Where is my parcel?"), (charlie, "Track order")):
+        deflection_record(article=tracking, user=portal_user_for(contact), subject=subject, language="en")
     ticket = ticket_create(actor=alice, requester=carol, subject="Broken", body="Broken.")
     ticket_reply(ticket=ticket, staff=alice, body="Fixed.", status="solved")
 
