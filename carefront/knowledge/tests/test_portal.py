@@ -96,6 +96,12 @@ def test_suggestions_appear_for_the_subject_typed(tracking: Article, reader: Cli
     fragment = reader.get("/portal/help/suggestions/", {"subject": "Where can I track my parcel?"}).content.decode()
     assert "Track my order" in fragment and "This solved my problem" in fragment
     assert reader.get("/portal/help/suggestions/", {"subject": ""}).content.decode().strip() == ""
+    # Opened from a suggestion, the article offers both ways; "still need help" keeps the subject.
+    article = reader.get("/portal/help/articles/track-my-order/", {"subject": "Where is it?"}).content.decode()
+    assert "This solved my problem" in article
+    assert "/portal/tickets/new/?subject=Where%20is%20it%3F" in article
+    form = reader.get("/portal/tickets/new/", {"subject": "Where is it?"}).content.decode()
+    assert 'value="Where is it?"' in form
     # Suggestions and deflections are for signed-in customers.
     assert Client().get("/portal/help/suggestions/", {"subject": "track"}).status_code == 302
 
