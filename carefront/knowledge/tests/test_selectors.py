@@ -105,3 +105,24 @@ def test_deflections_are_counted_in_the_half_open_period(tracking: Article, caro
     assert deflections_count(since=at, until=at + timedelta(seconds=1)) == 1
     assert deflections_count(since=at - timedelta(days=1), until=at) == 0
     assert deflections_count(since=timezone.now() + timedelta(days=1), until=timezone.now() + timedelta(days=2)) == 0
+
+
+def test_lost_sqlite_triggers_are_put_back_and_the_index_rebuilt(make_article: Any) -> None:
+    """GIVEN a migration rebuilt the translations table on SQLite (which drops its triggers)
+    WHEN articles change meanwhile and post_migrate runs article_index_ensure
+    THEN the triggers are back and the index holds what the rows hold."""
+    from django.db import connection
+
+    from carefront.knowledge.search_index import ARTICLES, article_index_ensure
+
+    if connection.vendor != "sqlite":
+        assert article_index_ensure() == []
+        return
+    with connection.cursor() as cursor:
+        for name in ARTICLES.trigger_names:
+            cursor.execute(f'DROP TRIGGER "{name}"')
+    make_article("written-meanwhile", {"en": ("Written meanwhile", "Invisible to search until rebuilt.")})
+    assert article_search(text="meanwhile", language="en", audience=Audience.PORTAL) == []
+    assert sorted(article_index_ensure()) == sorted(ARTICLES.trigger_names)
+    assert _slugs(article_search(text="meanwhile", language="en", audience=Audience.PORTAL)) == ["written-meanwhile"]
+    assert article_index_ensure() == []
