@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "carefront.api",
     "carefront.web",
     "carefront.portal",
+    "carefront.knowledge",
 ]
 
 MIDDLEWARE = [

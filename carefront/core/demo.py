@@ -64,6 +64,7 @@ from carefront.desk.services import (
     tier_queue_set,
 )
 from carefront.desk.sla_services import TargetMinutes, calendar_create, sla_clocks_check, sla_policy_create
+from carefront.knowledge.demo_articles import demo_articles_load
 
 User = get_user_model()
 
@@ -154,6 +155,7 @@ def demo_load(
         demo_sla_configure(now=clock.real_now())
         _tier_queues_configure(teams)
         _macros_configure(staff)
+        demo_articles_load(actor=None)
         progress.start(_("Accounts"), len(account_plans))
         _accounts_write(account_plans, staff=staff, clock=clock, progress=progress)
         progress.start(_("Orders"), 1)

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from carefront.knowledge import urls_portal as help_centre
 from carefront.portal import views
 
 app_name = "portal"
@@ -24,4 +25,5 @@ urlpatterns = [
     ),
     path("profile/", views.profile, name="profile"),
     path("profile/password/", views.password_set, name="password_set"),
+    *help_centre.urlpatterns,
 ]

@@ -158,7 +158,11 @@ def tickets(request: HttpRequest) -> HttpResponse:
 @portal_view
 @require_http_methods(["GET", "POST"])
 def ticket_new(request: HttpRequest) -> HttpResponse:
-    form = TicketForm(request.POST, request.FILES) if request.method == "POST" else TicketForm()
+    if request.method == "POST":
+        form = TicketForm(request.POST, request.FILES)
+    else:
+        # Back from a suggested article that did not help: the subject typed is kept.
+        form = TicketForm(initial={"subject": request.GET.get("subject", "")[:250]})
     if form.is_bound and form.is_valid():
         try:
             ticket = portal_ticket_submit(

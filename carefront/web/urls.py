@@ -3,6 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from carefront.knowledge import urls_web as urls_knowledge
 from carefront.web import (
     urls_accounts,
     urls_inbox,
@@ -26,4 +27,5 @@ urlpatterns = [
     *urls_settings.urlpatterns,
     *urls_notifications.urlpatterns,
     *urls_reports.urlpatterns,
+    *urls_knowledge.urlpatterns,
 ]

@@ -10,11 +10,14 @@ from carefront.portal.tests.conftest import png_upload
 
 # Every portal URL that takes an id or a number, and how each is tried below.
 PARAMETERISED = {"magic_link", "ticket", "ticket_reply", "attachment"}
+# The help centre's URLs take the slug of a category or article: no account's data (knowledge/tests/test_portal.py
+# checks that internal and draft articles stay off them).
+HELP_CENTRE = {"help-category", "help-article", "help-feedback", "help-solved", "help-solved-thanks"}
 
 
 def test_every_parameterised_portal_url_is_covered_here():
     names = {p.name for p in portal_urls.urlpatterns if isinstance(p, URLPattern) and p.pattern.converters}
-    assert names == PARAMETERISED
+    assert names == PARAMETERISED | HELP_CENTRE
 
 
 def _other_account_urls(foreign: Ticket, own: Ticket) -> list[tuple[str, str]]:
