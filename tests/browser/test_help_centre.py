@@ -12,7 +12,7 @@ from carefront.desk.models import Ticket
 from carefront.knowledge.models import Deflection
 from carefront.knowledge.services import ArticleText, article_create, category_create
 from carefront.portal.services import portal_password_set
-from tests.browser.helpers import PASSWORD, axe_check, login, portal_login
+from tests.browser.helpers import PASSWORD, axe_check, login, portal_login, screenshot
 
 pytestmark = [pytest.mark.browser]
 
@@ -45,6 +45,7 @@ def test_a_customer_finds_the_answer_in_a_suggested_article_and_files_nothing(
     suggestions = customer.get_by_role("region", name="These articles may answer your question")
     expect(suggestions.get_by_role("link", name="Where is my parcel?")).to_be_visible()
     axe_check(customer)
+    screenshot(customer, "portal-suggestions")
 
     with customer.context.expect_page() as opened:
         suggestions.get_by_role("link", name="Where is my parcel?").click()
@@ -52,6 +53,7 @@ def test_a_customer_finds_the_answer_in_a_suggested_article_and_files_nothing(
     expect(article.get_by_role("heading", level=1)).to_have_text("Where is my parcel?")
     expect(article.locator(".article-body strong")).to_have_text("My orders")
     axe_check(article)
+    screenshot(article, "help-article")
     article.get_by_role("button", name="This solved my problem").click()
 
     expect(article.get_by_role("heading", level=1)).to_have_text("Glad it helped")
