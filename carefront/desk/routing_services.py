@@ -9,6 +9,7 @@ skills and language). What happened is kept in `TicketRouting` and shown on the 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Account, ServiceModel
 from carefront.core.exceptions import ApplicationError
-from carefront.core.models import StaffProfile, Team
-from carefront.core.services import Actor, Change, events_record
+from carefront.core.models import Counter, Event, StaffProfile, Team
+from carefront.core.services import Actor, Change, events_build, events_record
 from carefront.core.validation import clean_choice, clean_text
 from carefront.desk.models import (
     RoutedBy,
@@ -115,6 +116,7 @@ def _rule_loop_check(rule: RoutingRule) -> None:
 
 
 def _rule_record(rule: RoutingRule, action: str, changes: Sequence[Change], actor: Actor) -> None:
+    _rules_changed()
     events_record(subject_kind="routing_rule", subject_id=rule.pk, action=action, changes=changes, actor=actor)
 
 
@@ -224,6 +226,7 @@ def team_assignment_set(*, actor: Actor, team: Team, strategy: str) -> TeamAssig
         )
         assignment.strategy = strategy
         assignment.save(update_fields=["strategy"])
+        _rules_changed()
     return assignment
 
 
@@ -340,16 +343,54 @@ def _facts(routed: Routed, *, ticket_like: Mapping[str, Any], words: str) -> Tic
     )
 
 
-def active_rules(*, runs_on: str) -> list[RoutingRule]:
-    """The active rules for creation or changes, in order (one query)."""
-    return list(
-        RoutingRule.objects.filter(is_active=True, runs_on__in=[runs_on, RunsOn.BOTH]).only(
-            "name", "conditions", "actions"
-        )
-    )
+@dataclass(frozen=True)
+class ActiveRule:
+    """A rule as routing runs it: read once per process and kept until a rule changes."""
+
+    pk: int
+    name: str
+    conditions: dict[str, Any]
+    actions: dict[str, Any]
 
 
-def _rules_apply(routed: Routed, rules: Sequence[RoutingRule], *, ticket_like: Mapping[str, Any], text: Any) -> None:
+@dataclass(frozen=True)
+class RoutingConfig:
+    """The active rules (by when they run) and each team's strategy, as read under one stamp."""
+
+    stamp: int | None
+    rules: dict[str, list[ActiveRule]]
+    strategies: dict[int, str]
+
+
+# Every write to the rules or the team strategies stores a new random stamp in this counter row; each process
+# keeps the configuration it read with the stamp it read it under, and reads it again when the stamp differs.
+# A random stamp, not an increment: after a rolled-back change an increment could come round to one seen before.
+RULES_STAMP = "routing_rules_stamp"
+_CONFIG: list[RoutingConfig] = []
+
+
+def _rules_changed() -> None:
+    Counter.objects.update_or_create(name=RULES_STAMP, defaults={"value": secrets.randbits(62)})
+
+
+def routing_config() -> RoutingConfig:
+    """The routing configuration: one small read while it stays the same, three when it changed."""
+    stamp = Counter.objects.filter(name=RULES_STAMP).values_list("value", flat=True).first()
+    if _CONFIG and _CONFIG[0].stamp == stamp:
+        return _CONFIG[0]
+    rules: dict[str, list[ActiveRule]] = {RunsOn.CREATED: [], RunsOn.UPDATED: []}
+    rows = RoutingRule.objects.filter(is_active=True).values_list("pk", "name", "runs_on", "conditions", "actions")
+    for pk, name, runs_on, conditions, actions in rows:
+        for when in (RunsOn.CREATED, RunsOn.UPDATED):
+            if runs_on in (when, RunsOn.BOTH):
+                rules[when].append(ActiveRule(pk, name, conditions, actions))
+    strategies = dict(TeamAssignment.objects.values_list("team_id", "strategy"))
+    config = RoutingConfig(stamp=stamp, rules=rules, strategies=strategies)
+    _CONFIG[:] = [config]
+    return config
+
+
+def _rules_apply(routed: Routed, rules: Sequence[ActiveRule], *, ticket_like: Mapping[str, Any], text: Any) -> None:
     words = ""
     for rule in rules:
         if not words and needs_text(rule.conditions):
@@ -373,7 +414,7 @@ def _rules_apply(routed: Routed, rules: Sequence[RoutingRule], *, ticket_like: M
         routed.tags -= set(actions.get("tags_remove", ()))
 
 
-def _assign(routed: Routed, *, account: Account, language: str) -> None:
+def _assign(routed: Routed, *, account: Account, language: str, config: RoutingConfig) -> None:
     """Owner first for clients, then the team's strategy, for a ticket no one was given to."""
     if routed.assignee_id is not None:
         return
@@ -390,14 +431,14 @@ def _assign(routed: Routed, *, account: Account, language: str) -> None:
         if owner_team is not None:
             routed.team_id = owner_team
             routed.assigned_by = RoutedBy.OWNER_AWAY
-    _hand_out(routed, language=language)
+    _hand_out(routed, language=language, config=config)
 
 
-def _hand_out(routed: Routed, *, language: str) -> None:
+def _hand_out(routed: Routed, *, language: str, config: RoutingConfig) -> None:
     """Give an unassigned ticket with a team to a member, by the team's strategy (none for queue only)."""
     if routed.team_id is None or routed.assignee_id is not None:
         return
-    strategy = TeamAssignment.objects.filter(team_id=routed.team_id).values_list("strategy", flat=True).first()
+    strategy = config.strategies.get(routed.team_id)
     if strategy in (None, Strategy.MANUAL):
         return
     chosen = _pick(routed.team_id, strategy, language=language, tags=routed.tags)
@@ -427,8 +468,9 @@ def route_new(
         "language": language,
         "status": Status.NEW,
     }
-    _rules_apply(routed, active_rules(runs_on=RunsOn.CREATED), ticket_like=ticket_like, text=lambda: text)
-    _assign(routed, account=account, language=language)
+    config = routing_config()
+    _rules_apply(routed, config.rules[RunsOn.CREATED], ticket_like=ticket_like, text=lambda: text)
+    _assign(routed, account=account, language=language, config=config)
     if not routed.rules and not routed.assigned_by and not routed.strategy:
         return None
     return routed
@@ -437,7 +479,8 @@ def route_new(
 def route_changed(*, ticket: Ticket, team_changed: bool) -> Routed | None:
     """The change rules over a ticket just changed (not yet saved), and the team's strategy if its team changed
     and no one has it. None: nothing matched and nothing to hand out."""
-    rules = active_rules(runs_on=RunsOn.UPDATED)
+    config = routing_config()
+    rules = config.rules[RunsOn.UPDATED]
     if not rules and not (team_changed and ticket.assignee_id is None and ticket.team_id is not None):
         return None
     account = ticket.account
@@ -465,7 +508,7 @@ def route_changed(*, ticket: Ticket, team_changed: bool) -> Routed | None:
     routed.tags_before = tags_before = set(routed.tags)
     _rules_apply(routed, rules, ticket_like=ticket_like, text=text)
     if team_changed or routed.team_id != ticket.team_id:
-        _hand_out(routed, language=language)
+        _hand_out(routed, language=language, config=config)
     unchanged = (
         routed.priority == ticket.priority
         and routed.tier == ticket.tier
@@ -478,18 +521,18 @@ def route_changed(*, ticket: Ticket, team_changed: bool) -> Routed | None:
     return routed
 
 
-def routing_record(*, ticket: Ticket, routed: Routed, changes: Sequence[Change], new: bool = False) -> TicketRouting:
-    """Keep the latest decision (what the ticket page and the API show as the reason) and audit what routing
-    changed, the rules that matched as the reason."""
-    if changes:
-        events_record(
-            subject_kind="ticket",
-            subject_id=ticket.pk,
-            action="routed",
-            changes=changes,
-            reason=", ".join(name for _id, name in routed.rules),
-            actor=None,
-        )
+def routing_events(*, ticket_id: int, routed: Routed, changes: Sequence[Change]) -> list[Event]:
+    """Unsaved audit events for what routing changed, the rules that matched as the reason (none if nothing)."""
+    if not changes:
+        return []
+    reason = ", ".join(name for _id, name in routed.rules)
+    return events_build(
+        subject_kind="ticket", subject_id=ticket_id, action="routed", changes=changes, reason=reason, actor=None
+    )
+
+
+def routing_record(*, ticket: Ticket, routed: Routed, new: bool = False) -> TicketRouting:
+    """Keep the latest decision: what the ticket page and the API show as the reason."""
     values = {
         "rules": routed.rules,
         "assigned_by": routed.assigned_by,

@@ -27,6 +27,7 @@ from carefront.core.services import (
     Actor,
     Change,
     counter_reserve,
+    events_build,
     events_record,
     tag_names_normalise,
     tags_get_or_create,
@@ -45,7 +46,7 @@ from carefront.desk.models import (
     Visibility,
 )
 from carefront.desk.routing_selectors import routing_remember
-from carefront.desk.routing_services import Routed, route_changed, route_new, routing_record
+from carefront.desk.routing_services import Routed, route_changed, route_new, routing_events, routing_record
 from carefront.desk.sla_services import SlaEvent, sla_ticket_sync
 
 User = get_user_model()
@@ -234,7 +235,8 @@ def ticket_create(
             status_changed_at=now,
         )
         if tag_names:
-            ticket.tags.set(tags_get_or_create(names=tag_names))
+            # A new ticket has no tags yet: add, without reading its (empty) set first.
+            ticket.tags.add(*tags_get_or_create(names=tag_names))
         message = Message.objects.create(
             ticket=ticket,
             account_id=ticket.account_id,
@@ -247,7 +249,7 @@ def ticket_create(
         )
         _attachments_store(message, attachments)
         sla_ticket_sync(ticket=ticket, now=now, event=SlaEvent.CREATED)
-        events_record(
+        events = events_build(
             subject_kind="ticket",
             subject_id=ticket.pk,
             action="created",
@@ -257,9 +259,11 @@ def ticket_create(
             actor=actor,
         )
         if routed is not None:
-            routing_record(ticket=ticket, routed=routed, changes=routed_changes, new=True)
+            routing_record(ticket=ticket, routed=routed, new=True)
+            events += routing_events(ticket_id=ticket.pk, routed=routed, changes=routed_changes)
         else:
             routing_remember(ticket, None)
+        Event.objects.bulk_create(events)
         if assignee is not None and assignee != actor:
             notify_on_commit(
                 recipient_id=assignee.pk,
@@ -426,11 +430,13 @@ def ticket_update(
             previous_status=previous_status,
             retarget=bool(columns & {"priority", "tier"}),
         )
-    events_record(
+    events = events_build(
         subject_kind="ticket", subject_id=ticket.pk, action=action, changes=recorded, reason=reason, actor=actor
     )
     if routed is not None:
-        routing_record(ticket=ticket, routed=routed, changes=routed_changes)
+        routing_record(ticket=ticket, routed=routed)
+        events += routing_events(ticket_id=ticket.pk, routed=routed, changes=routed_changes)
+    Event.objects.bulk_create(events)
     if notify_assignee is not None:
         notify_on_commit(
             recipient_id=notify_assignee.pk,

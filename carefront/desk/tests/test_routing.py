@@ -351,3 +351,13 @@ def test_the_database_filter_and_the_python_check_agree(varied_tickets: list[Tic
         if matches(conditions, facts):
             in_python.add(ticket.pk)
     assert in_database == in_python
+
+
+def test_a_changed_rule_applies_to_the_next_ticket(ada: Any, carol: Contact) -> None:
+    """Each process keeps the rules it read until a rule changes: a change is seen at once."""
+    rule = routing_rule_create(actor=ada, name="Tag", conditions={}, actions={"tags_add": ["first"]})
+    assert list(_create(carol).tags.values_list("name", flat=True)) == ["first"]
+    routing_rule_update(rule=rule, actor=ada, actions={"tags_add": ["second"]})
+    assert list(_create(carol).tags.values_list("name", flat=True)) == ["second"]
+    routing_rule_update(rule=rule, actor=ada, is_active=False)
+    assert not _create(carol).tags.exists()
