@@ -201,7 +201,10 @@ def test_the_ticket_page_merges_links_splits_and_works_the_checklist(alice: Any,
     browser.post(f"/tickets/{ticket.number}/difficult/checklist/", {"item": "listen", "done": "on"})
     ticket.refresh_from_db()
     assert ticket.difficult_checklist == ["listen"]
-    assert 'aria-pressed="true"' in browser.get(f"/tickets/{ticket.number}/").content.decode()
+    page = browser.get(f"/tickets/{ticket.number}/").content.decode()
+    assert 'aria-pressed="true"' in page
+    # The history names what happened in words, not action codes.
+    assert "flagged a difficult conversation" in page and "worked the de-escalation checklist" in page
     response = browser.post(f"/tickets/{duplicate.number}/merge/", {"target": ticket.number}, follow=True)
     duplicate.refresh_from_db()
     assert duplicate.merged_into == ticket

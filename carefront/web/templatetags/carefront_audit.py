@@ -26,6 +26,20 @@ ACTIONS = {
     "auto_closed": pgettext_lazy("audit action", "closed automatically"),
     "contact_added": pgettext_lazy("audit action", "added a contact"),
     "portal_access_granted": pgettext_lazy("audit action", "gave portal access"),
+    "escalated": pgettext_lazy("audit action", "escalated"),
+    "de_escalated": pgettext_lazy("audit action", "de-escalated"),
+    "routed": pgettext_lazy("audit action", "routed"),
+    "automation": pgettext_lazy("audit action", "changed (automation)"),
+    "automation_fired": pgettext_lazy("audit action", "ran an automation"),
+    "automation_failed": pgettext_lazy("audit action", "could not run an automation"),
+    "requester_reminded": pgettext_lazy("audit action", "reminded the requester"),
+    "merged": pgettext_lazy("audit action", "merged"),
+    "linked": pgettext_lazy("audit action", "linked"),
+    "unlinked": pgettext_lazy("audit action", "unlinked"),
+    "split": pgettext_lazy("audit action", "split from another ticket"),
+    "flagged_difficult": pgettext_lazy("audit action", "flagged a difficult conversation"),
+    "cleared_difficult": pgettext_lazy("audit action", "cleared the difficult-conversation flag"),
+    "checklist": pgettext_lazy("audit action", "worked the de-escalation checklist"),
 }
 
 FIELDS = {
@@ -50,6 +64,13 @@ FIELDS = {
     "external_id": gettext_lazy("External id"),
     "custom_fields": gettext_lazy("Custom fields"),
     "contact": gettext_lazy("Contact"),
+    "merged_into": gettext_lazy("Merged into"),
+    "merged_from": gettext_lazy("Merged from"),
+    "link": gettext_lazy("Linked ticket"),
+    "split_from": gettext_lazy("Split from"),
+    "difficult": gettext_lazy("Difficult conversation"),
+    "automation": gettext_lazy("Automation"),
+    "email": gettext_lazy("Email"),
 }
 
 CHOICES: dict[str, type[TextChoices] | Any] = {
