@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import StrictBool
 
-from carefront.api.common import ERRORS, Id, StrictIn, actor, staff_actor
+from carefront.api.common import ERRORS, Id, StrictIn, staff_actor
 from carefront.desk import selectors
 from carefront.desk.access import access_ticket
 from carefront.desk.api import TicketOut
@@ -55,9 +55,8 @@ class ChecklistIn(StrictIn):
 
 
 def _staff_ticket(request: HttpRequest, ticket_id: int) -> tuple[Any, Any]:
-    user = actor(request)
-    ticket = access_ticket(user=user, ticket_id=ticket_id)
-    return staff_actor(request), ticket
+    user = staff_actor(request)
+    return user, access_ticket(user=user, ticket_id=ticket_id)
 
 
 @router.post(

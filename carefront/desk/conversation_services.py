@@ -7,13 +7,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from carefront.core.access import staff_role
 from carefront.core.exceptions import ApplicationError
 from carefront.core.services import Actor, Change, events_record
 from carefront.core.validation import clean_text
-from carefront.desk.models import Attachment, Message, Status, Ticket, TicketLink, Visibility
+from carefront.desk.models import CHECKLIST, Attachment, Message, Status, Ticket, TicketLink, Visibility
 from carefront.desk.services import (
     NewAttachment,
     ticket_add_note,
@@ -21,16 +20,6 @@ from carefront.desk.services import (
     ticket_update,
 )
 
-# The de-escalation checklist a difficult conversation is worked with, in order.
-CHECKLIST = (
-    ("listen", gettext_lazy("Read the whole conversation before answering")),
-    ("acknowledge", gettext_lazy("Acknowledge how they feel, in your own words")),
-    ("apologise", gettext_lazy("Apologise for the experience, without blaming anyone")),
-    ("restate", gettext_lazy("Restate the problem to show it is understood")),
-    ("next_step", gettext_lazy("Say what happens next, and by when")),
-    ("direct_line", gettext_lazy("Offer a direct way to reach you")),
-    ("follow_up", gettext_lazy("Follow up when you said you would")),
-)
 CHECKLIST_KEYS = tuple(key for key, _label in CHECKLIST)
 
 

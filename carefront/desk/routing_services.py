@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Account, ServiceModel
+from carefront.core.access import is_manager
 from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Counter, Event, StaffProfile, Team
 from carefront.core.services import Actor, Change, events_build, events_record
@@ -232,7 +233,9 @@ def team_assignment_set(*, actor: Actor, team: Team, strategy: str) -> TeamAssig
 
 @transaction.atomic
 def staff_away_set(*, actor: Actor, user: Any, away: bool) -> StaffProfile:
-    """Mark a staff member away (routing skips them) or back."""
+    """Mark a staff member away (routing skips them) or back: yourself, or anyone if you manage."""
+    if actor is not None and getattr(actor, "pk", None) != user.pk and not is_manager(actor):
+        raise ApplicationError(_("Only managers and admins may do this."), status=403)
     if not isinstance(away, bool):
         raise ApplicationError(_("Use true or false."), field="away")
     profile = StaffProfile.objects.select_for_update().filter(user=user).first()
@@ -321,7 +324,6 @@ class Routed:
     rules: list[list[Any]] = field(default_factory=list)
     assigned_by: str = ""
     strategy: str = ""
-    assignee_set_by_rule: bool = False
     tags_before: set[str] = field(default_factory=set)
     # The person routing chose, as read while choosing (so that the ticket need not read them again).
     picked: Any = None
@@ -408,7 +410,6 @@ def _rules_apply(routed: Routed, rules: Sequence[ActiveRule], *, ticket_like: Ma
             routed.team_id = actions["team"]
         if "assignee" in actions:
             routed.assignee_id = actions["assignee"]
-            routed.assignee_set_by_rule = True
             routed.assigned_by = RoutedBy.RULE if actions["assignee"] is not None else ""
         routed.tags |= set(actions.get("tags_add", ()))
         routed.tags -= set(actions.get("tags_remove", ()))

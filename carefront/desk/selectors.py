@@ -20,6 +20,7 @@ from carefront.core.models import Event
 from carefront.core.selectors import cost_rates
 from carefront.desk.access import messages_visible_to, tickets_visible_to
 from carefront.desk.models import (
+    CHECKLIST,
     SLA_BREACHED,
     SLA_WARNING,
     Attachment,
@@ -458,3 +459,12 @@ def ticket_links(*, ticket: Ticket) -> QuerySet[Ticket]:
         pk__in=TicketLink.objects.filter(other=ticket).values("ticket")
     )
     return Ticket.objects.filter(linked).order_by("number")
+
+
+def difficult_checklist(ticket: Ticket) -> list[tuple[str, str, bool]]:
+    """A difficult conversation's de-escalation checklist: each item, its label, whether it is done (none when
+    the ticket is not flagged)."""
+    if ticket.difficult_since is None:
+        return []
+    done = set(ticket.difficult_checklist or [])
+    return [(key, str(label), key in done) for key, label in CHECKLIST]

@@ -27,6 +27,7 @@ from carefront.knowledge.models import Article, Category
 from carefront.knowledge.selectors import (
     ArticleHit,
     Audience,
+    article_portal_url,
     article_search,
     article_suggest,
     articles_staff_list,
@@ -47,7 +48,6 @@ from carefront.knowledge.services import (
     category_delete,
     category_update,
 )
-from carefront.knowledge.ticket_views import article_portal_url
 
 router = Router(tags=["knowledge"])
 

@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
+from django.urls import reverse
 
 from carefront.core.search import query_parse
 from carefront.core.selectors import supported_language
@@ -322,3 +323,8 @@ def deflections_list(*, since: datetime | None = None, until: datetime | None = 
     if until is not None:
         deflections = deflections.filter(created_at__lt=until)
     return deflections
+
+
+def article_portal_url(slug: str) -> str:
+    """Where a customer reads the article: what a link in a reply points at."""
+    return settings.BASE_URL + reverse("portal:help-article", kwargs={"slug": slug})

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from carefront.accounts.models import Contact
@@ -15,7 +14,7 @@ from carefront.core.selectors import supported_language
 from carefront.desk.access import access_ticket_by_number
 from carefront.desk.selectors import messages_list
 from carefront.knowledge.models import ArticleVisibility
-from carefront.knowledge.selectors import ArticleHit, Audience, article_suggest
+from carefront.knowledge.selectors import ArticleHit, Audience, article_portal_url, article_suggest
 from carefront.web.access import staff_view
 
 FIRST_MESSAGE_CHARS = 500
@@ -23,10 +22,6 @@ FIRST_MESSAGE_CHARS = 500
 
 def _requester_language(requester: Contact) -> str:
     return supported_language(requester.language) or settings.LANGUAGE_CODE
-
-
-def article_portal_url(slug: str) -> str:
-    return settings.BASE_URL + reverse("portal:help-article", kwargs={"slug": slug})
 
 
 def _markdown_link(hit: ArticleHit) -> str:

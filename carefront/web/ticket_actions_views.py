@@ -25,7 +25,7 @@ from carefront.desk.conversation_services import (
     ticket_merge,
     ticket_unlink,
 )
-from carefront.desk.models import Message, Ticket
+from carefront.desk.models import Ticket
 from carefront.desk.selectors import messages_list
 from carefront.web.access import staff_view
 from carefront.web.forms_tickets import ChecklistForm, DifficultForm, LinkForm, MergeForm, SplitForm
@@ -87,7 +87,7 @@ def ticket_link_view(request: HttpRequest, number: int) -> HttpResponse:
 def ticket_split_view(request: HttpRequest, number: int) -> HttpResponse:
     def act(ticket: Ticket, data: dict[str, Any]) -> str:
         message = messages_list(user=request.user, ticket=ticket).filter(pk=data["message"]).first()
-        if not isinstance(message, Message):
+        if message is None:
             raise ApplicationError(_("No such message on this ticket."), field="message")
         new = message_split(message=message, actor=request.user, subject=data["subject"])
         return _("The message is now ticket #{number}.").format(number=new.number)

@@ -17,12 +17,12 @@ from carefront.accounts.selectors import account_sidebar
 from carefront.core.exceptions import ApplicationError
 from carefront.core.selectors import events_for, staff_members, teams_list
 from carefront.desk.access import access_macro, access_ticket_by_number
-from carefront.desk.conversation_services import CHECKLIST
 from carefront.desk.macro_selectors import macros_list
 from carefront.desk.macro_services import macro_apply, macro_send
 from carefront.desk.models import PresenceState, Ticket, Tier
 from carefront.desk.routing_selectors import ticket_routing
 from carefront.desk.selectors import (
+    difficult_checklist,
     messages_list,
     ticket_detail,
     ticket_links,
@@ -115,19 +115,11 @@ def _context(
         "sla": ticket_sla(ticket.sla_clocks.all()),
         "routing": ticket_routing(ticket),
         "links": list(ticket_links(ticket=ticket)),
-        "checklist": _checklist(ticket),
+        "checklist": difficult_checklist(ticket),
         "editor": editor or TicketMessageForm(initial={"kind": MessageKind.REPLY}),
         "escalate_form": EscalateForm(),
         "macros": list(macros_list(user=user, active_only=True).prefetch_related(None)[:200]),
     }
-
-
-def _checklist(ticket: Ticket) -> list[tuple[str, str, bool]]:
-    """A difficult conversation's de-escalation checklist: each item, its label, whether it is done."""
-    if ticket.difficult_since is None:
-        return []
-    done = set(ticket.difficult_checklist or [])
-    return [(key, str(label), key in done) for key, label in CHECKLIST]
 
 
 @staff_view

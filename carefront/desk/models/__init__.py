@@ -27,6 +27,7 @@ from carefront.desk.models.sla import (
     SlaTarget,
 )
 from carefront.desk.models.tickets import (
+    CHECKLIST,
     Attachment,
     Message,
     PresenceState,
@@ -42,6 +43,7 @@ from carefront.desk.models.tickets import (
 )
 
 __all__ = [
+    "CHECKLIST",
     "SLA_BREACHED",
     "SLA_WARNING",
     "Attachment",

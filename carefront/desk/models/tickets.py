@@ -41,6 +41,18 @@ class PriorityRank(models.Func):
         super().__init__(models.F("priority"))
 
 
+# The de-escalation checklist a difficult conversation is worked with, in order.
+CHECKLIST = (
+    ("listen", _("Read the whole conversation before answering")),
+    ("acknowledge", _("Acknowledge how they feel, in your own words")),
+    ("apologise", _("Apologise for the experience, without blaming anyone")),
+    ("restate", _("Restate the problem to show it is understood")),
+    ("next_step", _("Say what happens next, and by when")),
+    ("direct_line", _("Offer a direct way to reach you")),
+    ("follow_up", _("Follow up when you said you would")),
+)
+
+
 class Tier(models.IntegerChoices):
     L0 = 0, _("L0 self-service")
     L1 = 1, _("L1 front line")
