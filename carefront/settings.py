@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "carefront.web",
     "carefront.portal",
     "carefront.knowledge",
+    "carefront.insights",
 ]
 
 MIDDLEWARE = [
