@@ -24,6 +24,7 @@ from carefront.api.common import (
     UserRef,
     actor,
     staff_actor,
+    user_by_id,
 )
 from carefront.core.access import is_staff_member, require_manager
 from carefront.core.exceptions import ApplicationError
@@ -37,15 +38,6 @@ Kind = Literal["person", "organisation"]
 ServiceModelName = Literal["customer", "client"]
 Stage = Literal["prospect", "new", "repeat", "client", "at_risk", "churned"]
 ChannelName = Literal["email", "portal", "chat", "phone", "social", "api"]
-
-
-def _staff_user(user_id: Id | None, *, field: str) -> Any:
-    if user_id is None:
-        return None
-    user = User.objects.select_related("staff_profile").filter(pk=user_id).first()
-    if user is None:
-        raise ApplicationError(_("No user with id {id}.").format(id=user_id), field=field)
-    return user
 
 
 def _paying_account(request: HttpRequest, account_id: Id | None) -> Account | None:
@@ -143,6 +135,7 @@ class AccountQuery(Schema):
     external_id: str | None = Field(None, max_length=100)
     served_for: Id | None = None
     updated_since: IsoDatetime | None = None
+    saved_segment: Id | None = Field(None, description="Accounts in this saved segment (/api/v1/insights/segments).")
 
 
 @router.get("/accounts", response={200: list[AccountOut], **ERRORS}, summary="List accounts")
@@ -159,7 +152,7 @@ def create_account(request: HttpRequest, payload: AccountIn) -> Any:
         require_manager(user)
     account = services.account_create(
         actor=user,
-        owner=_staff_user(data.pop("owner_id"), field="owner_id"),
+        owner=user_by_id(data.pop("owner_id"), field="owner_id"),
         served_for=_paying_account(request, data.pop("served_for_id")),
         **data,
     )
@@ -180,7 +173,7 @@ def update_account(request: HttpRequest, account_id: Id, payload: AccountPatch) 
     reason = changes.pop("reason", "")
     version = changes.pop("version", None)
     if "owner_id" in changes:
-        changes["owner"] = _staff_user(changes.pop("owner_id"), field="owner_id")
+        changes["owner"] = user_by_id(changes.pop("owner_id"), field="owner_id")
     if "service_model" in changes or "owner" in changes:
         require_manager(user)
     if "served_for_id" in changes:

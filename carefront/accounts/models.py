@@ -163,6 +163,8 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["account", "placed_at"], name="order_account_placed_idx"),
             models.Index(fields=["placed_at", "id"], name="order_placed_idx"),
+            # The incremental insights refresh looks for the orders changed since it last ran.
+            models.Index(fields=["updated_at"], name="order_updated_idx"),
         ]
 
     def __str__(self) -> str:

@@ -24,6 +24,7 @@ from carefront.desk.selectors import (
     ticket_events_of_account,
     tickets_list,
 )
+from carefront.insights.selectors import segment_accounts_q
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class AccountFilters:
     updated_since: datetime | None = None
     # Part of a name, or the start of an external id (the workspace's account search box).
     search: str | None = None
+    saved_segment: int | None = None  # the id of an insights Segment
 
 
 def accounts_list(*, user: Any, filters: AccountFilters) -> QuerySet[Account]:
@@ -63,6 +65,8 @@ def accounts_list(*, user: Any, filters: AccountFilters) -> QuerySet[Account]:
         accounts = accounts.filter(tags__name=filters.tag.lower())
     if filters.updated_since:
         accounts = accounts.filter(updated_at__gte=filters.updated_since)
+    if filters.saved_segment is not None:
+        accounts = accounts.filter(segment_accounts_q(segment_id=filters.saved_segment))
     return accounts
 
 

@@ -114,6 +114,7 @@ def _mount_routers() -> None:
     from carefront.desk.api_macros import router as macros_router
     from carefront.desk.api_routing import router as routing_router
     from carefront.desk.api_sla import router as sla_router
+    from carefront.insights.api import router as insights_router
     from carefront.knowledge.api import router as knowledge_router
 
     api.add_router("/", meta_router)
@@ -124,6 +125,7 @@ def _mount_routers() -> None:
     api.add_router("/", routing_router)
     api.add_router("/", conversations_router)
     api.add_router("/", knowledge_router)
+    api.add_router("/", insights_router)
 
 
 _mount_routers()

@@ -3,13 +3,16 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import ValidationError
 from ninja.pagination import CursorPagination
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 
 from carefront.core.access import require_staff
+from carefront.core.exceptions import ApplicationError
 
 MAX_ID = 2**63 - 1
 # A database id: positive and within a 64-bit integer, so no request can overflow the database.
@@ -108,3 +111,13 @@ def _as_utc(value: datetime) -> datetime:
 
 
 IsoDatetime = Annotated[datetime, BeforeValidator(_iso_8601_only), AfterValidator(_as_utc)]
+
+
+def user_by_id(user_id: int | None, *, field: str) -> Any:
+    """The user a payload names by id (with their staff profile), None for none, or an error on `field`."""
+    if user_id is None:
+        return None
+    user = get_user_model().objects.select_related("staff_profile").filter(pk=user_id).first()
+    if user is None:
+        raise ApplicationError(_("No user with id {id}.").format(id=user_id), field=field)
+    return user

@@ -93,6 +93,8 @@ class Event(models.Model):
         AUTOMATION = "automation", _("Automation")
         TEAM = "team", _("Team")
         STAFF = "staff", _("Staff member")
+        INSIGHTS = "insights", _("Insight settings")
+        SEGMENT = "segment", _("Segment")
 
     subject_kind = models.CharField(_("subject kind"), max_length=16, choices=SubjectKind.choices)
     subject_id = models.BigIntegerField(_("subject id"))

@@ -25,6 +25,7 @@ from carefront.api.common import (
     UserRef,
     actor,
     staff_actor,
+    user_by_id,
 )
 from carefront.core.access import is_staff_member, portal_account_id, require_admin, require_manager
 from carefront.core.exceptions import ApplicationError
@@ -223,6 +224,9 @@ class TicketQuery(Schema):
     sla: Literal["breached", "warning"] | None = Field(
         None, description="Tickets with a target breached, or past its warning share and not yet breached."
     )
+    saved_segment: Id | None = Field(
+        None, description="Tickets of the accounts in this saved segment (/api/v1/insights/segments)."
+    )
 
 
 class AuthorOut(Schema):
@@ -298,15 +302,6 @@ def _attachments(items: list[AttachmentIn]) -> list[services.NewAttachment]:
     return decoded
 
 
-def _staff_user(user_id: Id | None) -> Any:
-    if user_id is None:
-        return None
-    user = User.objects.select_related("staff_profile").filter(pk=user_id).first()
-    if user is None:
-        raise ApplicationError(_("No user with id {id}.").format(id=user_id), field="assignee_id")
-    return user
-
-
 def _team(team_id: Id | None) -> Team | None:
     if team_id is None:
         return None
@@ -354,7 +349,7 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Any:
         channel=payload.channel,
         priority=payload.priority,
         tier=payload.tier,
-        assignee=_staff_user(payload.assignee_id),
+        assignee=user_by_id(payload.assignee_id, field="assignee_id"),
         team=_team(payload.team_id),
         tags=payload.tags,
         external_id=payload.external_id,
@@ -386,7 +381,7 @@ def update_ticket(request: HttpRequest, ticket_id: Id, payload: TicketPatch) -> 
     version = changes.pop("version", None)
     reason = changes.pop("reason", "")
     if "assignee_id" in changes:
-        changes["assignee"] = _staff_user(changes.pop("assignee_id"))
+        changes["assignee"] = user_by_id(changes.pop("assignee_id"), field="assignee_id")
     if "team_id" in changes:
         changes["team"] = _team(changes.pop("team_id"))
     for field in ("subject", "status", "priority", "tier"):

@@ -35,6 +35,7 @@ from carefront.desk.models import (
     Visibility,
 )
 from carefront.desk.sla_selectors import sla_clocks_prefetch
+from carefront.insights.selectors import segment_accounts_q
 from carefront.knowledge.selectors import deflections_count
 
 
@@ -63,6 +64,7 @@ class TicketFilters:
     updated_since: datetime | None = None
     solved_since: datetime | None = None
     sla: str | None = None  # "breached" or "warning"
+    saved_segment: int | None = None  # the id of an insights Segment: tickets of the accounts in it
 
 
 # Up to this many matching accounts, a list filtered by account fields names their ids (one small query first).
@@ -136,6 +138,12 @@ def ticket_filters_q(filters: TicketFilters, *more: TicketFilters, for_counts: b
             # EXISTS, not IN: SQLite then walks tickets in page order and stops after a page, instead of
             # collecting every matching account's tickets and sorting them (seconds at a million tickets).
             condition &= Q(Exists(Account.objects.filter(pk=OuterRef("account_id"), **accounts)))
+    if filters.saved_segment is not None:
+        in_segment = segment_accounts_q(segment_id=filters.saved_segment)
+        if for_counts:
+            condition &= Q(account_id__in=Account.objects.filter(in_segment).values("pk"))
+        else:
+            condition &= Q(Exists(Account.objects.filter(in_segment, pk=OuterRef("account_id"))))
     if filters.tag:
         condition &= Q(
             Exists(Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk"), tag__name=filters.tag.lower()))

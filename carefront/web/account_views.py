@@ -21,6 +21,7 @@ from carefront.accounts.services import account_change_owner, account_change_ser
 from carefront.core.access import is_manager
 from carefront.core.exceptions import ApplicationError
 from carefront.core.selectors import staff_members
+from carefront.insights.selectors import account_insight_card, segments_list
 from carefront.web.access import staff_view
 from carefront.web.forms_accounts import AccountListForm, AccountServiceModelForm
 
@@ -77,7 +78,7 @@ def _keyset_page(
 
 @staff_view
 def account_list(request: HttpRequest) -> HttpResponse:
-    form = AccountListForm(request.GET, staff=staff_members())
+    form = AccountListForm(request.GET, staff=staff_members(), segments=list(segments_list(user=request.user)))
     filters = form.filters()
     position = form.cleaned_data if form.is_valid() else {}
     accounts = accounts_list(user=request.user, filters=filters).prefetch_related(None)
@@ -94,6 +95,7 @@ def _page_context(request: HttpRequest, account: Account, *, change_form: Accoun
         "timeline": account_timeline(user=request.user, account=account, before=before),
         "paged": before is not None,
         "can_change_model": is_manager(request.user),
+        "insight": account_insight_card(user=request.user, account_id=account.pk),
     }
     if context["can_change_model"]:
         context["change_form"] = change_form or AccountServiceModelForm(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -26,12 +27,14 @@ class AccountListForm(forms.Form):
     owner = StaffChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("Anyone"))
     segment = forms.CharField(label=_("Segment"), required=False, max_length=64)
     country = forms.CharField(label=_("Country"), required=False, max_length=2, min_length=2)
+    saved_segment = forms.TypedChoiceField(label=_("Saved segment"), required=False, coerce=int, empty_value=None)
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     after = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, staff: QuerySet[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, staff: QuerySet[Any], segments: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = staff  # type: ignore[attr-defined]
+        self.fields["saved_segment"].choices = [("", _("Any")), *((str(s.pk), s.name) for s in segments)]  # type: ignore[attr-defined]
         self.fields["q"].widget.attrs.update({"type": "search", "placeholder": _("Name or external id")})
         self.fields["country"].widget.attrs.update({"placeholder": "GB", "size": 3})
 
@@ -45,6 +48,7 @@ class AccountListForm(forms.Form):
             owner=owner.pk if owner is not None else None,
             segment=(data.get("segment") or "").strip() or None,
             country=(data.get("country") or "").strip() or None,
+            saved_segment=data.get("saved_segment"),
         )
 
 

@@ -49,6 +49,7 @@ class InboxFilterForm(forms.Form):
     service_model = forms.ChoiceField(
         label=_("Service model"), choices=ANY + list(ServiceModel.choices), required=False
     )
+    saved_segment = forms.IntegerField(label=_("Segment"), min_value=1, max_value=MAX_ID, required=False)
     sort = forms.ChoiceField(label=_("Sort"), choices=SORTS, required=False)
 
     def clean_assignee(self) -> str:
@@ -69,6 +70,7 @@ class InboxFilterForm(forms.Form):
             unassigned=assignee == "none",
             tag=(data.get("tag") or "").strip().lower() or None,
             service_model=data.get("service_model") or None,
+            saved_segment=data.get("saved_segment"),
         )
         return InboxQuery(view=data.get("view") or "all", filters=filters, sort=data.get("sort") or "newest")
 
@@ -81,7 +83,7 @@ def inbox_query_params(query: InboxQuery) -> QueryDict:
     filters = query.filters
     for status in filters.statuses or ():
         params.appendlist("status", status)
-    for name in ("priority", "tier", "channel", "team", "tag", "service_model"):
+    for name in ("priority", "tier", "channel", "team", "tag", "service_model", "saved_segment"):
         value = getattr(filters, name)
         if value is not None and value != "":
             params[name] = str(value)

@@ -21,6 +21,7 @@ from carefront.accounts.models import Channel, ServiceModel
 from carefront.core.exceptions import ApplicationError
 from carefront.desk.models import Priority, Status, Tier
 from carefront.desk.services import tickets_bulk_update
+from carefront.insights.selectors import segments_list
 from carefront.web.access import access_saved_view, staff_view
 from carefront.web.forms_inbox import InboxBulkForm, InboxFilterForm, SavedViewForm, inbox_query_params
 from carefront.web.selectors import SORTS, InboxQuery, inbox_screen, inbox_sidebar, inbox_teams
@@ -82,7 +83,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "assignee": "none" if filters.unassigned else ("" if filters.assignee is None else str(filters.assignee)),
             "tag": filters.tag or "",
             "service_model": filters.service_model or "",
+            "saved_segment": "" if filters.saved_segment is None else str(filters.saved_segment),
         },
+        "segments": list(segments_list(user=request.user)),
         "choices": {
             "statuses": Status.choices,
             "settable_statuses": [(value, label) for value, label in Status.choices if value != Status.NEW],

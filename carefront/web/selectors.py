@@ -76,6 +76,7 @@ INBOX_FILTER_TYPES: dict[str, type] = {
     "unassigned": bool,
     "tag": str,
     "service_model": str,
+    "saved_segment": int,
 }
 
 
