@@ -46,7 +46,8 @@ from carefront.core.demo_data import (
 from carefront.core.demo_plan import HISTORY_DAYS, AccountPlan, TicketPlan, demo_plan
 from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Role, Team
-from carefront.core.services import staff_create
+from carefront.core.selectors import cost_rates
+from carefront.core.services import cost_rate_set, staff_create
 from carefront.core.validation import clean_currency, clean_datetime, clean_decimal, clean_text
 from carefront.desk.automation_services import automation_create
 from carefront.desk.business_time import WorkingPeriod
@@ -64,9 +65,20 @@ from carefront.desk.services import (
     tier_queue_set,
 )
 from carefront.desk.sla_services import TargetMinutes, calendar_create, sla_clocks_check, sla_policy_create
+from carefront.insights.services import insight_settings, insight_settings_update, insights_refresh_now
 from carefront.knowledge.demo_articles import demo_articles_load
 
 User = get_user_model()
+
+# Rough rates to the euro, for the demo's markets; an installation keeps its own under Settings → Insights.
+DEMO_EXCHANGE_RATES = {"AUD": "0.60", "CAD": "0.66", "CHF": "1.06", "GBP": "1.17", "MXN": "0.05", "USD": "0.92"}
+DEMO_MINUTES_BY_TIER = {0: 2, 1: 6, 2: 18, 3: 35}
+DEMO_COST_RATES = {
+    Role.AGENT: Decimal("32.00"),
+    Role.ADVISOR: Decimal("65.00"),
+    Role.MANAGER: Decimal("55.00"),
+    Role.ADMIN: Decimal("50.00"),
+}
 
 
 @dataclass(frozen=True)
@@ -167,8 +179,12 @@ def demo_load(
         # Routing and automations are switched on at the end of the story: its history happened before them.
         clock.moment = end - timedelta(minutes=1)
         _routing_configure(teams)
+        _cost_rates_configure()
+        _insights_configure()
         # Mark the breaches of the story as the periodic check would have (its notifications are not sent).
         sla_clocks_check(now=end)
+        # Score the accounts as the nightly job would, so the Insights page has something to say on day one.
+        insights_refresh_now(now=end)
 
     return DemoSummary(
         seed=seed,
@@ -401,6 +417,25 @@ def _orders_write(plans: list[AccountPlan]) -> tuple[int, int]:
     return len(orders), len(items_all)
 
 
+def _minutes_spent(ticket: Ticket, body: str) -> int:
+    """Staff time on a reply: more at higher tiers, varied by the text (no draw from the plan's random stream,
+    so adding it changed nothing else the seed decides)."""
+    return DEMO_MINUTES_BY_TIER[ticket.tier] + len(body) % 9
+
+
+def _cost_rates_configure() -> None:
+    """What an hour of each role costs, unless the installation has set its own: cost to serve needs them."""
+    for role, hourly in DEMO_COST_RATES.items():
+        if role not in cost_rates():
+            cost_rate_set(actor=None, role=role, hourly=hourly)
+
+
+def _insights_configure() -> None:
+    """Value every market's orders in euros, unless the installation has chosen its own currency."""
+    if not insight_settings().currency:
+        insight_settings_update(actor=None, currency="EUR", exchange_rates=DEMO_EXCHANGE_RATES)
+
+
 def _tickets_write(
     plans: list[TicketPlan],
     *,
@@ -440,13 +475,22 @@ def _tickets_write(
                 continue
             assert ticket is not None
             if step.kind == "staff_reply":
-                ticket_reply(ticket=ticket, body=step.body, staff=by, actor=by, status=step.status)
+                ticket_reply(
+                    ticket=ticket,
+                    body=step.body,
+                    staff=by,
+                    actor=by,
+                    status=step.status,
+                    minutes_spent=_minutes_spent(ticket, step.body),
+                )
                 messages += 1
             elif step.kind == "contact_reply":
                 ticket_reply(ticket=ticket, body=step.body, contact=requester, actor=None)
                 messages += 1
             elif step.kind == "note":
-                ticket_add_note(ticket=ticket, actor=by, body=step.body)
+                ticket_add_note(
+                    ticket=ticket, actor=by, body=step.body, minutes_spent=_minutes_spent(ticket, step.body) // 2
+                )
                 messages += 1
             elif step.kind == "escalate":
                 ticket_escalate(

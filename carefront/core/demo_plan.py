@@ -44,6 +44,7 @@ YEAR = timedelta(days=365)
 ARCHETYPES: tuple[tuple[str, float, int], ...] = (
     ("high_value", 0.03, 2),
     ("client", 0.04, 2),
+    ("drifting_client", 0.02, 2),
     ("growing", 0.06, 3),
     ("declining", 0.08, 2),
     ("served", 0.04, 2),
@@ -51,6 +52,7 @@ ARCHETYPES: tuple[tuple[str, float, int], ...] = (
     ("repeat", 0.27, 2),
     ("one_off", 1.0, 0),
 )
+CLIENT_ARCHETYPES = frozenset({"high_value", "client", "drifting_client"})
 TICKETS_PER_ACCOUNT: dict[str, tuple[int, int, float]] = {
     # archetype: (fewest, most, chance of having any)
     "prospect": (1, 1, 0.3),
@@ -60,6 +62,7 @@ TICKETS_PER_ACCOUNT: dict[str, tuple[int, int, float]] = {
     "declining": (1, 3, 1.0),
     "high_value": (3, 6, 1.0),
     "client": (2, 4, 1.0),
+    "drifting_client": (1, 3, 1.0),
     "served": (1, 2, 1.0),
 }
 # Tickets go through the services (a few milliseconds each, audit included). Up to this many accounts every
@@ -213,7 +216,7 @@ class Planner:
         rng = self.rng
         market = rng.choices(MARKETS, weights=[m.weight for m in MARKETS])[0]
         fake = self.faker(market)
-        organisation = archetype in {"high_value", "client"} or (archetype not in {"served"} and rng.random() < 0.35)
+        organisation = archetype in CLIENT_ARCHETYPES or (archetype not in {"served"} and rng.random() < 0.35)
         if organisation:
             name = str(fake.company())[:200]
             segment = "enterprise" if archetype == "high_value" else rng.choice(["small business", "mid-market"])
@@ -249,7 +252,7 @@ class Planner:
         rng = self.rng
         if plan.kind == AccountKind.PERSON:
             count = 1
-        elif plan.archetype in {"high_value", "client"}:
+        elif plan.archetype in CLIENT_ARCHETYPES:
             count = rng.randint(2, 4)
         else:
             count = rng.choice([1, 1, 2, 3])
@@ -288,7 +291,7 @@ class Planner:
         return f"+{example.country_code}{digits}"
 
     def lifecycle(self, plan: AccountPlan) -> str:
-        if plan.archetype in {"high_value", "client"}:
+        if plan.archetype in CLIENT_ARCHETYPES:
             return LifecycleStage.REPEAT  # becomes `client` with the service-model change
         if plan.archetype == "served":
             return LifecycleStage.NEW
@@ -324,6 +327,8 @@ class Planner:
             "declining": (rng.uniform(500, HISTORY_DAYS - 5), (20, 60), rng.uniform(200, 420), 2 + business),
             "high_value": (rng.uniform(600, HISTORY_DAYS - 5), (7, 25), 0.0, 12),
             "client": (rng.uniform(300, HISTORY_DAYS - 5), (20, 50), 0.0, 6),
+            # A client who bought every month or so, then stopped: the advisor should hear it is at risk.
+            "drifting_client": (rng.uniform(560, HISTORY_DAYS - 5), (20, 45), rng.uniform(200, 330), 6),
         }[kind]
         orders, ago = [], first
         while ago > max(stop, 1):
@@ -353,10 +358,11 @@ class Planner:
         return OrderPlan(external_id="", placed_at=placed_at, items=items, amount=amount)
 
     def link_served_for(self, plans: list[AccountPlan]) -> None:
-        """Clients: the high-value and client archetypes get an advisor; end customers are served for one."""
+        """Clients: the high-value and client archetypes (drifting or not) get an advisor; end customers are served
+        for one."""
         rng = self.rng
         advisors = [member for member in STAFF if member.role == Role.ADVISOR]
-        clients = [plan for plan in plans if plan.archetype in {"high_value", "client"}]
+        clients = [plan for plan in plans if plan.archetype in CLIENT_ARCHETYPES]
         for plan in clients:
             speakers = [a for a in advisors if a.languages[0] == plan.market.language] or [
                 a for a in advisors if plan.market.language in a.languages

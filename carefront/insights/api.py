@@ -167,6 +167,7 @@ class SettingsOut(Schema):
     annual_discount_rate: Decimal
     advisor_hours_per_month: Decimal
     currency: str = Field(description="Orders in this currency are valued; empty: the one most orders are in.")
+    exchange_rates: dict[str, Decimal] = Field(description="What one unit of another currency is worth in it.")
     suppress_days: int
     thresholds: dict[str, float] = Field(description="The advisor's thresholds, defaults filled in.")
     last_full_refresh_at: datetime | None
@@ -185,6 +186,7 @@ class SettingsPatch(StrictIn):
     annual_discount_rate: Decimal | None = None
     advisor_hours_per_month: Decimal | None = None
     currency: str | None = Field(None, max_length=3)
+    exchange_rates: dict[str, Decimal] | None = Field(None, description='The whole set, e.g. {"USD": 0.92}.')
     suppress_days: int | None = None
     thresholds: dict[str, float] | None = Field(None, description="Only the thresholds to change.")
 

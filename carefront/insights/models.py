@@ -50,6 +50,9 @@ class InsightSettings(models.Model):
     )
     # Orders in this currency are valued; empty means the currency most orders are in.
     currency = models.CharField(_("currency of value"), max_length=3, blank=True)
+    # {"USD": "0.92"}: what one unit of another currency is worth in the currency of value. Orders in a
+    # currency without a rate count as purchases but not as money.
+    exchange_rates = models.JSONField(_("exchange rates"), default=dict, blank=True)
     suppress_days = models.PositiveIntegerField(_("days a declined suggestion stays quiet"), default=90)
     # The advisor's thresholds by name (carefront.insights.advisor.Thresholds); missing names take the defaults.
     thresholds = models.JSONField(_("advisor thresholds"), default=dict, blank=True)

@@ -74,9 +74,15 @@ def _accounts_filter(account_ids: Sequence[int] | None, id_range: tuple[int, int
 
 
 def order_log(
-    *, currency: str, account_ids: Sequence[int] | None = None, id_range: tuple[int, int] | None = None
+    *,
+    currency: str,
+    rates: dict[str, float] | None = None,
+    account_ids: Sequence[int] | None = None,
+    id_range: tuple[int, int] | None = None,
 ) -> OrderLog:
-    """Every order of the accounts named (all accounts when none are), read in chunks without model objects."""
+    """Every order of the accounts named (all accounts when none are), read in chunks without model objects,
+    with amounts in `currency` (converted at `rates`; an order in a currency without a rate is not valued)."""
+    worth = {**(rates or {}), currency: 1.0}
     rows = (
         Order.objects.filter(_accounts_filter(account_ids, id_range, "account_id"))
         .order_by()
@@ -86,18 +92,23 @@ def order_log(
     accounts: list[int] = []
     seconds: list[float] = []
     amounts: list[float] = []
-    currencies: list[str] = []
+    valued: list[bool] = []
     for account_id, second, amount, code in rows.iterator(chunk_size=READ_CHUNK):
+        rate = worth.get(code)
         accounts.append(account_id)
         seconds.append(second)
-        amounts.append(amount)
-        currencies.append(code)
+        amounts.append(amount * rate if rate is not None else 0.0)
+        valued.append(rate is not None)
     return OrderLog(
         account_ids=np.asarray(accounts, dtype=np.int64),
         days=(np.asarray(seconds, dtype=np.float64) // DAY_SECONDS).astype(np.int64),
         amounts=np.asarray(amounts, dtype=np.float64),
-        valued=np.asarray(currencies, dtype=object) == currency,
+        valued=np.asarray(valued, dtype=bool),
     )
+
+
+def exchange_rates(settings_row: InsightSettings) -> dict[str, float]:
+    return {code: float(rate) for code, rate in (settings_row.exchange_rates or {}).items()}
 
 
 def value_currency(settings_row: InsightSettings) -> str:
@@ -139,7 +150,7 @@ def summary_of(log: OrderLog, *, today: int, time_unit: str) -> lifetime.Summary
 def population_fit(*, settings_row: InsightSettings, now: datetime) -> Fits:
     """Fit BG/NBD, Gamma-Gamma and the RFM quintile breaks on every account's orders."""
     currency = value_currency(settings_row)
-    log = order_log(currency=currency)
+    log = order_log(currency=currency, rates=exchange_rates(settings_row))
     today = int(now.timestamp() // DAY_SECONDS)
     problems: dict[str, str] = {}
     bg: lifetime.BgNbdFit | None = None
@@ -352,7 +363,9 @@ def score_batch(
     accounts = account_rows(account_ids=account_ids, id_range=id_range)
     ids = accounts.ids
     today = int(now.timestamp() // DAY_SECONDS)
-    log = order_log(currency=fits.currency, account_ids=account_ids, id_range=id_range)
+    log = order_log(
+        currency=fits.currency, rates=exchange_rates(settings_row), account_ids=account_ids, id_range=id_range
+    )
     facts = order_facts(log, today=today)
 
     def spread(values: Any, fill: float = 0.0) -> Floats:

@@ -48,6 +48,8 @@ def reason_words(reason: dict[str, Any], *, currency: str) -> str:
     if code == "frequent_buyer":
         return _("{orders} orders in {months} months").format(**p)
     if code == "spend_rising":
+        if p["percent"] >= 1000:
+            return _("spend {times}× the year before").format(times=number_format(p["percent"] / 100 + 1, 0))
         return _("spend up {percent} %").format(**p)
     if code == "spend_falling":
         return _("spend down {percent} %").format(**p)

@@ -102,6 +102,20 @@ def _clean_int(value: Any, *, field: str, low: int, high: int) -> int:
     return number
 
 
+def _clean_rates(values: Any) -> dict[str, str]:
+    """Rates as {"USD": "0.92"}: ISO codes, each worth a positive amount of the currency of value."""
+    if not isinstance(values, dict):
+        raise ApplicationError(
+            _("Exchange rates must be an object of currency codes and rates."), field="exchange_rates"
+        )
+    cleaned: dict[str, str] = {}
+    for code, rate in values.items():
+        field = f"exchange_rates.{code}"
+        number = _clean_decimal(rate, field=field, low=Decimal("0.000001"), high=Decimal(1_000_000))
+        cleaned[clean_currency(str(code), field=field)] = str(number)
+    return cleaned
+
+
 def _clean_thresholds(values: dict[str, Any]) -> dict[str, Any]:
     defaults = Thresholds().as_json()
     unknown = sorted(set(values) - set(defaults))
@@ -124,8 +138,12 @@ def _clean_thresholds(values: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def insight_settings_update(*, actor: Actor, **changes: Any) -> InsightSettings:
-    """Change how the models and the advisor work; a time unit or currency change applies at the next full refresh."""
-    require_manager(actor)
+    """Change how the models and the advisor work; a time unit or currency change applies at the next full refresh.
+
+    Managers and admins, or the system itself (`actor=None`: the demo loader, a management command).
+    """
+    if actor is not None:
+        require_manager(actor)
     row = InsightSettings.objects.select_for_update().get(pk=insight_settings().pk)
     cleaners: dict[str, Any] = {
         "time_unit": lambda v: clean_choice(v, choices=TimeUnit.values, field="time_unit"),
@@ -138,6 +156,7 @@ def insight_settings_update(*, actor: Actor, **changes: Any) -> InsightSettings:
         ),
         "suppress_days": lambda v: _clean_int(v, field="suppress_days", low=0, high=3650),
         "currency": lambda v: clean_currency(v) if v else "",
+        "exchange_rates": _clean_rates,
         "thresholds": lambda v: _clean_thresholds(dict(v or {})),
     }
     unknown = sorted(set(changes) - set(cleaners))
@@ -399,6 +418,15 @@ def insights_refresh_done(*, full: bool, now: datetime) -> None:
         row.last_full_refresh_at = now
         fields.append("last_full_refresh_at")
     row.save(update_fields=fields)
+
+
+def insights_refresh_now(*, now: datetime | None = None) -> int:
+    """A full refresh in this process, batch after batch (the demo loader; the command and jobs use the queue)."""
+    now = now or timezone.now()
+    insights_fit(now=now)
+    scored = sum(insights_score(id_range=batch, now=now).accounts for batch in account_id_batches())
+    insights_refresh_done(full=True, now=now)
+    return scored
 
 
 # --- reviews -------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from carefront.accounts.models import Account, Channel, Contact, LifecycleStage, Order, OrderItem, ServiceModel
 from carefront.core.demo import DemoSummary, demo_load
-from carefront.core.models import Event, Role, Team
+from carefront.core.models import CostRate, Event, Role, Team
 from carefront.desk.automation_services import automations_run
 from carefront.desk.models import (
     Automation,
@@ -32,6 +32,7 @@ from carefront.desk.models import (
     Tier,
     Visibility,
 )
+from carefront.insights.models import AccountInsight, Advice, Review
 
 User = get_user_model()
 
@@ -176,6 +177,19 @@ class TestLoadedDemo:
         assert any(n >= 5 for n in counts.values())
         totals = sorted(sum(pair) for pair in spend.values())
         assert totals[-1] >= 10 * totals[len(totals) // 2], "no high-value account stands out"
+
+    def test_insights_find_customers_becoming_clients_and_clients_drifting_away(self, loaded: DemoSummary) -> None:
+        insights = AccountInsight.objects.select_related("account")
+        assert insights.count() == ACCOUNTS
+        offered = insights.filter(advice=Advice.OFFER_CLIENT)
+        assert offered.exists(), "the advisor found no customer becoming a client"
+        assert all(row.account.service_model == ServiceModel.CUSTOMER for row in offered)
+        assert Review.objects.filter(state=Review.State.OPEN, account__in=offered.values("account")).exists()
+        at_risk = insights.filter(advice=Advice.CLIENT_AT_RISK)
+        assert at_risk.exists(), "the advisor found no client drifting away"
+        assert all(row.account.service_model == ServiceModel.CLIENT for row in at_risk)
+        assert all(row.reasons for row in offered.union(at_risk))
+        assert CostRate.objects.filter(role=Role.ADVISOR).exists()
 
     def test_tickets_cover_every_status_priority_tier_and_channel(self, loaded: DemoSummary) -> None:
         tickets = Ticket.objects.all()

@@ -202,3 +202,17 @@ def test_bad_settings_are_refused_and_nothing_changes(db, morgan):
         insight_settings_update(actor=morgan, thresholds={"risk_below": 90, "offer_at": 50})
     row = insight_settings_update(actor=morgan, time_unit="days")
     assert row.time_unit == "days" and row.horizon_months == 12 and row.thresholds == {}
+
+
+def test_exchange_rates_value_orders_in_other_currencies(book, morgan):
+    _orders(book["acme"], days_ago=[5, 6], amount="100.00", currency="USD", prefix="usd")
+    insight_settings_update(actor=morgan, exchange_rates={"usd": "0.9"})
+    call_command("insights", "refresh")
+    acme = AccountInsight.objects.get(account=book["acme"])
+    assert "unvalued_orders" not in {reason["code"] for reason in acme.reasons}
+    # 9 orders of 1,500 in the last year, and two of 100 USD at 0.9.
+    assert acme.spend_12m == Decimal("13680.00")
+    with pytest.raises(Exception, match="ISO 4217"):
+        insight_settings_update(actor=morgan, exchange_rates={"dollars": "0.9"})
+    with pytest.raises(Exception, match="from 0.000001"):
+        insight_settings_update(actor=morgan, exchange_rates={"GBP": "-1"})
