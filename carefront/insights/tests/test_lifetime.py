@@ -21,20 +21,19 @@ from carefront.insights.lifetime import (
     bgnbd_fit,
     bgnbd_log_likelihood,
     bgnbd_p_alive,
-    bgnbd_simulate,
     clv_discounted,
     gamma_gamma_expected_spend,
     gamma_gamma_fit,
     gamma_gamma_log_likelihood,
-    gamma_gamma_simulate,
     rfm_summary,
 )
 from carefront.insights.tests.cdnow import SAMPLE, cdnow_published_summary, cdnow_read
+from carefront.insights.tests.simulate import bgnbd_simulate, gamma_gamma_simulate
 
 CALIBRATION_END = "1997-09-30"  # the end of week 39
 HOLDOUT_END = "1998-06-30"  # the end of week 78
 
-# Fader, Hardie & Lee (2005), Marketing Science, section 4; Fader & Hardie (2013), the Gamma-Gamma note.
+# Fader, Hardie & Lee (2005), Marketing Science; Fader & Hardie (2013), the Gamma-Gamma note.
 PAPER_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 PAPER_BGNBD_LL = -9582.4
 PAPER_GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "gamma": 15.44}
@@ -179,7 +178,7 @@ def test_gamma_gamma_reproduces_the_note_on_cdnow(cdnow: Summary) -> None:
     assert fit.population_mean == pytest.approx(fit.p * fit.gamma / (fit.q - 1))
 
 
-def test_holdout_forecast_of_weeks_40_to_78(cdnow: Summary, cdnow_bg: BgNbdFit) -> None:
+def test_holdout_forecast_of_weeks_40_to_78_tracks_the_log(cdnow: Summary, cdnow_bg: BgNbdFit) -> None:
     """GIVEN the fit on weeks 1-39 WHEN forecasting through week 78 THEN totals and individuals track the log.
 
     As in the paper's Figure 2, each customer's unconditional E[X(t)] from their first purchase to the
@@ -321,6 +320,36 @@ def test_expected_purchases_match_numerical_integration(
     assert value[0] == pytest.approx(_expected_by_integration(fit, t, x, t_x, age), rel=1e-6)
 
 
+@pytest.mark.parametrize(
+    ("r", "alpha", "a", "b", "x", "age", "t"),
+    [
+        (0.5, 3.0, 3e5, 9e5, 2, 20.0, 52.0),  # SciPy's 2F1 overflows in Euler's form: the printed form answers
+        (0.7309, 0.52, 264489.0, 10.0, 3, 263.9, 1.34),
+        (3350.0, 0.0141, 64200.0, 62200.0, 3, 45.6, 851.0),  # both forms overflow: the integral answers
+        (6580.0, 11.5, 103000.0, 111000.0, 200, 61.6, 37.9),
+    ],
+)
+def test_expected_purchases_with_huge_a_and_b_approach_a_fixed_drop_out_probability(
+    r: float, alpha: float, a: float, b: float, x: int, age: float, t: float
+) -> None:
+    """GIVEN a and b in the hundred thousands WHEN forecasting THEN p is as good as fixed at a/(a+b+x).
+
+    Then a customer known to be alive expects (1 - (1 + p t/(alpha+T))^-(r+x)) / p purchases, to
+    within about 1/(a+b) relative.
+    """
+    fit = BgNbdFit(r=r, alpha=alpha, a=a, b=b)
+    p = a / (a + b + x)
+    alive = -math.expm1(-(r + x) * math.log1p(p * t / (alpha + age))) / p
+    expected = bgnbd_expected_purchases(fit, t, [x], [age], [age])[0]
+    assert expected == pytest.approx(bgnbd_p_alive(fit, [x], [age], [age])[0] * alive, rel=1e-4)
+
+
+def test_expected_purchases_refuse_parameters_beyond_reach() -> None:
+    fit = BgNbdFit(r=2217.7, alpha=0.0013, a=1694.0, b=0.0202)
+    with pytest.raises(FitError, match="could not be computed for parameters this extreme"):
+        bgnbd_expected_purchases(fit, 1340.7, [0], [0.0], [53.2])
+
+
 def test_expected_count_is_the_conditional_expectation_of_a_customer_just_arrived() -> None:
     t = np.array([0.0, 1.0, 10.0, 39.0, 78.0, 520.0])
     counts = bgnbd_expected_count(CDNOW_BG, t)
@@ -418,7 +447,7 @@ def test_clv_of_edge_rows_is_finite() -> None:
         ([0, 0, 0], [0.0, 0.0, 0.0], [5.0, 6.0, 7.0], "No customer made a repeat purchase"),
         ([3], [10.0], [20.0], "same frequency, recency and T"),
         ([2] * 50, [5.0] * 50, [9.0] * 50, "same frequency, recency and T"),
-        ([3, 0] * 50, [10.0, 0.0] * 50, [20.0] * 100, "runs off towards"),
+        ([3, 0] * 50, [10.0, 0.0] * 50, [20.0] * 100, "do not determine the"),
         ([1, float("nan")], [1.0, 0.0], [2.0, 3.0], "frequency has 1 missing or infinite"),
         ([1, 2], [1.0, -1.0], [2.0, 3.0], "recency has 1 negative"),
         ([1, 2], [1.0, 2.0], [2.0, np.inf], "T has 1 missing or infinite"),
@@ -439,7 +468,7 @@ def test_bgnbd_fit_refuses_what_it_cannot_fit(frequency: list, recency: list, T:
         ([0, 0], [0.0, 0.0], "No customer made a repeat purchase"),
         ([2], [10.0], "same mean repeat value"),
         ([2, 3, 1], [10.0, 10.0, 10.0], "same mean repeat value"),
-        ([2, 3], [10.0, 20.0], "runs off towards"),
+        ([2, 3], [10.0, 20.0], "do not determine the"),
         ([2, 3], [10.0, 0.0], "mean repeat value of 0"),
         ([2, 3], [10.0, -1.0], "monetary has 1 negative"),
         ([2, 3], [10.0, float("nan")], "monetary has 1 missing"),
@@ -452,7 +481,8 @@ def test_gamma_gamma_fit_refuses_what_it_cannot_fit(frequency: list, monetary: l
 
 def test_an_infinite_mean_spend_is_refused() -> None:
     heavy = GammaGammaFit(p=2.0, q=0.8, gamma=10.0)
-    assert heavy.population_mean == math.inf
+    with pytest.raises(FitError, match="population's mean spend is infinite"):
+        heavy.population_mean  # noqa: B018
     assert gamma_gamma_expected_spend(heavy, [3], [20.0])[0] > 0
     with pytest.raises(FitError, match="population's mean spend is infinite"):
         gamma_gamma_expected_spend(heavy, [3, 0], [20.0, 0.0])
