@@ -522,6 +522,7 @@ class Seeder:
         self.contact_language: list[str] = [""]
         self.contact_name: list[str] = [""]
         self.account_model: list[str] = [""]
+        self.account_country: list[str] = [""]
         self.account_owner: list[int | None] = [None]
         paying_clients: list[int] = []
         contact_id = 0
@@ -561,6 +562,7 @@ class Seeder:
                     ts(created + rng.random() * 300 * 86400),
                 )
             )
+            self.account_country.append(locale[1])
             self.account_model.append("client" if is_client else "customer")
             self.account_owner.append(owner)
             if rng.random() < 0.12:
@@ -707,6 +709,58 @@ class Seeder:
             if os.environ.get("BENCH_PROGRESS"):
                 print(f"{done} tickets, {time.monotonic() - self.started:.1f}s", file=sys.stderr, flush=True)
         self.counts.update(tickets=self.tickets, messages=message_id, ticket_tags=tag_row_id)
+
+    def orders(self, per_account: float) -> None:
+        """Orders with one line each, `per_account` on average: every account buys at a rate of its own, may
+        stop after any purchase (the BG/NBD story), spends at a level of its own, and mostly buys from one of
+        the catalogue's themes (so that "who bought X also bought Y" has something to find)."""
+        from django.db import transaction
+
+        rng, ts = self.rng, self.ts
+        order_rows: list[tuple[Any, ...]] = []
+        item_rows: list[tuple[Any, ...]] = []
+        order_id = 0
+        currencies = {"US": "USD", "GB": "GBP", "AU": "AUD", "CA": "CAD", "MX": "MXN", "BR": "BRL", "IN": "INR"}
+        # Mean orders of a buyer who never stops: the dropout below leaves about `per_account` on average.
+        span = SPAN_DAYS * 86400
+
+        def flush() -> None:
+            with transaction.atomic():
+                self.loader.insert("accounts_order", ORDER_COLUMNS, order_rows)
+                self.loader.insert("accounts_orderitem", ORDER_ITEM_COLUMNS, item_rows)
+            order_rows.clear()
+            item_rows.clear()
+
+        for account_id in range(1, self.accounts + 1):
+            if rng.random() < 0.15:
+                continue  # never bought
+            theme = rng.randrange(CATALOGUE_THEMES)
+            level = rng.gammavariate(2.0, 40.0)
+            dropout = rng.betavariate(1.0, 2.5)
+            gap = span / max(per_account * rng.gammavariate(1.0, 1.0) * 2, 0.5)
+            moment = self.start + rng.random() * span * 0.9
+            currency = currencies.get(self.account_country[account_id], "EUR")
+            number = 0
+            while moment < self.now:
+                order_id += 1
+                number += 1
+                same_theme = rng.random() < 0.8
+                item = (theme if same_theme else rng.randrange(CATALOGUE_THEMES)) * 10 + rng.randrange(10)
+                price = round(rng.gammavariate(4.0, level / 4.0) + 1, 2)
+                stamp = ts(moment)
+                order_rows.append(
+                    (order_id, account_id, f"ORD-{order_id:08d}", stamp, price, currency, 1, stamp, stamp)
+                )
+                item_rows.append(
+                    (order_id, order_id, f"SKU-{item:04d}", f"Item {item}", f"theme-{item // 10}", 1, price)
+                )
+                if rng.random() < dropout:
+                    break
+                moment += rng.expovariate(1 / gap)
+            if len(order_rows) >= BATCH:
+                flush()
+        flush()
+        self.counts.update(orders=order_id, order_items=order_id)
 
     def _batch(
         self,
@@ -912,6 +966,19 @@ MESSAGE_COLUMNS = [
     "created_at",
     "account_id",
 ]
+ORDER_COLUMNS = [
+    "id",
+    "account_id",
+    "external_id",
+    "placed_at",
+    "amount",
+    "currency",
+    "version",
+    "created_at",
+    "updated_at",
+]
+ORDER_ITEM_COLUMNS = ["id", "order_id", "sku", "name", "category", "quantity", "unit_price"]
+CATALOGUE_THEMES = 50
 BULK_TABLES = [
     "accounts_account",
     "accounts_contact",
@@ -919,10 +986,14 @@ BULK_TABLES = [
     "desk_ticket",
     "desk_message",
     "desk_ticket_tags",
+    "accounts_order",
+    "accounts_orderitem",
 ]
 
 
-def seed(*, tickets: int, accounts: int | None = None, drop_indexes: bool = True) -> dict[str, Any]:
+def seed(
+    *, tickets: int, accounts: int | None = None, orders: float = 0.0, drop_indexes: bool = True
+) -> dict[str, Any]:
     """Recreate the configured database, migrate it and fill it; returns the numbers measured.
 
     `configure()` must have been called first.
@@ -951,6 +1022,8 @@ def seed(*, tickets: int, accounts: int | None = None, drop_indexes: bool = True
     with search_index_paused():
         seeder.accounts_and_contacts()
         seeder.tickets_and_messages()
+        if orders > 0:
+            seeder.orders(orders)
         loaded = time.monotonic()
         loader.create_indexes([statement for _, statement in indexes])
         indexed = time.monotonic()
@@ -987,6 +1060,7 @@ def seed(*, tickets: int, accounts: int | None = None, drop_indexes: bool = True
         "accounts": counts["accounts"],
         "contacts": counts["contacts"],
         "ticket_tags": counts["ticket_tags"],
+        "orders": counts.get("orders", 0),
         "phases_seconds": {
             "migrate": round(migrated - started, 1),
             "load": round(loaded - migrated, 1),
@@ -1007,6 +1081,8 @@ def _bulk_models() -> list[Any]:
         apps.get_model("desk", "Ticket"),
         apps.get_model("desk", "Message"),
         apps.get_model("desk", "Ticket").tags.through,
+        apps.get_model("accounts", "Order"),
+        apps.get_model("accounts", "OrderItem"),
     ]
 
 
@@ -1023,9 +1099,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--keep-indexes", action="store_true", help="maintain indexes during the load instead of rebuilding them"
     )
+    parser.add_argument(
+        "--orders", type=float, default=0.0, help="orders per account on average, one line each (default: none)"
+    )
     args = parser.parse_args(argv)
     configure(data_dir=args.data_dir.resolve(), database_url=os.environ.get("DATABASE_URL"))
-    result = seed(tickets=args.tickets, accounts=args.accounts, drop_indexes=not args.keep_indexes)
+    result = seed(tickets=args.tickets, accounts=args.accounts, orders=args.orders, drop_indexes=not args.keep_indexes)
     print(json.dumps(result))
 
 

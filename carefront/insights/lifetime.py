@@ -25,6 +25,7 @@ arrays given to the scoring functions give empty results.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -198,6 +199,7 @@ class BgNbdFit:
     converged: bool = True
     iterations: int = 0
     message: str = ""
+    penalty: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("r", "alpha", "a", "b"):
@@ -294,8 +296,27 @@ def bgnbd_log_likelihood(
     return _bgnbd_evaluate(data, fit.r, fit.alpha, fit.a, fit.b)
 
 
-def bgnbd_fit(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BgNbdFit:
+def _penalised(
+    objective: Callable[[Floats], tuple[float, Floats]], start: Floats, penalty: float
+) -> Callable[[Floats], tuple[float, Floats]]:
+    """The objective plus `penalty` times the squared distance of the log-parameters from the start (a ridge):
+    it keeps the parameters finite where the data alone let one run off, at the price of a little bias."""
+    if penalty < 0 or not math.isfinite(penalty):
+        raise FitError(f"penalty must be a number of 0 or more, not {penalty!r}.")
+
+    def with_penalty(theta: Floats) -> tuple[float, Floats]:
+        value, gradient = objective(theta)
+        away = theta - start
+        return value + penalty * float(away @ away), gradient + 2.0 * penalty * away
+
+    return with_penalty
+
+
+def bgnbd_fit(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, penalty: float = 0.0) -> BgNbdFit:
     """Fit BG/NBD by maximum likelihood (BFGS on log-parameters with the analytic gradient).
+
+    With `penalty` > 0 the likelihood is penalised (see `_penalised`); the log-likelihood reported is the
+    unpenalised one at the parameters found.
 
     Customers with the same (x, t_x, T) are evaluated once, weighted by their number. Raises
     FitError for invalid inputs (see `FitError`), when there are no customers or none with a repeat
@@ -327,14 +348,17 @@ def bgnbd_fit(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BgNbdFi
         ll, grad = _bgnbd_evaluate(data, *(float(p) for p in params))
         return -ll / n, -grad * params / n
 
-    theta, value, converged, iterations, message = _optimise(objective, start, ("r", "alpha", "a", "b"), model="BG/NBD")
+    theta, _value, converged, iterations, message = _optimise(
+        _penalised(objective, start, penalty), start, ("r", "alpha", "a", "b"), model="BG/NBD"
+    )
     r, alpha, a, b = (float(p) for p in np.exp(theta))
     return BgNbdFit(
         r=r,
         alpha=alpha,
         a=a,
         b=b,
-        log_likelihood=-value * n,
+        log_likelihood=-objective(theta)[0] * n,
+        penalty=penalty,
         customers=data.customers,
         repeat_customers=repeaters,
         converged=converged,
@@ -504,6 +528,7 @@ class GammaGammaFit:
     converged: bool = True
     iterations: int = 0
     message: str = ""
+    penalty: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("p", "q", "gamma"):
@@ -597,8 +622,10 @@ def gamma_gamma_log_likelihood(
     return _spend_evaluate(data, fit.p, fit.q, fit.gamma)
 
 
-def gamma_gamma_fit(frequency: ArrayLike, monetary: ArrayLike) -> GammaGammaFit:
+def gamma_gamma_fit(frequency: ArrayLike, monetary: ArrayLike, *, penalty: float = 0.0) -> GammaGammaFit:
     """Fit Gamma-Gamma to the customers with repeat purchases (x > 0; the others are left out).
+
+    `penalty` as for `bgnbd_fit`.
 
     monetary is each customer's mean repeat-transaction value. Raises FitError for invalid inputs,
     a repeat customer whose mean value is 0, no repeat customers, parameters that run off to 0 or
@@ -622,7 +649,9 @@ def gamma_gamma_fit(frequency: ArrayLike, monetary: ArrayLike) -> GammaGammaFit:
         ll, grad = _spend_evaluate(data, *(float(v) for v in params))
         return -ll / n, -grad * params / n
 
-    theta, value, converged, iterations, message = _optimise(objective, start, ("p", "q", "gamma"), model="Gamma-Gamma")
+    theta, _value, converged, iterations, message = _optimise(
+        _penalised(objective, start, penalty), start, ("p", "q", "gamma"), model="Gamma-Gamma"
+    )
     p, q, gamma = (float(v) for v in np.exp(theta))
     if q <= 1:
         raise FitError(
@@ -633,7 +662,8 @@ def gamma_gamma_fit(frequency: ArrayLike, monetary: ArrayLike) -> GammaGammaFit:
         p=p,
         q=q,
         gamma=gamma,
-        log_likelihood=-value * n,
+        log_likelihood=-objective(theta)[0] * n,
+        penalty=penalty,
         customers=data.customers,
         converged=converged,
         iterations=iterations,

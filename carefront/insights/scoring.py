@@ -8,11 +8,11 @@ every computation is vectorised over the batch.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -147,6 +147,27 @@ def summary_of(log: OrderLog, *, today: int, time_unit: str) -> lifetime.Summary
     )
 
 
+FitT = TypeVar("FitT")
+# Tried in turn when the plain maximum-likelihood fit is refused because a parameter runs off: small or
+# uniform customer bases (a few hundred accounts) often cannot pin every parameter down on their own.
+FALLBACK_PENALTIES = (0.01, 0.1)
+
+
+def _fit_with_fallback(fit: Callable[[float], FitT]) -> tuple[FitT | None, str]:
+    """The plain fit, else the first penalised fit that holds (saying so), else None and why not."""
+    try:
+        return fit(0.0), ""
+    except lifetime.FitError as exc:
+        refused = str(exc)
+    for penalty in FALLBACK_PENALTIES:
+        try:
+            fitted = fit(penalty)
+        except lifetime.FitError:
+            continue
+        return fitted, f"Fitted with a penalty of {penalty} (a ridge on the log-parameters) because: {refused}"
+    return None, refused
+
+
 def population_fit(*, settings_row: InsightSettings, now: datetime) -> Fits:
     """Fit BG/NBD, Gamma-Gamma and the RFM quintile breaks on every account's orders."""
     currency = value_currency(settings_row)
@@ -158,15 +179,15 @@ def population_fit(*, settings_row: InsightSettings, now: datetime) -> Fits:
     breaks: RfmBreaks | None = None
     if log.account_ids.size:
         summary = summary_of(log, today=today, time_unit=settings_row.time_unit)
-        try:
-            bg = lifetime.bgnbd_fit(summary.frequency, summary.recency, summary.T)
-        except lifetime.FitError as exc:
-            problems[ModelFit.Kind.BG_NBD] = str(exc)
+        bg, problems[ModelFit.Kind.BG_NBD] = _fit_with_fallback(
+            lambda penalty: lifetime.bgnbd_fit(summary.frequency, summary.recency, summary.T, penalty=penalty)
+        )
         repeat = (summary.frequency > 0) & (summary.monetary > 0)
-        try:
-            gg = lifetime.gamma_gamma_fit(summary.frequency[repeat], summary.monetary[repeat])
-        except lifetime.FitError as exc:
-            problems[ModelFit.Kind.GAMMA_GAMMA] = str(exc)
+        gg, problems[ModelFit.Kind.GAMMA_GAMMA] = _fit_with_fallback(
+            lambda penalty: lifetime.gamma_gamma_fit(
+                summary.frequency[repeat], summary.monetary[repeat], penalty=penalty
+            )
+        )
         facts = order_facts(log, today=today)
         breaks = rfm_breaks(recency_days=facts.recency_days, frequency=facts.orders, monetary=facts.spend)
     else:

@@ -25,7 +25,10 @@ CHANGED_BATCH = 2000
 @db_task(retries=2, retry_delay=60)
 def fit_insights(*, now: str) -> dict[str, Any]:
     fits = insights_fit(now=datetime.fromisoformat(now))
-    return {"currency": fits.currency, "problems": fits.problems}
+    return {
+        "currency": fits.currency,
+        "problems": {kind: problem for kind, problem in fits.problems.items() if problem},
+    }
 
 
 @db_task(retries=2, retry_delay=60)
