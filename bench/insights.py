@@ -9,7 +9,17 @@ Sections, chosen with --only (comma-separated; all by default), each printing JS
   apart, and on --simulated customers drawn from the CDNOW parameters; then the pure scoring of
   --scored customers: P(alive), expected purchases in the next 52 weeks and 12-month discounted CLV.
 
-Needs no database. Later sections (the end-to-end refresh, recommendations) add a function to SECTIONS.
+- `refresh`: the end-to-end `insights refresh` on a benchmark database (reading, scoring and writing back
+  every account): the fit step (order log, BG/NBD, Gamma-Gamma, RFM breaks, item pairs), then every
+  scoring batch as the queue's workers run them (here one after another, in this process), a second full
+  rescore (the nightly steady state, every advice already known), and an incremental rescore after 1,000
+  accounts changed. The database is the one `bench/seed.py` made in --data-dir (or DATABASE_URL); with
+  --seed-accounts N it is made first (N accounts and N tickets, --orders per account). Target: a million
+  accounts in under 60 s.
+- `recommendations`: `bench/recommendations.py`'s hold-out hit rate @5 of item-to-item against the
+  popularity baseline (100,000 simulated accounts).
+
+Only `refresh` needs a database.
 """
 
 from __future__ import annotations
@@ -47,6 +57,7 @@ CDNOW_BG = BgNbdFit(r=0.243, alpha=4.414, a=0.793, b=2.426)
 CDNOW_GG = GammaGammaFit(p=6.25, q=3.74, gamma=15.44)
 FIT_TARGET_SECONDS = 0.1  # both fits on the full CDNOW log
 SCORE_TARGET_SECONDS = 1.0  # each score over a million customers
+REFRESH_TARGET_SECONDS = 60.0  # insights refresh of a million accounts
 
 
 def _median_seconds(function: Callable[[], Any], repeat: int) -> tuple[float, Any]:
@@ -187,7 +198,97 @@ def bench_models(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
     yield {"section": "models", "step": "score", **bench_scoring(args.scored, repeat=min(args.repeat, 3))}
 
 
-SECTIONS: dict[str, Callable[[argparse.Namespace], Iterator[dict[str, Any]]]] = {"models": bench_models}
+def bench_refresh(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
+    from bench.seed import configure, seed
+
+    configure(data_dir=Path(args.data_dir).resolve(), database_url=os.environ.get("DATABASE_URL"))
+    if args.seed_accounts:
+        seeded = seed(tickets=args.seed_accounts, accounts=args.seed_accounts, orders=args.orders)
+        yield {"section": "refresh", "step": "seed", **seeded}
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from carefront.accounts.models import Account, Order
+    from carefront.insights.services import account_id_batches, insights_fit, insights_score
+
+    accounts, orders = Account.objects.count(), Order.objects.count()
+    if args.workers:
+        yield {"section": "refresh", "step": "queue", **_refresh_through_queue(args.workers)}
+    now = timezone.now()
+    started = time.perf_counter()
+    fits = insights_fit(now=now)
+    fitted = time.perf_counter()
+    first = [insights_score(id_range=batch, now=now) for batch in account_id_batches()]
+    scored = time.perf_counter()
+    again = [insights_score(id_range=batch, now=now) for batch in account_id_batches()]
+    rescored = time.perf_counter()
+    changed = list(Account.objects.order_by("?").values_list("id", flat=True)[:1000])
+    insights_score(account_ids=changed, now=now)
+    incremental = time.perf_counter()
+    yield {
+        "section": "refresh",
+        "database": connection.vendor,
+        "accounts": accounts,
+        "orders": orders,
+        "scored": sum(batch.accounts for batch in first),
+        "batches": len(first),
+        "fit_seconds": round(fitted - started, 2),
+        "score_seconds": round(scored - fitted, 2),
+        "refresh_seconds": round(scored - started, 2),
+        "rescore_seconds": round(rescored - scored, 2),
+        "changed_1000_seconds": round(incremental - rescored, 2),
+        "advice_changes_first": sum(batch.changed for batch in first),
+        "advice_changes_again": sum(batch.changed for batch in again),
+        "reviews_opened": sum(batch.reviews_opened for batch in first),
+        "alerts": sum(batch.alerts for batch in first),
+        "problems": {kind: problem for kind, problem in fits.problems.items() if problem},
+        "target_seconds": REFRESH_TARGET_SECONDS,
+    }
+
+
+def _refresh_through_queue(workers: int) -> dict[str, Any]:
+    """`carefront insights refresh` as an operator runs it: the command queues, `carefront worker` processes run."""
+    import subprocess
+    import sys
+
+    from django.core.management import call_command
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.flush()  # a benchmark queue: nothing left over from an earlier run
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "carefront.cli", "worker", "--workers", str(workers), "--worker-type", "process"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        timings = []
+        for _run in range(2):
+            started = time.perf_counter()
+            call_command("insights", "refresh", stdout=open(os.devnull, "w"))  # noqa: SIM115
+            timings.append(round(time.perf_counter() - started, 2))
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    return {
+        "workers": workers,
+        "refresh_seconds": timings[0],
+        "refresh_again_seconds": timings[1],
+        "target_seconds": REFRESH_TARGET_SECONDS,
+    }
+
+
+def bench_recommendations(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
+    from bench.recommendations import bench_size, parser
+
+    yield {"section": "recommendations", **bench_size(accounts=100_000, args=parser().parse_args([]))}
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], Iterator[dict[str, Any]]]] = {
+    "models": bench_models,
+    "refresh": bench_refresh,
+    "recommendations": bench_recommendations,
+}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -196,6 +297,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs per timing; the median is printed")
     parser.add_argument("--simulated", type=int, default=250_000, help="simulated customers to fit")
     parser.add_argument("--scored", type=int, default=1_000_000, help="simulated customers to score")
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("CAREFRONT_DATA_DIR", ".bench-data/seed"),
+        help="refresh: the benchmark database's data dir (default: $CAREFRONT_DATA_DIR or .bench-data/seed)",
+    )
+    parser.add_argument("--seed-accounts", type=int, default=0, help="refresh: seed this many accounts first")
+    parser.add_argument("--orders", type=float, default=3.0, help="refresh: orders per account when seeding")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="refresh: worker processes for the queued run (0: skip it; default 2)"
+    )
     args = parser.parse_args(argv)
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(chosen) - set(SECTIONS))

@@ -101,7 +101,7 @@ def bench_size(*, accounts: int, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def main(argv: list[str] | None = None) -> None:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--accounts", default="100000", help="comma-separated account counts (default 100000)")
     parser.add_argument("--themes", type=int, default=500, help="themes in the catalogue (default 500)")
@@ -113,7 +113,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--min-support", type=int, default=2, help="co-purchases a pair needs (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="the generator's seed (default 0)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each step; the median is kept")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
     for accounts in [int(size) for size in args.accounts.split(",") if size.strip()]:
         print(json.dumps(bench_size(accounts=accounts, args=args)), flush=True)
 

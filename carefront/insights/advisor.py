@@ -84,8 +84,19 @@ class Inputs:
     def __len__(self) -> int:
         return int(self.is_client.size)
 
+    def rows(self) -> list[dict[str, Any]]:
+        """Each account's inputs as plain numbers (NaN as None), stored beside its advice to explain it later."""
+        names = [field.name for field in fields(self)]
+        columns = []
+        for name in names:
+            values = getattr(self, name).tolist()
+            if getattr(self, name).dtype.kind == "f":
+                values = [None if value != value else value for value in values]
+            columns.append(values)
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
     def row(self, index: int) -> dict[str, Any]:
-        """One account's inputs as plain numbers (NaN as None), stored beside its recommendation."""
+        """One account's inputs, as in `rows`."""
         row: dict[str, Any] = {}
         for field in fields(self):
             value = getattr(self, field.name)[index]

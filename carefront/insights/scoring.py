@@ -17,8 +17,9 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 from django.conf import settings
-from django.db.models import Count, FloatField, Func, Q, QuerySet, Sum
-from django.db.models.functions import Cast
+from django.db import connection
+from django.db.models import Case, Count, FloatField, Func, Q, QuerySet, Sum, Value, When, Window
+from django.db.models.functions import Cast, Coalesce, DenseRank, NullIf
 
 from carefront.accounts.models import Account, Order, OrderItem, ServiceModel
 from carefront.core.models import Role
@@ -65,6 +66,11 @@ class OrderLog:
     valued: npt.NDArray[np.bool_]
 
 
+def batch_q(*, account_ids: Sequence[int] | None = None, id_range: tuple[int, int] | None = None) -> Q:
+    """A batch of accounts as a condition on `account_id`."""
+    return _accounts_filter(account_ids, id_range, "account_id")
+
+
 def _accounts_filter(account_ids: Sequence[int] | None, id_range: tuple[int, int] | None, field: str) -> Q:
     if account_ids is not None:
         return Q(**{f"{field}__in": list(account_ids)})
@@ -79,32 +85,50 @@ def order_log(
     rates: dict[str, float] | None = None,
     account_ids: Sequence[int] | None = None,
     id_range: tuple[int, int] | None = None,
+    until: datetime | None = None,
 ) -> OrderLog:
     """Every order of the accounts named (all accounts when none are), read in chunks without model objects,
     with amounts in `currency` (converted at `rates`; an order in a currency without a rate is not valued)."""
     worth = {**(rates or {}), currency: 1.0}
-    rows = (
-        Order.objects.filter(_accounts_filter(account_ids, id_range, "account_id"))
-        .order_by()
-        .annotate(seconds=EpochSeconds("placed_at"), value=Cast("amount", FloatField()))
-        .values_list("account_id", "seconds", "value", "currency")
+    # The rate of each order's currency, in SQL: every column read is then a number, and the rows become one
+    # NumPy array without a Python step per order. 0 marks a currency without a rate (not valued).
+    rate = Case(
+        *(When(currency=code, then=Value(float(value))) for code, value in sorted(worth.items())),
+        default=Value(0.0),
+        output_field=FloatField(),
     )
-    accounts: list[int] = []
-    seconds: list[float] = []
-    amounts: list[float] = []
-    valued: list[bool] = []
-    for account_id, second, amount, code in rows.iterator(chunk_size=READ_CHUNK):
-        rate = worth.get(code)
-        accounts.append(account_id)
-        seconds.append(second)
-        amounts.append(amount * rate if rate is not None else 0.0)
-        valued.append(rate is not None)
+    orders = Order.objects.filter(_accounts_filter(account_ids, id_range, "account_id"))
+    if until is not None:
+        # Scoring as of a past moment (a historical log) sees only what had happened by then.
+        orders = orders.filter(placed_at__lte=until)
+    queryset = (
+        orders.order_by()
+        .annotate(seconds=EpochSeconds("placed_at"), value=Cast("amount", FloatField()), rate=rate)
+        .values_list("account_id", "seconds", "value", "rate")
+    )
+    table = numeric_rows(queryset, columns=4)
+    rates_of = table[:, 3]
     return OrderLog(
-        account_ids=np.asarray(accounts, dtype=np.int64),
-        days=(np.asarray(seconds, dtype=np.float64) // DAY_SECONDS).astype(np.int64),
-        amounts=np.asarray(amounts, dtype=np.float64),
-        valued=np.asarray(valued, dtype=bool),
+        account_ids=table[:, 0].astype(np.int64),
+        days=(table[:, 1] // DAY_SECONDS).astype(np.int64),
+        amounts=table[:, 2] * rates_of,
+        valued=rates_of > 0,
     )
+
+
+def numeric_rows(queryset: QuerySet[Any], *, columns: int) -> Floats:
+    """A values_list of numbers as a (rows × columns) float array, read in chunks straight from the cursor.
+
+    Django would convert each value of each row on the way (a Python call per value, most of the time of
+    reading a million orders); these columns are plain numbers the driver already returns as such.
+    """
+    sql, params = queryset.query.sql_with_params()
+    chunks: list[Floats] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(READ_CHUNK * 5):
+            chunks.append(np.asarray(rows, dtype=np.float64))
+    return np.concatenate(chunks) if chunks else np.empty((0, columns), dtype=np.float64)
 
 
 def exchange_rates(settings_row: InsightSettings) -> dict[str, float]:
@@ -171,7 +195,7 @@ def _fit_with_fallback(fit: Callable[[float], FitT]) -> tuple[FitT | None, str]:
 def population_fit(*, settings_row: InsightSettings, now: datetime) -> Fits:
     """Fit BG/NBD, Gamma-Gamma and the RFM quintile breaks on every account's orders."""
     currency = value_currency(settings_row)
-    log = order_log(currency=currency, rates=exchange_rates(settings_row))
+    log = order_log(currency=currency, rates=exchange_rates(settings_row), until=now)
     today = int(now.timestamp() // DAY_SECONDS)
     problems: dict[str, str] = {}
     bg: lifetime.BgNbdFit | None = None
@@ -306,9 +330,11 @@ class TicketFacts:
     complex_topic: dict[int, str]
 
 
-def ticket_facts(filter_q: Q, *, since: datetime) -> TicketFacts:
+def ticket_facts(filter_q: Q, *, since: datetime, until: datetime) -> TicketFacts:
     """Tickets and L2/L3 tickets of the last twelve months per account, and the tag those deeper ones share most."""
-    tickets: QuerySet[Ticket] = Ticket.objects.filter(filter_q, created_at__gte=since, merged_into__isnull=True)
+    tickets: QuerySet[Ticket] = Ticket.objects.filter(
+        filter_q, created_at__gte=since, created_at__lte=until, merged_into__isnull=True
+    )
     counts = tickets.order_by().values("account_id").annotate(n=Count("id"), deep=Count("id", filter=Q(tier__gte=2)))
     tag_rows = (
         Ticket.tags.through.objects.filter(
@@ -328,11 +354,11 @@ def ticket_facts(filter_q: Q, *, since: datetime) -> TicketFacts:
     )
 
 
-def cost_per_month(filter_q: Q, *, since: datetime, months: float) -> dict[int, float]:
+def cost_per_month(filter_q: Q, *, since: datetime, until: datetime, months: float) -> dict[int, float]:
     """Staff minutes recorded on each account's tickets since `since`, by role, at the roles' rates, per month."""
     rates = cost_rates()
     rows = (
-        Message.objects.filter(filter_q, created_at__gte=since, minutes_spent__gt=0)
+        Message.objects.filter(filter_q, created_at__gte=since, created_at__lte=until, minutes_spent__gt=0)
         .order_by()
         .values_list("account_id", "author_user__staff_profile__role")
         .annotate(minutes=Sum("minutes_spent"))
@@ -385,7 +411,11 @@ def score_batch(
     ids = accounts.ids
     today = int(now.timestamp() // DAY_SECONDS)
     log = order_log(
-        currency=fits.currency, rates=exchange_rates(settings_row), account_ids=account_ids, id_range=id_range
+        currency=fits.currency,
+        rates=exchange_rates(settings_row),
+        account_ids=account_ids,
+        id_range=id_range,
+        until=now,
     )
     facts = order_facts(log, today=today)
 
@@ -435,8 +465,8 @@ def score_batch(
 
     year_ago = now - timedelta(days=YEAR_DAYS)
     batch_q = _accounts_filter(account_ids, id_range, "account_id")
-    tickets = ticket_facts(batch_q, since=year_ago)
-    cost = cost_per_month(batch_q, since=year_ago, months=12.0)
+    tickets = ticket_facts(batch_q, since=year_ago, until=now)
+    cost = cost_per_month(batch_q, since=year_ago, until=now, months=12.0)
     client_month = client_cost_per_month(settings_row)
     comparable = fits.currency == settings.CAREFRONT_COST_CURRENCY
     id_list = ids.tolist()
@@ -494,31 +524,37 @@ def day_to_datetime(day: float) -> datetime | None:
 
 
 def item_key(sku: str, name: str) -> str:
-    """What counts as the same item: its SKU, else its name."""
-    return (sku or name).strip()[:200]
+    """What counts as the same item: its SKU, else its name (as `ITEM_KEY` says it in SQL)."""
+    return sku or name
+
+
+ITEM_KEY = Coalesce(NullIf("sku", Value("")), "name")
 
 
 def item_pairs_fit(*, neighbours: int = 20, min_support: int = 2) -> list[tuple[str, str, float, int]]:
-    """Each item's most similar items over who bought them (item, other, score, support), from every order item."""
-    keys: dict[str, int] = {}
-    account_ids: list[int] = []
-    item_ids: list[int] = []
-    rows = OrderItem.objects.order_by().values_list("order__account_id", "sku", "name")
-    for account_id, sku, name in rows.iterator(chunk_size=READ_CHUNK):
-        account_ids.append(account_id)
-        item_ids.append(keys.setdefault(item_key(sku, name), len(keys)))
-    if not keys:
+    """Each item's most similar items over who bought them (item, other, score, support), from every order item.
+
+    The database numbers the items (a dense rank over their keys), so the millions of order lines arrive as
+    numbers in one array; the keys are read once, in the same order, to name the pairs.
+    """
+    lines = (
+        OrderItem.objects.order_by()
+        .annotate(rank=Window(DenseRank(), order_by=ITEM_KEY.asc()))
+        .values_list("order__account_id", "rank")
+    )
+    table = numeric_rows(lines, columns=2)
+    if not table.size:
         return []
-    _accounts, account_index = np.unique(np.asarray(account_ids, dtype=np.int64), return_inverse=True)
+    names = list(OrderItem.objects.annotate(key=ITEM_KEY).order_by("key").values_list("key", flat=True).distinct())
+    accounts, account_index = np.unique(table[:, 0].astype(np.int64), return_inverse=True)
     fitted = baskets.item_similarity_fit(
         account_index,
-        np.asarray(item_ids, dtype=np.int64),
-        n_accounts=int(_accounts.size),
-        n_items=len(keys),
+        table[:, 1].astype(np.int64) - 1,
+        n_accounts=int(accounts.size),
+        n_items=len(names),
         neighbours=neighbours,
         min_support=min_support,
     )
-    names = list(keys)
     return [
         (names[item], names[other], float(score), int(support))
         for item, other, score, support in zip(

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -19,10 +19,11 @@ from django.utils.translation import override
 from carefront.accounts.models import Account, Order, ServiceModel
 from carefront.accounts.services import account_change_service_model
 from carefront.core.access import require_manager
+from carefront.core.bulk import datetime_value, json_value, rows_insert, rows_upsert
 from carefront.core.exceptions import ApplicationError
-from carefront.core.models import Event
-from carefront.core.selectors import staff_language
-from carefront.core.services import Actor, Change, events_record, notification_create
+from carefront.core.models import Event, Notification
+from carefront.core.selectors import staff_languages
+from carefront.core.services import Actor, Change, events_record
 from carefront.core.validation import clean_choice, clean_currency, clean_text
 from carefront.desk.models import Ticket
 from carefront.insights.advisor import Thresholds
@@ -40,18 +41,19 @@ from carefront.insights.models import (
 from carefront.insights.scoring import (
     Fits,
     Scored,
+    batch_q,
     day_to_datetime,
     fits_from_rows,
     fits_params,
     item_pairs_fit,
-    money,
     population_fit,
     score_batch,
 )
 from carefront.insights.segments import conditions_clean
 
-SCORE_BATCH = 5000
+SCORE_BATCH = 20000
 INSIGHT_FIELDS = [
+    "account",
     "rfm_segment",
     "recency_score",
     "frequency_score",
@@ -74,6 +76,7 @@ INSIGHT_FIELDS = [
     "inputs",
     "computed_at",
 ]
+RECOMMENDATION_FIELDS = ["account", "advice", "previous", "score", "reasons", "inputs", "created_at"]
 
 
 def insight_settings() -> InsightSettings:
@@ -286,126 +289,186 @@ def insights_score(
         id_range=id_range,
     )
     with transaction.atomic():
-        return _store(scored, settings_row=row, now=now)
+        return _store(scored, batch=batch_q(account_ids=account_ids, id_range=id_range), now=now)
 
 
-def _optional(value: float) -> float | None:
-    return None if np.isnan(value) else float(value)
+def _nullable(values: Any, *, digits: int | None = None) -> list[Any]:
+    """A float array as a list, NaN as None (NULL), rounded when `digits` is given."""
+    array = np.asarray(values, dtype=np.float64)
+    if digits is not None:
+        array = np.round(array, digits)
+    return [None if value != value else value for value in array.tolist()]
 
 
-def _insight_rows(scored: Scored, *, now: datetime) -> list[AccountInsight]:
+def _day_moments(days: list[Any]) -> list[Any]:
+    """Days as stored timestamps; a batch holds a few hundred distinct days, each adapted once."""
+    adapted: dict[Any, Any] = {None: None}
+    out = []
+    for day in days:
+        if day not in adapted:
+            adapted[day] = datetime_value(day_to_datetime(day))
+        out.append(adapted[day])
+    return out
+
+
+def _insight_rows(scored: Scored, *, now: datetime) -> list[tuple[Any, ...]]:
+    """The batch's insight rows as tuples in INSIGHT_FIELDS order, built column by column (NumPy, then lists)."""
     accounts, inputs, advised = scored.accounts, scored.inputs, scored.advised
-    facts_first = dict(zip(scored.facts.account_ids.tolist(), scored.facts.first_day.tolist(), strict=True))
-    facts_last = dict(zip(scored.facts.account_ids.tolist(), scored.facts.last_day.tolist(), strict=True))
-    rows = []
-    for index, account_id in enumerate(accounts.ids.tolist()):
-        clv = scored.clv[index]
-        first, last = facts_first.get(account_id), facts_last.get(account_id)
-        rows.append(
-            AccountInsight(
-                account_id=account_id,
-                rfm_segment=scored.segment[index],
-                recency_score=int(scored.recency_score[index]) or None,
-                frequency_score=int(scored.frequency_score[index]) or None,
-                monetary_score=int(scored.monetary_score[index]) or None,
-                orders=int(inputs.orders[index]),
-                orders_12m=int(inputs.orders_12m[index]),
-                first_order_at=day_to_datetime(float(first)) if first is not None else None,
-                last_order_at=day_to_datetime(float(last)) if last is not None else None,
-                spend_12m=money(inputs.spend_12m[index]),
-                spend_prior_12m=money(inputs.spend_prior_12m[index]),
-                p_alive=_optional(scored.p_alive[index]),
-                expected_purchases=_optional(scored.expected_purchases[index]),
-                clv=None if np.isnan(clv) else money(clv),
-                cost_month=money(scored.cost_month[index]),
-                client_cost_month=money(scored.client_cost_month),
-                currency=scored.currency,
-                advice=advised.advice[index],
-                score=int(advised.score[index]),
-                reasons=advised.reasons[index],
-                inputs=inputs.row(index),
-                computed_at=now,
-            )
-        )
-    return rows
-
-
-def _store(scored: Scored, *, settings_row: InsightSettings, now: datetime) -> BatchResult:
-    ids = scored.accounts.ids.tolist()
-    previous = dict(AccountInsight.objects.filter(account_id__in=ids).values_list("account_id", "advice"))
-    rows = _insight_rows(scored, now=now)
-    AccountInsight.objects.bulk_create(
-        rows, batch_size=1000, update_conflicts=True, unique_fields=["account"], update_fields=INSIGHT_FIELDS
-    )
-    # A first advice is history only when it asks for something; afterwards every change is.
-    changes = [
-        Recommendation(
-            account_id=row.account_id,
-            advice=row.advice,
-            previous=previous.get(row.account_id, ""),
-            score=row.score,
-            reasons=row.reasons,
-            inputs=row.inputs,
-            created_at=now,
-        )
-        for row in rows
-        if previous.get(row.account_id) != row.advice
-        and (row.account_id in previous or row.advice in {Advice.OFFER_CLIENT, Advice.CLIENT_AT_RISK})
+    ids = accounts.ids
+    first = np.full(ids.size, np.nan)
+    last = np.full(ids.size, np.nan)
+    if scored.facts.account_ids.size:
+        position = np.searchsorted(ids, scored.facts.account_ids)
+        first[position] = scored.facts.first_day
+        last[position] = scored.facts.last_day
+    size = ids.size
+    columns: list[list[Any]] = [
+        ids.tolist(),
+        scored.segment.tolist(),
+        [score or None for score in scored.recency_score.tolist()],
+        [score or None for score in scored.frequency_score.tolist()],
+        [score or None for score in scored.monetary_score.tolist()],
+        inputs.orders.astype(np.int64).tolist(),
+        inputs.orders_12m.astype(np.int64).tolist(),
+        _day_moments(_nullable(first)),
+        _day_moments(_nullable(last)),
+        _nullable(inputs.spend_12m, digits=2),
+        _nullable(inputs.spend_prior_12m, digits=2),
+        _nullable(scored.p_alive),
+        _nullable(scored.expected_purchases),
+        _nullable(scored.clv, digits=2),
+        _nullable(scored.cost_month, digits=2),
+        [round(scored.client_cost_month, 2)] * size,
+        [scored.currency] * size,
+        advised.advice.tolist(),
+        advised.score.tolist(),
+        [json_value(reasons) for reasons in advised.reasons],
+        [json_value(row) for row in inputs.rows()],
+        [datetime_value(now)] * size,
     ]
-    Recommendation.objects.bulk_create(changes, batch_size=1000)
-    opened = _reviews_open(changes, settings_row=settings_row, now=now)
-    _reviews_withdraw([row.account_id for row in rows if row.advice != Advice.OFFER_CLIENT], now=now)
-    alerts = _alert_at_risk(
-        [change for change in changes if change.advice == Advice.CLIENT_AT_RISK], scored=scored, now=now
+    return list(zip(*columns, strict=True))
+
+
+@dataclass(frozen=True)
+class _Change:
+    account_id: int
+    advice: str
+    previous: str
+    score: int
+    reasons: list[dict[str, Any]]
+    inputs: dict[str, Any]
+
+
+def _store(scored: Scored, *, batch: Q, now: datetime) -> BatchResult:
+    """Write a scored batch; `batch` is the condition on `account_id` that names its accounts (a range of ids
+    compiles to two parameters where a list of thousands costs a parameter each)."""
+    ids = scored.accounts.ids.tolist()
+    previous = dict(AccountInsight.objects.filter(batch).values_list("account_id", "advice"))
+    rows = _insight_rows(scored, now=now)
+    rows_upsert(model=AccountInsight, fields=INSIGHT_FIELDS, rows=rows, key="account")
+    advice = scored.advised.advice.tolist()
+    # A first advice is history only when it asks for something; afterwards every change is.
+    changed = [
+        index
+        for index, account_id in enumerate(ids)
+        if previous.get(account_id) != advice[index]
+        and (account_id in previous or advice[index] in {Advice.OFFER_CLIENT, Advice.CLIENT_AT_RISK})
+    ]
+    all_inputs = scored.inputs.rows() if changed else []
+    changes = [
+        _Change(
+            account_id=ids[index],
+            advice=advice[index],
+            previous=previous.get(ids[index], ""),
+            score=int(scored.advised.score[index]),
+            reasons=scored.advised.reasons[index],
+            inputs=all_inputs[index],
+        )
+        for index in changed
+    ]
+    rows_insert(
+        model=Recommendation,
+        fields=RECOMMENDATION_FIELDS,
+        rows=[
+            (
+                c.account_id,
+                c.advice,
+                c.previous,
+                c.score,
+                json_value(c.reasons),
+                json_value(c.inputs),
+                datetime_value(now),
+            )
+            for c in changes
+        ],
     )
+    opened = _reviews_open([c for c in changes if c.advice == Advice.OFFER_CLIENT], now=now)
+    offered = [account_id for account_id, said in zip(ids, advice, strict=True) if said == Advice.OFFER_CLIENT]
+    _reviews_withdraw(batch, keep=offered, now=now)
+    alerts = _alert_at_risk([c for c in changes if c.advice == Advice.CLIENT_AT_RISK], scored=scored)
     return BatchResult(accounts=len(rows), changed=len(changes), reviews_opened=opened, alerts=alerts)
 
 
-def _reviews_open(changes: list[Recommendation], *, settings_row: InsightSettings, now: datetime) -> int:
-    offers = {change.account_id: change for change in changes if change.advice == Advice.OFFER_CLIENT}
+def _reviews_open(offers: list[_Change], *, now: datetime) -> int:
+    """A review for each account newly recommended for client service, unless one is open or a decline keeps
+    it quiet."""
     if not offers:
         return 0
+    account_ids = [offer.account_id for offer in offers]
     busy = set(
-        Review.objects.filter(account_id__in=list(offers), state=Review.State.OPEN).values_list("account_id", flat=True)
+        Review.objects.filter(account_id__in=account_ids, state=Review.State.OPEN).values_list("account_id", flat=True)
     )
     quiet = set(
         Review.objects.filter(
-            account_id__in=list(offers), state=Review.State.DECLINED, advice=Advice.OFFER_CLIENT, quiet_until__gt=now
+            account_id__in=account_ids, state=Review.State.DECLINED, advice=Advice.OFFER_CLIENT, quiet_until__gt=now
         ).values_list("account_id", flat=True)
     )
-    reviews = [
-        Review(account_id=account_id, recommendation=change, advice=change.advice, created_at=now)
-        for account_id, change in offers.items()
-        if account_id not in busy and account_id not in quiet
-    ]
-    Review.objects.bulk_create(reviews)
-    return len(reviews)
+    wanted = [account_id for account_id in account_ids if account_id not in busy and account_id not in quiet]
+    recommendations = dict(
+        Recommendation.objects.filter(account_id__in=wanted, created_at=now, advice=Advice.OFFER_CLIENT).values_list(
+            "account_id", "id"
+        )
+    )
+    Review.objects.bulk_create(
+        [
+            Review(
+                account_id=account_id,
+                recommendation_id=recommendations[account_id],
+                advice=Advice.OFFER_CLIENT,
+                created_at=now,
+            )
+            for account_id in wanted
+        ]
+    )
+    return len(wanted)
 
 
-def _reviews_withdraw(account_ids: list[int], *, now: datetime) -> int:
+def _reviews_withdraw(batch: Q, *, keep: list[int], now: datetime) -> int:
     """An open suggestion whose evidence has gone (the account no longer looks like a client) is withdrawn."""
-    return Review.objects.filter(account_id__in=account_ids, state=Review.State.OPEN).update(
-        state=Review.State.WITHDRAWN, decided_at=now, reason="The advice changed before anyone decided."
+    return (
+        Review.objects.filter(batch, state=Review.State.OPEN)
+        .exclude(account_id__in=keep)
+        .update(state=Review.State.WITHDRAWN, decided_at=now, reason="The advice changed before anyone decided.")
     )
 
 
-def _alert_at_risk(changes: list[Recommendation], *, scored: Scored, now: datetime) -> int:
-    """Tell a client's advisor, in their language, that the client now looks at risk."""
+def _alert_at_risk(changes: list[_Change], *, scored: Scored) -> int:
+    """Tell each client's advisor, in their language, that the client now looks at risk (one insert for all)."""
     from carefront.insights.selectors import reason_words
 
     owners = dict(zip(scored.accounts.ids.tolist(), scored.accounts.owner_ids, strict=True))
     names = dict(zip(scored.accounts.ids.tolist(), scored.accounts.names, strict=True))
-    sent = 0
-    for change in changes:
-        owner_id = owners.get(change.account_id)
-        if owner_id is None:
-            continue
-        with override(staff_language(user_id=owner_id)):
+    told = [change for change in changes if owners.get(change.account_id) is not None]
+    languages = staff_languages(user_ids={owners[change.account_id] for change in told})
+    notifications = []
+    for change in told:
+        owner_id = owners[change.account_id]
+        with override(languages[owner_id]):
             why = "; ".join(reason_words(reason, currency=scored.currency) for reason in change.reasons[:3])
             text = _("{account} looks at risk: {reasons}").format(account=names[change.account_id], reasons=why)
-        notification_create(recipient_id=owner_id, verb="client_at_risk", text=text)
-        sent += 1
-    return sent
+        notifications.append(Notification(recipient_id=owner_id, verb="client_at_risk", text=text[:500]))
+    Notification.objects.bulk_create(notifications)
+    return len(notifications)
 
 
 @transaction.atomic

@@ -38,11 +38,12 @@ def score_insights(*, now: str, low: int | None = None, high: int | None = None,
     return insights_score(account_ids=ids, id_range=id_range, now=datetime.fromisoformat(now)).accounts
 
 
-def refresh_enqueue(*, now: datetime, full: bool) -> list[Result]:
+def refresh_enqueue(*, now: datetime, full: bool, started: datetime | None = None) -> list[Result]:
     """Queue a refresh's scoring batches (after fitting, for a full one) and return their results to wait on.
 
-    The refresh is noted as done from `now`, its start: an incremental refresh later looks for changes since
-    then, so a change made while the batches run is scored again rather than missed.
+    The refresh is noted as done from its start (`started`, by default `now`, the moment scored as of): an
+    incremental refresh later looks for changes since then, so a change made while the batches run is
+    scored again rather than missed.
     """
     stamp = now.isoformat()
     if full:
@@ -54,7 +55,7 @@ def refresh_enqueue(*, now: datetime, full: bool) -> list[Result]:
             score_insights(now=stamp, ids=ids[start : start + CHANGED_BATCH])
             for start in range(0, len(ids), CHANGED_BATCH)
         ]
-    insights_refresh_done(full=full, now=now)
+    insights_refresh_done(full=full, now=started or now)
     return results
 
 

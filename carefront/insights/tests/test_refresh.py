@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from carefront.accounts.models import Account, Order
@@ -216,3 +216,25 @@ def test_exchange_rates_value_orders_in_other_currencies(book, morgan):
         insight_settings_update(actor=morgan, exchange_rates={"dollars": "0.9"})
     with pytest.raises(Exception, match=r"from 0\.000001"):
         insight_settings_update(actor=morgan, exchange_rates={"GBP": "-1"})
+
+
+def test_as_of_scores_a_historical_log_at_its_own_end(db, acme, globex):
+    for number, day in enumerate(["2019-01-05", "2019-02-10", "2019-03-20", "2019-05-01", "2019-08-15"]):
+        order_create(
+            actor=None,
+            account=acme,
+            external_id=f"h-{number}",
+            placed_at=f"{day}T12:00:00Z",
+            currency="EUR",
+            amount="40",
+        )
+    order_create(
+        actor=None, account=globex, external_id="h-late", placed_at="2020-01-10T12:00:00Z", currency="EUR", amount="9"
+    )
+    call_command("insights", "refresh", "--as-of", "2019-09-01")
+    acme_insight = AccountInsight.objects.get(account=acme)
+    assert acme_insight.recency_score == 5 and acme_insight.orders == 5
+    # Globex's order came after the moment scored: as of then it had none.
+    assert AccountInsight.objects.get(account=globex).rfm_segment == "no_orders"
+    with pytest.raises(CommandError, match="cannot be combined"):
+        call_command("insights", "refresh", "--as-of", "2019-09-01", "--changed")

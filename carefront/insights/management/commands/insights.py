@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
 from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -32,12 +33,21 @@ class Command(BaseCommand):
         refresh = actions.add_parser("refresh", help=_("refit the models and rescore the accounts"))
         refresh.add_argument("--changed", action="store_true", help=_("rescore only the accounts that changed"))
         refresh.add_argument(
+            "--as-of",
+            type=date.fromisoformat,
+            help=_("score as of the end of this day (YYYY-MM-DD): for a historical log such as CDNOW"),
+        )
+        refresh.add_argument(
             "--wait", type=int, default=WAIT_SECONDS, help=_("seconds to wait for each batch (default 900)")
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         full = not options["changed"]
-        now = timezone.now()
+        started = timezone.now()
+        as_of = options.get("as_of")
+        if as_of is not None and not full:
+            raise CommandError(_("--as-of scores every account again: it cannot be combined with --changed."))
+        now = datetime.combine(as_of, time.max, tzinfo=UTC) if as_of is not None else started
         if not HUEY.immediate:
             self.stdout.write(_("Queued; the workers of `carefront serve` or `carefront worker` do the work."))
         try:
@@ -45,7 +55,7 @@ class Command(BaseCommand):
                 fitted = fit_insights(now=now.isoformat()).get(blocking=True, timeout=options["wait"])
                 for kind, problem in fitted["problems"].items():
                     self.stdout.write(_("{kind}: {problem}").format(kind=kind, problem=problem))
-            results = refresh_enqueue(now=now, full=full)
+            results = refresh_enqueue(now=now, full=full, started=started)
             scored = 0
             with self._progress(len(results)) as advance:
                 for result in results:
