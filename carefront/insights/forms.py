@@ -104,11 +104,11 @@ THRESHOLDS: dict[str, tuple[Any, Any]] = {
     ),
     "spend_growth": (
         _("Growth of spend that counts as rising"),
-        _("Rising value: this year's spend well above last year's (0.5 is 50 % more)."),
+        _("Rising value: this year's spend well above last year's (0.5 is 50 per cent more)."),
     ),
     "spend_drop": (
         _("Drop of spend that counts as falling"),
-        _("Falling value: this year's spend well below last year's (0.4 is 40 % less)."),
+        _("Falling value: this year's spend well below last year's (0.4 is 40 per cent less)."),
     ),
     "value_cost_ratio": (
         _("Lifetime value to client cost"),
@@ -173,7 +173,7 @@ class InsightSettingsForm(forms.Form):
         min_value=Decimal(0),
         max_value=Decimal("0.9"),
         decimal_places=4,
-        help_text=_("Future spend is worth less than spend today: 0.10 discounts it by 10 % a year."),
+        help_text=_("Future spend is worth less than spend today: 0.10 discounts it by 10 per cent a year."),
     )
     advisor_hours_per_month = forms.DecimalField(
         label=_("Advisor hours per client per month"),
