@@ -498,7 +498,7 @@ def test_a_refused_setting_shows_on_its_field_and_nothing_stored_changes(morgan)
 
 def test_settings_show_when_the_last_refresh_ran(morgan, fitted):
     html = _client(morgan).get("/settings/insights/").content.decode()
-    assert "Last refreshed" in html and "Models last fitted" in html
+    assert "Last refreshed" in html and "models last fitted" in html
 
 
 # --- saved segments ------------------------------------------------------------------------------
