@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from carefront.accounts.models import Account
 from carefront.accounts.services import account_change_service_model, account_create, order_create
@@ -376,6 +377,21 @@ def test_charts_read_their_data_from_json_blocks(alice, at_risk, review, fitted)
     assert 'src="/static/web/vendor/chart.umd.min.js"' in html
 
 
+def test_transitions_count_changes_of_advice_and_decisions_per_month(morgan, dana, review, globex):
+    """GIVEN a change to "offer client service" (Acme's review) and one to "client at risk" this month
+    WHEN the manager accepts Acme's suggestion
+    THEN this month's row counts one change to each advice and one accepted suggestion."""
+    Recommendation.objects.create(account=globex, advice="client_at_risk", previous="keep_client", score=5, reasons=[])
+    client = _client(morgan)
+    client.post(f"/insights/reviews/{review.pk}/accept/", {f"accept-{review.pk}-owner": dana.pk})
+    html = client.get("/insights/").content.decode()
+    table = html.split("Changes of advice and decisions per month", 1)[1].split("</table>", 1)[0]
+    month = date_format(timezone.now(), "YEAR_MONTH_FORMAT")
+    cells = re.findall(r'<td class="num">(\d+)</td>', table.split(month, 1)[1].split("</tr>", 1)[0])
+    # Stay customer, offer client service, keep client, client at risk, accepted, declined.
+    assert cells == ["0", "1", "0", "1", "1", "0"]
+
+
 def test_empty_insights_say_how_they_are_computed(alice):
     html = _client(alice).get("/insights/").content.decode()
     assert "No suggestion waits for a decision." in html
@@ -496,8 +512,10 @@ def test_a_refused_setting_shows_on_its_field_and_nothing_stored_changes(morgan)
     assert "Line 1: write a currency code and a rate" in rates
 
 
-def test_settings_show_when_the_last_refresh_ran(morgan, fitted):
-    html = _client(morgan).get("/settings/insights/").content.decode()
+def test_settings_show_when_the_last_refresh_ran(morgan, fitted, django_assert_max_num_queries):
+    client = _client(morgan)
+    with django_assert_max_num_queries(5):
+        html = client.get("/settings/insights/").content.decode()
     assert "Last refreshed" in html and "models last fitted" in html
 
 
@@ -551,10 +569,11 @@ def test_agents_cannot_change_segments(alice, morgan):
     assert Segment.objects.count() == 1
 
 
-def test_manager_changes_and_deletes_a_segment(morgan):
+def test_manager_changes_and_deletes_a_segment(morgan, django_assert_max_num_queries):
     segment = segment_create(actor=morgan, name="Champions", conditions={"rfm": ["champions"]})
     client = _client(morgan)
-    page = client.get(f"/insights/segments/{segment.pk}/").content.decode()
+    with django_assert_max_num_queries(5):
+        page = client.get(f"/insights/segments/{segment.pk}/").content.decode()
     assert 'value="champions" id="id_rfm_0" checked' in page
     assert (
         client.post(f"/insights/segments/{segment.pk}/", _segment_form(name="Loyal", rfm=["loyal"])).status_code == 302
