@@ -214,5 +214,5 @@ def test_exchange_rates_value_orders_in_other_currencies(book, morgan):
     assert acme.spend_12m == Decimal("13680.00")
     with pytest.raises(Exception, match="ISO 4217"):
         insight_settings_update(actor=morgan, exchange_rates={"dollars": "0.9"})
-    with pytest.raises(Exception, match="from 0.000001"):
+    with pytest.raises(Exception, match=r"from 0\.000001"):
         insight_settings_update(actor=morgan, exchange_rates={"GBP": "-1"})
