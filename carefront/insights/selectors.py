@@ -13,16 +13,19 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value,
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
-from carefront.accounts.models import OrderItem, ServiceModel
+from carefront.accounts.models import AccountKind, Channel, OrderItem, ServiceModel
 from carefront.core.access import is_manager, is_staff_member
-from carefront.core.selectors import unique_or_none
+from carefront.core.models import Role
+from carefront.core.selectors import staff_members, unique_or_none
+from carefront.desk.models import Tier
 from carefront.insights.baskets import ItemNeighbours, recommend_for
 from carefront.insights.models import (
     AccountInsight,
     Advice,
+    InsightSettings,
     ItemPair,
     ModelFit,
     Recommendation,
@@ -31,7 +34,7 @@ from carefront.insights.models import (
     Segment,
 )
 from carefront.insights.scoring import item_key
-from carefront.insights.segments import conditions_q
+from carefront.insights.segments import CONDITIONS, conditions_q
 
 CARD_HISTORY = 5
 MAX_OWNED_ITEMS = 500
@@ -105,22 +108,30 @@ class InsightCard:
     sentence: str
     history: list[Recommendation]
     open_review: Review | None
+    suggestions: list[ItemSuggestion]
 
 
 def account_insight_card(*, user: Any, account_id: int) -> InsightCard:
-    """The account's insight with its reasons in words and its recent changes of advice (three queries)."""
+    """The account's insight with its reasons in words, its recent changes of advice and what to suggest to it.
+
+    Three queries, and one or two more for the suggestions (none are looked up when the account bought nothing).
+    """
     _require_staff(user)
     insight = unique_or_none(AccountInsight.objects.filter(account_id=account_id))
     history = list(Recommendation.objects.filter(account_id=account_id).order_by("-id")[:CARD_HISTORY])
     review = unique_or_none(Review.objects.filter(account_id=account_id, state=Review.State.OPEN))
+    suggestions = account_suggestions(user=user, account_id=account_id)
     if insight is None:
-        return InsightCard(insight=None, reasons=[], sentence="", history=history, open_review=review)
+        return InsightCard(
+            insight=None, reasons=[], sentence="", history=history, open_review=review, suggestions=suggestions
+        )
     return InsightCard(
         insight=insight,
         reasons=[reason_words(reason, currency=insight.currency) for reason in insight.reasons],
         sentence=advice_sentence(reasons=insight.reasons, advice=insight.advice, currency=insight.currency),
         history=history,
         open_review=review,
+        suggestions=suggestions,
     )
 
 
@@ -320,6 +331,50 @@ def segments_list(*, user: Any) -> QuerySet[Segment]:
     return Segment.objects.order_by("name")
 
 
+# The labels of the values a condition may hold; countries, locales and categories read as they are.
+CONDITION_CHOICES: dict[str, Any] = {
+    "rfm": RfmSegment,
+    "advice": Advice,
+    "service_model": ServiceModel,
+    "kind": AccountKind,
+    "channels": Channel,
+    "tiers": Tier,
+}
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    """A saved segment with its conditions in words: [("RFM segment", "Champions, Loyal"), ...]."""
+
+    segment: Segment
+    conditions: list[tuple[str, str]]
+
+
+def segment_conditions_words(conditions: dict[str, list[Any]]) -> list[tuple[str, str]]:
+    words = []
+    for key, label in CONDITIONS.items():
+        values = conditions.get(key)
+        if not values:
+            continue
+        choices = CONDITION_CHOICES.get(key)
+        shown = []
+        for value in values:
+            try:
+                shown.append(str(choices(value).label) if choices is not None else str(value))
+            except ValueError:
+                shown.append(str(value))
+        words.append((str(label), ", ".join(shown)))
+    return words
+
+
+def segment_rows(*, user: Any) -> list[SegmentRow]:
+    """Every saved segment by name, its conditions in words (one query)."""
+    return [
+        SegmentRow(segment=segment, conditions=segment_conditions_words(segment.conditions))
+        for segment in segments_list(user=user)
+    ]
+
+
 def access_segment(*, user: Any, segment_id: int) -> Segment:
     """A saved segment, for staff; 404 for anyone else or an unknown id."""
     segment = unique_or_none(Segment.objects.filter(pk=segment_id)) if is_staff_member(user) else None
@@ -372,3 +427,228 @@ def account_suggestions(*, user: Any, account_id: int, k: int = 5) -> list[ItemS
         ItemSuggestion(item=names[s.item], score=round(s.score, 3), because=names[s.because])
         for s in recommend_for(neighbours, owned_index, k=k)
     ]
+
+
+# --- the Insights page ---------------------------------------------------------------------------
+
+PAGE_SIZE = 20
+# Fit fields that describe the fit rather than the model: shown in their own columns or not at all.
+FIT_META = {"log_likelihood", "customers", "repeat_customers", "converged", "iterations", "message"}
+
+
+@dataclass(frozen=True)
+class RowsPage:
+    """One page of a newest-first list and the id the next (older) page starts before, None on the last."""
+
+    rows: list[Any]
+    older: int | None
+
+
+def _keyset(rows: QuerySet[Any], *, key: str, before: int | None, size: int) -> tuple[list[Any], int | None]:
+    if before is not None:
+        rows = rows.filter(**{f"{key}__lt": before})
+    found = list(rows.order_by(f"-{key}")[: size + 1])
+    page = found[:size]
+    return page, getattr(page[-1], key) if len(found) > size else None
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """An open suggestion as a manager reads it: the account, the advice, its score and reasons in words."""
+
+    review: Review
+    reasons: list[str]
+    sentence: str
+
+
+def review_row(review: Review) -> ReviewRow:
+    """The review's recommendation in words (the account's insight, selected with it, gives the currency)."""
+    insight = getattr(review.account, "insight", None)
+    currency = insight.currency if insight is not None else ""
+    reasons = review.recommendation.reasons
+    return ReviewRow(
+        review=review,
+        reasons=[reason_words(reason, currency=currency) for reason in reasons],
+        sentence=advice_sentence(reasons=reasons, advice=review.advice, currency=currency),
+    )
+
+
+def reviews_page(*, user: Any, before_id: int | None = None, size: int = PAGE_SIZE) -> RowsPage:
+    """Open reviews newest first, a page at a time (one query; review_state_idx)."""
+    reviews = reviews_list(user=user).select_related("account__insight")
+    page, older = _keyset(reviews, key="id", before=before_id, size=size)
+    return RowsPage(rows=[review_row(review) for review in page], older=older)
+
+
+def review_for_row(*, user: Any, review_id: int) -> ReviewRow:
+    """One review in words after a decision, whatever its state (staff only; 404 for an unknown id)."""
+    _require_staff(user)
+    review = unique_or_none(
+        Review.objects.select_related("account__insight", "account__owner", "recommendation", "decided_by").filter(
+            pk=review_id
+        )
+    )
+    if review is None:
+        raise Http404
+    return review_row(review)
+
+
+@dataclass(frozen=True)
+class AtRiskRow:
+    """A client the advisor flags: the account with its owner, and why."""
+
+    insight: AccountInsight
+    reasons: list[str]
+
+
+def clients_at_risk_page(*, user: Any, before_id: int | None = None, size: int = PAGE_SIZE) -> RowsPage:
+    """Clients at risk by account id, newest first, a page at a time (one query; insight_advice_idx)."""
+    insights = insights_list(user=user, advice=Advice.CLIENT_AT_RISK).select_related("account__owner")
+    page, older = _keyset(insights, key="account_id", before=before_id, size=size)
+    rows = [
+        AtRiskRow(insight=row, reasons=[reason_words(reason, currency=row.currency) for reason in row.reasons])
+        for row in page
+    ]
+    return RowsPage(rows=rows, older=older)
+
+
+def review_owner_candidates(*, user: Any) -> list[Any]:
+    """Who may own an account made a client: active staff, advisors first, then by name (one query)."""
+    _require_staff(user)
+    advisors_first = Case(When(staff_profile__role=Role.ADVISOR, then=Value(0)), default=Value(1))
+    return list(staff_members().order_by(advisors_first, "first_name", "last_name", "username"))
+
+
+@dataclass(frozen=True)
+class FitRow:
+    """The latest fit of one model, its parameters rounded for reading."""
+
+    fit: ModelFit
+    params: list[tuple[str, str]]
+
+
+def _rounded(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return number_format(float(f"{value:.4g}"))
+
+
+def fit_rows() -> list[FitRow]:
+    """The newest fit of each kind with its model parameters to four significant digits (three queries)."""
+    rows = []
+    for fit in latest_fit_rows():
+        params = [
+            (name, ", ".join(_rounded(v) for v in value) if isinstance(value, list) else _rounded(value))
+            for name, value in fit.params.items()
+            if name not in FIT_META
+        ]
+        rows.append(FitRow(fit=fit, params=params))
+    return rows
+
+
+@dataclass(frozen=True)
+class RefreshTimes:
+    last_refresh_at: datetime | None
+    last_full_refresh_at: datetime | None
+
+
+def refresh_times() -> RefreshTimes:
+    """When the insights were last refreshed (one query; nothing is created when there are no settings yet)."""
+    row = unique_or_none(InsightSettings.objects.only("last_refresh_at", "last_full_refresh_at"))
+    if row is None:
+        return RefreshTimes(last_refresh_at=None, last_full_refresh_at=None)
+    return RefreshTimes(last_refresh_at=row.last_refresh_at, last_full_refresh_at=row.last_full_refresh_at)
+
+
+def transitions_chart(rows: list[TransitionMonth]) -> dict[str, Any]:
+    """The months' changes of advice and decisions as Chart.js data (labels translated here, colours in the script)."""
+    datasets: list[dict[str, Any]] = [
+        {
+            "key": advice.value,
+            "label": str(advice.label),
+            "stack": "changes",
+            "data": [row.by_advice.get(advice, 0) for row in rows],
+        }
+        for advice in Advice
+    ]
+    datasets += [
+        {"key": "accepted", "label": _("Accepted"), "stack": "decisions", "data": [row.accepted for row in rows]},
+        {"key": "declined", "label": _("Declined"), "stack": "decisions", "data": [row.declined for row in rows]},
+    ]
+    return {"labels": [date_format(row.month, "YEAR_MONTH_FORMAT") for row in rows], "datasets": datasets}
+
+
+def clv_chart(clv: ClvDistribution) -> dict[str, Any]:
+    """Lifetime value bands by service model as Chart.js data."""
+    return {
+        "labels": clv.bands,
+        "datasets": [
+            {"key": "customers", "label": _("Customers"), "data": clv.customers},
+            {"key": "clients", "label": _("Clients"), "data": clv.clients},
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class ChartTable:
+    """A chart's numbers as a table, for people who do not see the chart: one row per label, one column per series."""
+
+    headers: list[str]
+    rows: list[tuple[str, list[int]]]
+
+
+def chart_table(chart: dict[str, Any]) -> ChartTable:
+    datasets = chart["datasets"]
+    return ChartTable(
+        headers=[dataset["label"] for dataset in datasets],
+        rows=[(label, [dataset["data"][index] for dataset in datasets]) for index, label in enumerate(chart["labels"])],
+    )
+
+
+@dataclass(frozen=True)
+class InsightsOverview:
+    """Everything the Insights page shows, each part read at a constant number of queries."""
+
+    segments: list[SegmentSize]
+    advice: list[AdviceCount]
+    currency: str
+    reviews: RowsPage
+    at_risk: RowsPage
+    transitions: ChartTable
+    transitions_chart: dict[str, Any]
+    clv: ChartTable
+    clv_chart: dict[str, Any]
+    fits: list[FitRow]
+    refreshed: RefreshTimes
+    may_decide: bool
+    owners: list[Any]
+
+
+def insights_overview(
+    *, user: Any, reviews_before: int | None = None, at_risk_before: int | None = None
+) -> InsightsOverview:
+    """The Insights page: segments, advice, reviews to decide, transitions, lifetime value, clients at risk, models.
+
+    About fifteen queries whatever the number of accounts: grouped counts, two keyset pages, and for managers
+    the staff who may own an account.
+    """
+    _require_staff(user)
+    transitions = transitions_chart(transitions_by_month(user=user))
+    distribution = clv_distribution(user=user)
+    clv = clv_chart(distribution)
+    may_decide = is_manager(user)
+    return InsightsOverview(
+        segments=segment_sizes(user=user),
+        advice=advice_counts(user=user),
+        currency=distribution.currency,
+        reviews=reviews_page(user=user, before_id=reviews_before),
+        at_risk=clients_at_risk_page(user=user, before_id=at_risk_before),
+        transitions=chart_table(transitions),
+        transitions_chart=transitions,
+        clv=chart_table(clv),
+        clv_chart=clv,
+        fits=fit_rows(),
+        refreshed=refresh_times(),
+        may_decide=may_decide,
+        owners=review_owner_candidates(user=user) if may_decide else [],
+    )

@@ -3,6 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from carefront.insights import urls_web as urls_insights
 from carefront.knowledge import urls_web as urls_knowledge
 from carefront.web import (
     urls_accounts,
@@ -28,4 +29,5 @@ urlpatterns = [
     *urls_notifications.urlpatterns,
     *urls_reports.urlpatterns,
     *urls_knowledge.urlpatterns,
+    *urls_insights.urlpatterns,
 ]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from carefront.accounts.models import AccountKind, Channel, LifecycleStage, ServiceModel
 from carefront.desk.models import Priority, Status, Tier
 from carefront.desk.sla_selectors import ticket_sla
+from carefront.insights.models import Advice
 
 register = template.Library()
 
@@ -40,6 +41,8 @@ ACTIONS = {
     "flagged_difficult": pgettext_lazy("audit action", "flagged a difficult conversation"),
     "cleared_difficult": pgettext_lazy("audit action", "cleared the difficult-conversation flag"),
     "checklist": pgettext_lazy("audit action", "worked the de-escalation checklist"),
+    "insight_accepted": pgettext_lazy("audit action", "accepted the insights' suggestion"),
+    "insight_declined": pgettext_lazy("audit action", "declined the insights' suggestion"),
 }
 
 FIELDS = {
@@ -71,6 +74,7 @@ FIELDS = {
     "difficult": gettext_lazy("Difficult conversation"),
     "automation": gettext_lazy("Automation"),
     "email": gettext_lazy("Email"),
+    "advice": gettext_lazy("Advice"),
 }
 
 CHOICES: dict[str, type[TextChoices] | Any] = {
@@ -81,6 +85,7 @@ CHOICES: dict[str, type[TextChoices] | Any] = {
     "lifecycle_stage": LifecycleStage,
     "kind": AccountKind,
     "channel": Channel,
+    "advice": Advice,
 }
 
 

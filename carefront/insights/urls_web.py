@@ -1,0 +1,21 @@
+"""The workspace's Insights screens, the ticket page's insight card and Settings → Insights, in the `web` namespace."""
+
+from django.urls import path
+
+from carefront.insights import manage_views, views
+
+urlpatterns = [
+    path("insights/", views.insights_page, name="insights"),
+    path("insights/reviews/<int:review_id>/accept/", views.review_accept_view, name="insights-review-accept"),
+    path("insights/reviews/<int:review_id>/decline/", views.review_decline_view, name="insights-review-decline"),
+    path("insights/refresh/", views.refresh_view, name="insights-refresh"),
+    path("insights/accounts/<int:account_id>/card/", views.account_card, name="insights-card"),
+    path("insights/segments/", manage_views.segments_view, name="insights-segments"),
+    path("insights/segments/<int:segment_id>/", manage_views.segment_view, name="insights-segment"),
+    path(
+        "insights/segments/<int:segment_id>/delete/",
+        manage_views.segment_delete_view,
+        name="insights-segment-delete",
+    ),
+    path("settings/insights/", manage_views.settings_view, name="settings-insights"),
+]
