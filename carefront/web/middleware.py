@@ -27,6 +27,9 @@ class ViewerPreferencesMiddleware:
             timezone.activate(zoneinfo.ZoneInfo(time_zone))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
+        # Restored afterwards: a language left active would follow the thread into whatever it does next
+        # (a test after this request rendered in the last viewer's French).
+        previous_language = translation.get_language()
         if language:
             translation.activate(language)
             request.LANGUAGE_CODE = translation.get_language()
@@ -34,3 +37,7 @@ class ViewerPreferencesMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+            if previous_language:
+                translation.activate(previous_language)
+            else:
+                translation.deactivate()
