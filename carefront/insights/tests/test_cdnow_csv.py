@@ -128,3 +128,31 @@ def test_a_line_that_is_not_a_purchase_is_reported_with_its_number(tmp_path: Pat
     result = convert(tmp_path, " 00001 19970101  1   11.77\r\n 00002 19971301  1   12.00\r\n")
     assert result.returncode == 1
     assert "line 2: '00002 19971301 1 12.00' is not id, YYYYMMDD, CDs, dollars" in result.stderr
+
+
+def test_the_cdnow_sample_imported_and_refreshed_gives_segments_values_and_advice(tmp_path: Path, db: Any) -> None:
+    """GIVEN the CDNOW sample (2,357 real customers) converted and imported like any orders file
+    WHEN the insights are refreshed as of the log's end
+    THEN the fit holds, every account has a segment, repeat buyers have a lifetime value, and the advisor
+    recommends some frequent buyers for client service, each with a review for a manager."""
+    from carefront.insights.models import AccountInsight, ModelFit, Review
+
+    sample = Path(__file__).parent / "fixtures" / "CDNOW_sample.txt"
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), str(sample), "--output-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "2357 accounts" in result.stdout
+    call_command("import", "accounts", str(tmp_path / "accounts.csv"), stdout=io.StringIO())
+    call_command("import", "orders", str(tmp_path / "orders.csv"), stdout=io.StringIO())
+    call_command("insights", "refresh", "--as-of", "1998-06-30", stdout=io.StringIO())
+    assert AccountInsight.objects.count() == 2357
+    assert not ModelFit.objects.filter(kind="bg_nbd").exclude(problem="").exists()
+    assert AccountInsight.objects.filter(orders__gte=2, clv__gt=0).count() > 1000
+    assert AccountInsight.objects.exclude(rfm_segment="no_orders").count() == 2357
+    offered = AccountInsight.objects.filter(advice="offer_client")
+    assert offered.exists()
+    assert Review.objects.filter(state="open").count() == offered.count()
+    assert all(row.currency == "USD" for row in offered)
