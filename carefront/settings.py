@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "carefront.portal",
     "carefront.knowledge",
     "carefront.insights",
+    "carefront.mail",
 ]
 
 MIDDLEWARE = [
@@ -261,6 +262,18 @@ def _email() -> dict[str, Any]:
 
 globals().update(_email())
 DEFAULT_FROM_EMAIL = env_str("CAREFRONT_FROM_EMAIL", "Carefront <carefront@localhost>")
+# Email in: the SMTP listener's address (empty: none), an IMAP mailbox to poll, the largest message kept.
+CAREFRONT_SMTP_LISTEN = env_str("CAREFRONT_SMTP_LISTEN", "")
+CAREFRONT_IMAP_URL = env_secret("CAREFRONT_IMAP_URL") or ""
+CAREFRONT_IMAP_POLL_SECONDS = env_int("CAREFRONT_IMAP_POLL_SECONDS", 60, minimum=5)
+CAREFRONT_MAX_EMAIL_BYTES = env_int("CAREFRONT_MAX_EMAIL_BYTES", 50 * 1024 * 1024, minimum=1024)
+# Email out: the domain of our Message-IDs, acknowledgements of new tickets (at most so many an hour to one
+# address, so two robots cannot answer each other for ever), and the retry schedule of deferred mail.
+CAREFRONT_MAIL_DOMAIN = env_str("CAREFRONT_MAIL_DOMAIN", _base.hostname or "localhost")
+CAREFRONT_MAIL_ACKNOWLEDGE = env_bool("CAREFRONT_MAIL_ACKNOWLEDGE", True)
+CAREFRONT_MAIL_ACK_PER_HOUR = env_int("CAREFRONT_MAIL_ACK_PER_HOUR", 3, minimum=0)
+CAREFRONT_MAIL_RETRY_SECONDS = env_int("CAREFRONT_MAIL_RETRY_SECONDS", 60, minimum=1)
+CAREFRONT_MAIL_MAX_ATTEMPTS = env_int("CAREFRONT_MAIL_MAX_ATTEMPTS", 8, minimum=1)
 
 
 def _huey() -> dict[str, Any]:

@@ -114,6 +114,10 @@ class Contact(models.Model):
         _("preferred channel"), max_length=16, choices=Channel.choices, default=Channel.EMAIL
     )
     external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
+    # Set when mail to the address bounced (cleared when the contact's address changes or they write again).
+    # Nullable, so that adding them is an ALTER TABLE rather than a rebuild of the table.
+    email_failing_since = models.DateTimeField(_("email failing since"), null=True, blank=True)
+    email_failure = models.CharField(_("email failure"), max_length=500, null=True, blank=True)  # noqa: DJ001
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -141,6 +145,21 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.email else self.name
+
+
+class AccountDomain(models.Model):
+    """An email domain an organisation account owns: unknown senders from it become its contacts."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="domains", verbose_name=_("account"))
+    domain = models.CharField(_("domain"), max_length=253, unique=True)
+
+    class Meta:
+        verbose_name = _("account domain")
+        verbose_name_plural = _("account domains")
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
 
 
 class Order(models.Model):

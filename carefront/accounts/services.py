@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from carefront.accounts.models import (
     Account,
+    AccountDomain,
     AccountKind,
     Channel,
     Contact,
@@ -395,10 +396,83 @@ def contact_update(*, contact: Contact, actor: Actor, version: int | None = None
         return contact
     for field in changed:
         setattr(contact, field, values[field])
+    if "email" in changed and contact.email_failing_since is not None:
+        # A new address has not bounced yet.
+        contact.email_failing_since, contact.email_failure = None, None
+        changed += ["email_failing_since", "email_failure"]
     contact.version += 1
     contact.updated_at = timezone.now()
     contact.save(update_fields=[*changed, "version", "updated_at"])
     return contact
+
+
+def contact_set_email_failing(*, contact: Contact, failing: bool, reason: str = "") -> Contact:
+    """Mark a contact's address as bouncing (mail to it is not sent until it changes or they write again),
+    or as working again."""
+    now = timezone.now()
+    if failing:
+        updated = Contact.objects.filter(pk=contact.pk).update(
+            email_failing_since=now, email_failure=reason[:500], updated_at=now
+        )
+        action, change = "email_failing", Change("email_failure", None, reason[:500])
+    else:
+        updated = Contact.objects.filter(pk=contact.pk, email_failing_since__isnull=False).update(
+            email_failing_since=None, email_failure=None, updated_at=now
+        )
+        action, change = "email_working", Change("email_failure", contact.email_failure, None)
+    if updated:
+        contact.email_failing_since = now if failing else None
+        contact.email_failure = reason[:500] if failing else None
+        events_record(subject_kind="contact", subject_id=contact.pk, action=action, changes=[change], actor=None)
+    return contact
+
+
+def domains_clean(domains: Iterable[str], *, field: str = "domains") -> list[str]:
+    cleaned: list[str] = []
+    for value in domains:
+        domain = clean_text(value, field=field, max_length=253).lower().lstrip("@")
+        if not domain:
+            continue
+        try:
+            clean_email(f"postmaster@{domain}", field=field)
+        except ApplicationError as exc:
+            raise ApplicationError(
+                _("“{domain}” is not an email domain.").format(domain=domain[:80]), field=field
+            ) from exc
+        cleaned.append(domain)
+    return sorted(set(cleaned))
+
+
+@transaction.atomic
+def account_set_domains(*, account: Account, domains: Iterable[str], actor: Actor) -> list[str]:
+    """The email domains an organisation owns: mail from an unknown sender at one of them files under it."""
+    cleaned = domains_clean(domains)
+    if cleaned and account.kind != AccountKind.ORGANISATION:
+        raise ApplicationError(_("Only an organisation account can own email domains."), field="domains")
+    taken = AccountDomain.objects.filter(domain__in=cleaned).exclude(account=account).select_related("account").first()
+    if taken is not None:
+        raise ApplicationError(
+            _("The domain {domain} already belongs to {account}.").format(
+                domain=taken.domain, account=taken.account.name
+            ),
+            field="domains",
+            status=409,
+        )
+    current = sorted(AccountDomain.objects.filter(account=account).values_list("domain", flat=True))
+    if current == cleaned:
+        return cleaned
+    AccountDomain.objects.filter(account=account).exclude(domain__in=cleaned).delete()
+    AccountDomain.objects.bulk_create(
+        [AccountDomain(account=account, domain=domain) for domain in cleaned if domain not in current]
+    )
+    events_record(
+        subject_kind="account",
+        subject_id=account.pk,
+        action="updated",
+        changes=[Change("domains", current, cleaned)],
+        actor=actor,
+    )
+    return cleaned
 
 
 # One validated order line: sku, name, category, quantity, unit price.

@@ -482,6 +482,7 @@ def _tickets_write(
                     actor=by,
                     status=step.status,
                     minutes_spent=_minutes_spent(ticket, step.body),
+                    email_requester=False,
                 )
                 messages += 1
             elif step.kind == "contact_reply":

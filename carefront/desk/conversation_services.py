@@ -4,17 +4,33 @@ senior by the change rules, worked with a de-escalation checklist)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carefront.accounts.models import Channel, Contact
 from carefront.core.access import staff_role
 from carefront.core.exceptions import ApplicationError
 from carefront.core.services import Actor, Change, events_record
-from carefront.core.validation import clean_text
-from carefront.desk.models import CHECKLIST, Attachment, Message, Status, Ticket, TicketLink, Visibility
+from carefront.core.validation import clean_choice, clean_text
+from carefront.desk.models import (
+    CHECKLIST,
+    Attachment,
+    Message,
+    MessageFlag,
+    Status,
+    Ticket,
+    TicketFollower,
+    TicketLink,
+    Visibility,
+)
 from carefront.desk.services import (
     NewAttachment,
+    attachments_store,
+    body_clean,
+    body_html_sanitise,
     ticket_add_note,
     ticket_create,
     ticket_update,
@@ -212,3 +228,65 @@ def difficult_checklist_set(*, ticket: Ticket, actor: Actor, item: str, done: bo
         actor=actor,
     )
     return ticket
+
+
+@transaction.atomic
+def ticket_add_contact_note(
+    *,
+    ticket: Ticket,
+    contact: Contact,
+    body: str,
+    flag: str,
+    body_html: str | None = None,
+    attachments: Sequence[NewAttachment] = (),
+    channel: str = Channel.EMAIL,
+) -> Message:
+    """An internal note holding what someone outside wrote that must not pass as the requester's reply (a
+    message from a non-participant, an automatic reply, a bounce): staff see it, flagged; the status, the SLA
+    clocks and the requester are untouched."""
+    clean_choice(flag, choices=MessageFlag.values, field="flag")
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        account_id=ticket.account_id,
+        visibility=Visibility.INTERNAL,
+        author_contact=contact,
+        channel=channel,
+        flag=flag,
+        body_text=body_clean(body),
+        body_html=body_html_sanitise(body_text=body, body_html=body_html),
+        created_at=now,
+    )
+    attachments_store(message, attachments)
+    ticket.updated_at = now
+    ticket.version += 1
+    ticket.save(update_fields=["updated_at", "version"])
+    events_record(
+        subject_kind="ticket", subject_id=ticket.pk, action="noted", changes=[Change("flag", None, flag)], actor=None
+    )
+    return message
+
+
+@transaction.atomic
+def ticket_add_followers(*, ticket: Ticket, contacts: Iterable[Contact], actor: Actor) -> list[Contact]:
+    """Copy contacts on a ticket (the requester never follows their own ticket); returns those newly added."""
+    wanted = {contact.pk: contact for contact in contacts if contact.pk != ticket.requester_id}
+    if not wanted:
+        return []
+    present = set(
+        TicketFollower.objects.filter(ticket=ticket, contact_id__in=wanted).values_list("contact_id", flat=True)
+    )
+    added = [contact for pk, contact in wanted.items() if pk not in present]
+    if added:
+        TicketFollower.objects.bulk_create(
+            [TicketFollower(ticket=ticket, contact=contact) for contact in added], ignore_conflicts=True
+        )
+        events_record(
+            subject_kind="ticket",
+            subject_id=ticket.pk,
+            action="followers_added",
+            changes=[Change("followers", None, sorted(contact.email or contact.name for contact in added))],
+            actor=actor,
+        )
+    return added

@@ -40,6 +40,7 @@ from carefront.desk.models import (
     Priority,
     Status,
     Ticket,
+    TicketFollower,
     TicketPresence,
     Tier,
     TierQueue,
@@ -105,7 +106,7 @@ def message_set_minutes(*, message: Message, actor: Actor, minutes_spent: int) -
     return message
 
 
-def _clean_body(body: str) -> str:
+def body_clean(body: str) -> str:
     return clean_text(body, field="body", max_length=MAX_BODY_CHARS, required=True)
 
 
@@ -124,7 +125,7 @@ def assignee_validate(assignee: Any) -> None:
         )
 
 
-def _attachments_store(message: Message, attachments: Sequence[NewAttachment]) -> None:
+def attachments_store(message: Message, attachments: Sequence[NewAttachment]) -> None:
     from django.core.files.base import ContentFile
 
     limit = settings.CAREFRONT_MAX_ATTACHMENT_BYTES
@@ -178,7 +179,7 @@ def ticket_create(
     """Open a ticket for a contact; its first message is the requester's own words. Routing decides its team,
     assignee and the rest (`route=False`: history being written, as it happened, by the demo)."""
     subject = clean_text(subject, field="subject", max_length=250, required=True)
-    body = _clean_body(body)
+    body = body_clean(body)
     clean_choice(channel, choices=Channel.values, field="channel")
     clean_choice(priority, choices=Priority.values, field="priority")
     clean_choice(tier, choices=Tier.values, field="tier")
@@ -247,7 +248,7 @@ def ticket_create(
             body_html=body_html,
             created_at=now,
         )
-        _attachments_store(message, attachments)
+        attachments_store(message, attachments)
         sla_ticket_sync(ticket=ticket, now=now, event=SlaEvent.CREATED)
         events = events_build(
             subject_kind="ticket",
@@ -578,23 +579,28 @@ def ticket_reply(
     status: str | None = None,
     attachments: Sequence[NewAttachment] = (),
     minutes_spent: int = 0,
+    email_requester: bool = True,
 ) -> Message:
     """A public reply from staff or from a contact (`minutes_spent`: staff time, the cost to serve).
 
-    A staff reply counts as the first response and may set the status (default open).
+    A staff reply counts as the first response, may set the status (default open) and is emailed to the
+    requester and the ticket's followers (`email_requester=False`: history written by the demo).
     A requester's reply reopens a solved or pending ticket; on a closed ticket it opens a
     linked follow-up ticket instead, and the returned message belongs to that ticket.
     """
     if (staff is None) == (contact is None):
         raise ApplicationError(_("A reply has exactly one author: a staff member or a contact."), field="author")
-    body = _clean_body(body)
+    body = body_clean(body)
     minutes_spent = minutes_clean(minutes_spent)
     if contact is not None and minutes_spent:
         raise ApplicationError(_("Only staff record time spent."), field="minutes_spent")
     ticket = Ticket.objects.select_for_update().select_related("account").get(pk=ticket.pk)
     now = timezone.now()
     if contact is not None:
-        if contact.account_id != ticket.account_id:
+        if (
+            contact.account_id != ticket.account_id
+            and not TicketFollower.objects.filter(ticket=ticket, contact=contact).exists()
+        ):
             raise ApplicationError(
                 _("This contact does not belong to the ticket's account."), field="author", status=403
             )
@@ -671,7 +677,12 @@ def ticket_reply(
         events_record(
             subject_kind="ticket", subject_id=ticket.pk, action="replied", changes=recorded, actor=actor or staff
         )
-    _attachments_store(message, attachments)
+    attachments_store(message, attachments)
+    if staff is not None and email_requester:
+        # The email channel writes the reply as an email in this transaction and sends it after the commit.
+        from carefront.mail.services import reply_email_queue
+
+        reply_email_queue(ticket=ticket, message=message)
     return message
 
 
@@ -688,7 +699,7 @@ def ticket_add_note(
     """An internal note: staff only, never shown to the requester."""
     if staff_role(actor) is None:
         raise ApplicationError(_("Only staff may add internal notes."), field="author", status=403)
-    body = _clean_body(body)
+    body = body_clean(body)
     minutes_spent = minutes_clean(minutes_spent)
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     _refuse_if_closed(ticket)
@@ -704,7 +715,7 @@ def ticket_add_note(
         minutes_spent=minutes_spent,
         created_at=now,
     )
-    _attachments_store(message, attachments)
+    attachments_store(message, attachments)
     _touch(ticket, now, [])
     events_record(subject_kind="ticket", subject_id=ticket.pk, action="noted", actor=actor)
     author = actor.get_full_name() or actor.get_username()

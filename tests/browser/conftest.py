@@ -72,8 +72,9 @@ class CarefrontServer:
         for path in self.mail_dir.glob("*.log"):
             path.unlink()
 
-    def emails_to(self, address: str) -> list[EmailMessage]:
-        """Messages the server has written to the mail directory for `address`, oldest first."""
+    def emails_to(self, address: str, *, subject: str = "") -> list[EmailMessage]:
+        """Messages the server has written to the mail directory for `address` (whose subject contains
+        `subject`), oldest first."""
         found: list[EmailMessage] = []
         for path in sorted(self.mail_dir.glob("*.log")):
             # The file-based backend writes each message followed by a line of 79 dashes.
@@ -81,14 +82,15 @@ class CarefrontServer:
                 if not raw.strip():
                     continue
                 message = cast(EmailMessage, email.message_from_bytes(raw, policy=email.policy.default))
-                if address in str(message["To"]):
+                if address in str(message["To"]) and subject in str(message["Subject"]):
                     found.append(message)
         return found
 
-    def wait_for_mail(self, address: str, *, timeout: float = 60.0) -> list[EmailMessage]:
-        """The mail for `address`, once a queue job has written it (checked after each job the worker runs)."""
+    def wait_for_mail(self, address: str, *, subject: str = "", timeout: float = 60.0) -> list[EmailMessage]:
+        """The mail for `address` (about `subject`), once a queue job has written it (checked after each job the
+        worker runs)."""
         deadline = time.monotonic() + timeout
-        while not (found := self.emails_to(address)):
+        while not (found := self.emails_to(address, subject=subject)):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise AssertionError(f"no mail to {address} within {timeout}s; server output:\n{self.process.output()}")

@@ -47,7 +47,7 @@ def busy_inbox(transactional_db: Any, acme: Any, globex: Any, carol: Any, dana: 
 
 def _magic_link(server: CarefrontServer, address: str) -> str:
     """The sign-in link the portal emailed to `address`, once the queue worker has sent it."""
-    [message] = server.wait_for_mail(address)
+    [message] = server.wait_for_mail(address, subject="sign-in link")
     body = message.get_body(preferencelist=("plain",))
     assert body is not None
     return re.search(rf"{re.escape(server.url)}/portal/login/link/\S+", body.get_content()).group(0)
@@ -85,6 +85,10 @@ def test_agent_replies_and_solves_then_customer_answers_in_portal_and_ticket_reo
     screenshot(page, "ticket")
     ticket.refresh_from_db()
     assert ticket.status == Status.SOLVED
+    [emailed] = carefront_server.wait_for_mail("carol@acme.example", subject=f"[#{ticket.number}]")
+    emailed_text = emailed.get_body(preferencelist=("plain",))
+    assert emailed_text is not None
+    assert "A replacement parcel left our warehouse today." in emailed_text.get_content()
 
     customer = new_context().new_page()
     customer.goto("/portal/")

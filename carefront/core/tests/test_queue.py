@@ -3,43 +3,16 @@
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from django.conf import settings
 from huey.contrib.djhuey import HUEY
-from huey.storage import RedisStorage, SqliteStorage
 
 from carefront.api.services import token_create
 from carefront.core.models import Notification
-from carefront.core.tests.processes import CarefrontProcess, carefront_env
-
-
-@pytest.fixture
-def real_queue(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """This process enqueues for real, into a queue of this test's own that a worker process can consume.
-
-    Yields the environment for that worker. The queue is the configured backend (the embedded SQLite
-    queue, or Redis when CAREFRONT_QUEUE_URL is set) under a name no other test run uses.
-    """
-    name = f"carefront-test-{uuid.uuid4().hex[:12]}"
-    HUEY.immediate = False
-    storage: Any
-    if settings.QUEUE_BACKEND == "redis":
-        storage = RedisStorage(name=name, url=settings.HUEY["url"])
-    else:
-        storage = SqliteStorage(name=name, filename=str(tmp_path / "queue.sqlite3"))
-    HUEY.storage = storage
-    try:
-        yield carefront_env(tmp_path, CAREFRONT_QUEUE_NAME=name)
-    finally:
-        storage.flush_all()
-        storage.close()
-        HUEY.immediate = True
+from carefront.core.tests.processes import CarefrontProcess
 
 
 @pytest.mark.queue

@@ -165,6 +165,14 @@ class Visibility(models.TextChoices):
     INTERNAL = "internal", _("Internal note")
 
 
+class MessageFlag(models.TextChoices):
+    """Why a message from outside is a note rather than a reply (email that must not pass as the requester's)."""
+
+    NON_PARTICIPANT = "non_participant", _("From a non-participant")
+    AUTO_REPLY = "auto_reply", _("Automatic reply")
+    BOUNCE = "bounce", _("Delivery failure")
+
+
 class Message(models.Model):
     """One entry in a ticket's conversation: a public reply or an internal note."""
 
@@ -193,6 +201,10 @@ class Message(models.Model):
         verbose_name=_("contact author"),
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.EMAIL)
+    # Null when not flagged: a nullable column is added by ALTER TABLE; one with a default rebuilds the table.
+    flag = models.CharField(  # noqa: DJ001
+        _("flag"), max_length=16, choices=MessageFlag.choices, null=True, blank=True
+    )
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
     # Staff time spent writing this reply or note (and the work behind it): the cost to serve. Null on rows
@@ -249,6 +261,26 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class TicketFollower(models.Model):
+    """A contact copied on a ticket (CC'd on the email that opened or answered it): told of public replies."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="followers", verbose_name=_("ticket"), db_index=False
+    )
+    contact = models.ForeignKey(
+        "accounts.Contact", on_delete=models.CASCADE, related_name="+", verbose_name=_("contact")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket follower")
+        verbose_name_plural = _("ticket followers")
+        constraints = [models.UniqueConstraint(fields=["ticket", "contact"], name="ticket_follower_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} follows {self.ticket_id}"
 
 
 class PresenceState(models.TextChoices):

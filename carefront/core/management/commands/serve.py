@@ -38,12 +38,15 @@ def _die_with_parent() -> None:
         return
 
 
-class QueueWorker:
-    """The `carefront worker` child of `serve`: started, restarted when it dies, stopped with the server."""
+class SupervisedChild:
+    """A child process of `serve` (the queue's worker, the SMTP listener): started, restarted when it dies,
+    stopped with the server."""
 
-    def __init__(self, command: list[str], log: Any) -> None:
+    def __init__(self, command: list[str], log: Any, label: str) -> None:
         self.command = command
         self.log = log
+        self.label = label
+        self.title = label[:1].upper() + label[1:]
         self.process: subprocess.Popen[bytes] | None = None
         self.started_at = 0.0
         self.restart_delay = 0.0
@@ -58,7 +61,7 @@ class QueueWorker:
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         self.started_at = time.monotonic()
-        self.log.info("Started queue worker (pid: %s)", self.process.pid)
+        self.log.info("Started %s (pid: %s)", self.label, self.process.pid)
 
     def poll(self) -> None:
         """Reap the child with its real exit status before gunicorn's waitpid(-1) claims it."""
@@ -66,7 +69,7 @@ class QueueWorker:
             return
         code = self.process.poll()
         if code is not None and not self.stopping:
-            self.log.error("Queue worker (pid: %s) exited with status %s", self.process.pid, code)
+            self.log.error("%s (pid: %s) exited with status %s", self.title, self.process.pid, code)
             lived = time.monotonic() - self.started_at
             if lived < QUICK_DEATH_SECONDS:
                 self.restart_delay = min(max(self.restart_delay * 2, 1.0), MAX_RESTART_DELAY_SECONDS)
@@ -82,7 +85,7 @@ class QueueWorker:
         if self.process is not None and self.process.returncode is None:
             return
         if time.monotonic() >= self.next_start_at:
-            self.log.info("Restarting the queue worker")
+            self.log.info("Restarting the %s", self.label)
             self.start()
 
     def signal(self, signum: int) -> None:
@@ -105,60 +108,60 @@ class QueueWorker:
         except subprocess.TimeoutExpired:
             # A SIGINT that lands while the worker is still importing is swallowed by Python (the
             # KeyboardInterrupt is raised inside the import machinery and ignored): ask again, firmly.
-            self.log.warning("Queue worker (pid: %s) is still running; sending SIGTERM", self.process.pid)
+            self.log.warning("%s (pid: %s) is still running; sending SIGTERM", self.title, self.process.pid)
             self.process.terminate()
             try:
                 code = self.process.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
-                self.log.warning("Queue worker (pid: %s) did not stop in time; killing it", self.process.pid)
+                self.log.warning("%s (pid: %s) did not stop in time; killing it", self.title, self.process.pid)
                 self.process.kill()
                 code = self.process.wait()
-        self.log.info("Queue worker (pid: %s) stopped (status %s)", self.process.pid, code)
+        self.log.info("%s (pid: %s) stopped (status %s)", self.title, self.process.pid, code)
 
 
 class CarefrontArbiter(Arbiter):
-    """Gunicorn's master process, also supervising the queue worker (no thread of our own)."""
+    """Gunicorn's master process, also supervising the queue worker and the SMTP listener (no thread of our own)."""
 
     def __init__(self, app: CarefrontServer) -> None:
         super().__init__(app)
-        self.queue_worker = QueueWorker(app.worker_command, self.log) if app.worker_command else None
+        self.children = [SupervisedChild(command, self.log, label) for label, command in app.children]
 
     def start(self) -> None:
         super().start()
-        if self.queue_worker is not None:
-            self.queue_worker.start()
+        for child in self.children:
+            child.start()
 
     def reap_workers(self) -> None:
-        if self.queue_worker is not None:
-            self.queue_worker.poll()
+        for child in self.children:
+            child.poll()
         super().reap_workers()
 
     def handle_hup(self) -> None:
-        # Reload means both halves pick up new code and configuration.
-        if self.queue_worker is not None:
-            self.queue_worker.signal(signal.SIGHUP)
+        # Reload means every part picks up new code and configuration.
+        for child in self.children:
+            child.signal(signal.SIGHUP)
         super().handle_hup()
 
     def manage_workers(self) -> None:
         super().manage_workers()
-        if self.queue_worker is not None:
-            self.queue_worker.keep_alive()
+        for child in self.children:
+            child.keep_alive()
 
     def stop(self, graceful: bool = True) -> None:
         started = time.monotonic()
-        if self.queue_worker is not None:
-            self.queue_worker.stop(graceful=graceful)
+        for child in self.children:
+            child.stop(graceful=graceful)
         super().stop(graceful)
-        if self.queue_worker is not None:
-            self.queue_worker.wait(self.cfg.graceful_timeout - (time.monotonic() - started))
+        for child in self.children:
+            child.wait(self.cfg.graceful_timeout - (time.monotonic() - started))
 
 
 class CarefrontServer(BaseApplication):
     """Gunicorn run in-process with Carefront's WSGI application and options from the command line."""
 
-    def __init__(self, options: dict[str, Any], worker_command: list[str] | None) -> None:
+    def __init__(self, options: dict[str, Any], children: list[tuple[str, list[str]]]) -> None:
         self.options = options
-        self.worker_command = worker_command
+        self.children = children
         super().__init__()
 
     def load_config(self) -> None:
@@ -183,8 +186,9 @@ class Command(BaseCommand):
     # Eager gettext: argparse cannot format lazy strings, and commands load after Django is set up.
     help = _(
         "Run Carefront: apply migrations, make sure an admin exists (printing the login on first run), "
-        "then serve the web application with gunicorn and run the job queue's worker and scheduler as a "
-        "supervised child process. Stops both cleanly on SIGTERM or Ctrl-C."
+        "then serve the web application with gunicorn and run the job queue's worker and scheduler (and, when "
+        "CAREFRONT_SMTP_LISTEN is set, the SMTP listener) as supervised child processes. Stops them all cleanly "
+        "on SIGTERM or Ctrl-C."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -220,6 +224,11 @@ class Command(BaseCommand):
             help=_("serve the web only; run `carefront worker` processes separately (production with Redis)"),
         )
         parser.add_argument(
+            "--no-smtp",
+            action="store_true",
+            help=_("do not run the SMTP listener even when CAREFRONT_SMTP_LISTEN is set (run `carefront mail listen`)"),
+        )
+        parser.add_argument(
             "--no-migrate",
             action="store_true",
             help=_("do not apply migrations on start (run `carefront migrate` once per deployment instead)"),
@@ -250,7 +259,7 @@ class Command(BaseCommand):
         # The web workers are forked from this process: they must not share its database connections.
         connections.close_all()
 
-        worker_command = None
+        children: list[tuple[str, list[str]]] = []
         if not options["no_worker"]:
             worker_command = [
                 sys.executable,
@@ -262,6 +271,9 @@ class Command(BaseCommand):
                 "--shutdown-timeout",
                 "20",
             ]
+            children.append(("queue worker", worker_command))
+        if settings.CAREFRONT_SMTP_LISTEN and not options["no_smtp"]:
+            children.append(("SMTP listener", [sys.executable, "-m", "carefront.cli", "mail", "listen"]))
         gunicorn_options: dict[str, Any] = {
             "bind": [bind],
             "workers": options["web_workers"],
@@ -276,4 +288,4 @@ class Command(BaseCommand):
             "errorlog": "-",
             "loglevel": "debug" if options["verbosity"] > 1 else "info",
         }
-        CarefrontServer(gunicorn_options, worker_command).run()
+        CarefrontServer(gunicorn_options, children).run()

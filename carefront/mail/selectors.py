@@ -1,0 +1,164 @@
+"""Reads of the email channel: which mailbox a message is for, which ticket a reply belongs to, and the lists
+the workspace and the API show."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db.models import QuerySet
+
+from carefront.accounts.models import AccountDomain, Contact
+from carefront.desk.models import Ticket, TicketFollower
+from carefront.mail.models import EmailReference, InboundEmail, InboundState, Mailbox, OutboundEmail
+from carefront.mail.parsing import ParsedEmail
+
+# A ticket merged into another which was merged in turn: followed this far, no further.
+MAX_MERGE_HOPS = 10
+
+
+def mailboxes_list() -> QuerySet[Mailbox]:
+    return Mailbox.objects.select_related("team").order_by("address")
+
+
+def mailbox_for_addresses(addresses: Iterable[str]) -> Mailbox | None:
+    """The first active mailbox among these addresses (envelope recipients, or To and Cc)."""
+    wanted = [address.strip().lower() for address in addresses if address]
+    if not wanted:
+        return None
+    found = {box.address: box for box in Mailbox.objects.filter(address__in=wanted[:200], is_active=True)}
+    return next((found[address] for address in wanted if address in found), None)
+
+
+def recipient_accepted(address: str) -> bool:
+    """Whether the SMTP listener takes mail for this address: one of our active mailboxes, or anything at all
+    while no mailbox is configured (a new installation)."""
+    address = address.strip().lower()
+    if Mailbox.objects.filter(address=address, is_active=True).exists():
+        return True
+    return not Mailbox.objects.exists()
+
+
+def mailbox_addresses() -> set[str]:
+    return set(Mailbox.objects.values_list("address", flat=True))
+
+
+def mailbox_for_ticket(ticket: Ticket) -> Mailbox | None:
+    """The mailbox a ticket's mail came to most recently: its replies are sent from there."""
+    row = (
+        InboundEmail.objects.filter(ticket=ticket, mailbox__isnull=False, mailbox__is_active=True)
+        .select_related("mailbox")
+        .order_by("-id")
+        .first()
+    )
+    return row.mailbox if row is not None else None
+
+
+def _unmerged(ticket: Ticket | None) -> Ticket | None:
+    hops = 0
+    while ticket is not None and ticket.merged_into_id is not None and hops < MAX_MERGE_HOPS:
+        ticket = Ticket.objects.filter(pk=ticket.merged_into_id).first()
+        hops += 1
+    return ticket
+
+
+def ticket_for_email(parsed: ParsedEmail) -> Ticket | None:
+    """The ticket a message continues: by In-Reply-To and References against every Message-ID we sent or
+    received (newest reference first), then by a `[#1234]` ticket reference in the subject; never by the
+    subject's words."""
+    candidates = list(dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)]))[:100]
+    if candidates:
+        tickets = dict(
+            EmailReference.objects.filter(message_id_header__in=candidates).values_list(
+                "message_id_header", "ticket_id"
+            )
+        )
+        for message_id in candidates:
+            if message_id in tickets:
+                return _unmerged(Ticket.objects.filter(pk=tickets[message_id]).first())
+    number = parsed.ticket_number
+    if number is not None:
+        return _unmerged(Ticket.objects.filter(number=number).first())
+    return None
+
+
+def reference_known(message_id: str) -> EmailReference | None:
+    if not message_id:
+        return None
+    return EmailReference.objects.filter(message_id_header=message_id).first()
+
+
+def contact_for_address(*, address: str, ticket: Ticket | None = None) -> Contact | None:
+    """The contact who writes from this address: on the ticket's account or following it when there is a
+    ticket, else the newest contact with the address."""
+    contacts = Contact.objects.filter(email=address).select_related("account")
+    if ticket is not None:
+        on_ticket = contacts.filter(account_id=ticket.account_id).order_by("-id").first()
+        if on_ticket is not None:
+            return on_ticket
+        follower = TicketFollower.objects.filter(ticket=ticket, contact__email=address).select_related(
+            "contact__account"
+        )
+        found = follower.first()
+        if found is not None:
+            return found.contact
+    return contacts.order_by("-id").first()
+
+
+def account_domain_for(address: str) -> AccountDomain | None:
+    domain = address.rsplit("@", 1)[-1].lower()
+    return AccountDomain.objects.filter(domain=domain).select_related("account").first()
+
+
+def is_participant(*, ticket: Ticket, contact: Contact) -> bool:
+    """The requester and the ticket's followers take part; anyone else writing in is a non-participant."""
+    if contact.pk == ticket.requester_id:
+        return True
+    return TicketFollower.objects.filter(ticket=ticket, contact=contact).exists()
+
+
+def ticket_thread_ids(ticket: Ticket, *, limit: int = 20) -> tuple[str, list[str]]:
+    """The Message-ID to answer (the newest one we received) and the References chain, oldest first."""
+    references = list(
+        EmailReference.objects.filter(ticket=ticket)
+        .order_by("-id")
+        .values_list("message_id_header", "direction")[:limit]
+    )
+    references.reverse()
+    received = [message_id for message_id, direction in references if direction == "in"]
+    return (received[-1] if received else ""), [message_id for message_id, _direction in references]
+
+
+def acknowledgements_since(*, address: str, since: object) -> int:
+    from carefront.mail.models import OutboundKind
+
+    return OutboundEmail.objects.filter(
+        to_address=address, kind=OutboundKind.ACKNOWLEDGEMENT, queued_at__gte=since
+    ).count()
+
+
+def inbound_pending_ids(*, older_than: object, limit: int = 1000) -> list[int]:
+    return list(
+        InboundEmail.objects.filter(state=InboundState.RECEIVED, received_at__lte=older_than)
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def quarantine_page(*, before: int | None = None, size: int = 50) -> list[InboundEmail]:
+    rows = InboundEmail.objects.filter(state=InboundState.QUARANTINED).defer("raw").order_by("-id")
+    if before is not None:
+        rows = rows.filter(pk__lt=before)
+    return list(rows[:size])
+
+
+def outbound_for_ticket(ticket: Ticket) -> list[OutboundEmail]:
+    return list(OutboundEmail.objects.filter(ticket=ticket).order_by("id"))
+
+
+def outbound_for_messages(message_ids: Sequence[int]) -> dict[int, OutboundEmail]:
+    """Each message's newest sent email, for the delivery state beside it on the ticket page."""
+    found: dict[int, OutboundEmail] = {}
+    for row in OutboundEmail.objects.filter(message_id__in=message_ids).order_by("id"):
+        if row.message_id is not None:
+            found[row.message_id] = row
+    return found

@@ -1,0 +1,732 @@
+"""Every write of the email channel: a received message stored before anything else, then filed as a ticket,
+a reply or a note; mailboxes; and every email we send, queued with its delivery state."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import formataddr, make_msgid
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from carefront.accounts.models import AccountKind, Channel, Contact
+from carefront.accounts.services import account_create, contact_create, contact_set_email_failing
+from carefront.core.access import require_admin
+from carefront.core.exceptions import ApplicationError
+from carefront.core.models import Team
+from carefront.core.selectors import supported_language
+from carefront.core.services import Actor, Change, events_record
+from carefront.core.validation import clean_choice, clean_email, clean_text
+from carefront.desk.conversation_services import ticket_add_contact_note, ticket_add_followers
+from carefront.desk.models import Message, MessageFlag, Ticket, Tier
+from carefront.desk.services import NewAttachment, ticket_create, ticket_reply
+from carefront.mail import selectors
+from carefront.mail.models import (
+    DeliveryState,
+    Direction,
+    EmailReference,
+    InboundEmail,
+    InboundKind,
+    InboundState,
+    Mailbox,
+    OutboundEmail,
+    OutboundKind,
+    Via,
+)
+from carefront.mail.parsing import (
+    ParsedEmail,
+    ParseFailure,
+    content_hash,
+    dedupe_key,
+    envelope_summary,
+    one_line,
+    parse,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --- receiving -----------------------------------------------------------------------------------------------
+
+
+def inbound_store(
+    *,
+    raw: bytes,
+    via: str,
+    envelope_from: str = "",
+    envelope_to: Sequence[str] = (),
+) -> tuple[InboundEmail, bool]:
+    """Keep a received message byte for byte and queue its filing; returns the row and whether it is new.
+
+    Committed when this returns (the SMTP listener answers 250 only then). The same message delivered again
+    (same Message-ID and content) is stored once. Reading the message is left to the job, so that nothing the
+    message contains can stop it being kept.
+    """
+    clean_choice(via, choices=Via.values, field="via")
+    if not isinstance(raw, bytes | bytearray):
+        raise ApplicationError(_("A message is bytes."), field="raw")
+    raw = bytes(raw)
+    if not raw.strip():
+        raise ApplicationError(_("The message is empty."), field="raw")
+    limit = settings.CAREFRONT_MAX_EMAIL_BYTES
+    if len(raw) > limit:
+        raise ApplicationError(
+            _("The message is larger than the {limit} MB limit.").format(limit=limit // 1_048_576),
+            field="raw",
+            status=413,
+        )
+    message_id, subject, sender = envelope_summary(raw)
+    sha256 = content_hash(raw)
+    key = dedupe_key(message_id=message_id, sha256=sha256)
+    recipients = [one_line(address, limit=254).lower() for address in envelope_to][:100]
+    with transaction.atomic():
+        existing = InboundEmail.objects.filter(dedupe_key=key).defer("raw").first()
+        if existing is not None:
+            return existing, False
+        try:
+            with transaction.atomic():
+                row = InboundEmail.objects.create(
+                    raw=raw,
+                    size=len(raw),
+                    sha256=sha256,
+                    message_id_header=message_id,
+                    dedupe_key=key,
+                    via=via,
+                    envelope_from=one_line(envelope_from, limit=254),
+                    envelope_to=recipients,
+                    mailbox=selectors.mailbox_for_addresses(recipients),
+                    subject=subject,
+                    sender=sender,
+                )
+        except IntegrityError:
+            # Delivered twice at once (two connections, or SMTP and IMAP): the other copy won.
+            return InboundEmail.objects.defer("raw").get(dedupe_key=key), False
+        inbound_id = row.pk
+        transaction.on_commit(lambda: _process_later(inbound_id))
+    return row, True
+
+
+def _process_later(inbound_id: int) -> None:
+    from carefront.mail.tasks import process_inbound
+
+    process_inbound(inbound_id)
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What became of a received message."""
+
+    state: str
+    kind: str
+    ticket: Ticket | None
+    message: Message | None
+    reason: str = ""
+
+
+def inbound_process(*, inbound_id: int) -> InboundEmail | None:
+    """File a stored message: a new ticket, a reply on its ticket, a flagged note, a recognised bounce or
+    automatic reply, or the quarantine with the reason. Does nothing for a message already filed, so running
+    it twice (a worker killed and restarted, a sweep) never files a message twice."""
+    with transaction.atomic():
+        row = InboundEmail.objects.select_for_update().filter(pk=inbound_id, state=InboundState.RECEIVED).first()
+        if row is None:
+            return None
+        row.attempts += 1
+        try:
+            parsed = parse(bytes(row.raw), envelope_from=row.envelope_from)
+        except ParseFailure as exc:
+            filed = Filed(state=InboundState.QUARANTINED, kind="", ticket=None, message=None, reason=exc.reason)
+        else:
+            try:
+                with transaction.atomic():
+                    filed = _file(row, parsed)
+            except DatabaseError:
+                raise  # the database is unwell, not the message: the job is retried
+            except ApplicationError as exc:
+                filed = _quarantined(_("It could not be filed: {reason}").format(reason=exc.message))
+            except Exception as exc:  # a message must never be lost to a bug: it waits in the quarantine
+                logger.exception("Filing received email %s failed", row.pk)
+                filed = _quarantined(
+                    _("It could not be filed: {error}").format(error=f"{exc.__class__.__name__}: {exc}"[:500])
+                )
+            row.subject = parsed.subject[:250]
+            row.sender = parsed.sender.email if parsed.sender else row.sender
+        row.state, row.kind, row.reason = filed.state, filed.kind, filed.reason
+        row.ticket, row.message = filed.ticket, filed.message
+        row.processed_at = timezone.now()
+        row.save(
+            update_fields=[
+                "state",
+                "kind",
+                "reason",
+                "ticket",
+                "message",
+                "attempts",
+                "processed_at",
+                "subject",
+                "sender",
+                "mailbox",
+            ]
+        )
+        return row
+
+
+def _quarantined(reason: str) -> Filed:
+    return Filed(state=InboundState.QUARANTINED, kind="", ticket=None, message=None, reason=reason)
+
+
+def _file(row: InboundEmail, parsed: ParsedEmail) -> Filed:
+    if row.mailbox is None:
+        row.mailbox = selectors.mailbox_for_addresses([address.email for address in [*parsed.to, *parsed.cc]])
+    known = selectors.reference_known(parsed.message_id)
+    if known is not None:
+        reason = (
+            _("This is a copy of an email we sent.")
+            if known.direction == Direction.OUT
+            else _("The same message was already received.")
+        )
+        return Filed(InboundState.DUPLICATE, InboundKind.MESSAGE, known.ticket, known.message, reason)
+    if parsed.sender is not None and parsed.sender.email in selectors.mailbox_addresses():
+        return Filed(
+            InboundState.PROCESSED, InboundKind.AUTO_REPLY, None, None, _("Sent from one of our own mailboxes.")
+        )
+    if parsed.bounce is not None:
+        return _file_bounce(row, parsed)
+    ticket = selectors.ticket_for_email(parsed)
+    if parsed.auto_reply:
+        return _file_auto_reply(row, parsed, ticket)
+    assert parsed.sender is not None
+    contact = _contact_for(parsed, ticket=ticket, mailbox=row.mailbox)
+    if contact.email_failing_since is not None:
+        # They wrote to us from it: the address works again.
+        contact_set_email_failing(contact=contact, failing=False)
+    opened = ticket is None
+    if ticket is None:
+        ticket = _ticket_open(row, parsed, contact)
+        message = ticket.messages.get()
+    elif selectors.is_participant(ticket=ticket, contact=contact):
+        message = ticket_reply(
+            ticket=ticket,
+            contact=contact,
+            body=_display_text(parsed, reply=True),
+            channel=Channel.EMAIL,
+            attachments=_attachments(parsed),
+            actor=None,
+        )
+        ticket = message.ticket
+    else:
+        message = ticket_add_contact_note(
+            ticket=ticket,
+            contact=contact,
+            flag=MessageFlag.NON_PARTICIPANT,
+            body=_display_text(parsed, reply=True),
+            attachments=_attachments(parsed),
+        )
+    _followers_add(ticket=ticket, parsed=parsed, mailbox=row.mailbox, sender=contact)
+    _reference(parsed=parsed, row=row, ticket=ticket, message=message)
+    if opened:
+        _acknowledge(ticket=ticket, contact=contact, mailbox=row.mailbox)
+    return Filed(InboundState.PROCESSED, InboundKind.MESSAGE, ticket, message)
+
+
+def _reference(*, parsed: ParsedEmail, row: InboundEmail, ticket: Ticket, message: Message | None) -> None:
+    # A message without a Message-ID is remembered by its content hash: replies cannot name it, but a second
+    # delivery is still recognised.
+    EmailReference.objects.create(
+        message_id_header=parsed.message_id or f"sha256:{row.sha256}",
+        ticket=ticket,
+        message=message,
+        direction=Direction.IN,
+    )
+
+
+def _contact_for(parsed: ParsedEmail, *, ticket: Ticket | None, mailbox: Mailbox | None) -> Contact:
+    assert parsed.sender is not None
+    address = parsed.sender.email
+    contact = selectors.contact_for_address(address=address, ticket=ticket)
+    if contact is not None:
+        return contact
+    return _contact_create(address=address, name=parsed.sender.name, mailbox=mailbox)
+
+
+def _contact_create(*, address: str, name: str, mailbox: Mailbox | None) -> Contact:
+    """A contact for an unknown sender: at the organisation that owns the address's domain, or on an account
+    of their own."""
+    address = clean_email(address, field="from")
+    display = clean_text(name, field="from", max_length=200) or address
+    language = mailbox.language if mailbox is not None else settings.LANGUAGE_CODE
+    owned = selectors.account_domain_for(address)
+    account = owned.account if owned is not None else None
+    if account is None:
+        account = account_create(actor=None, name=display, kind=AccountKind.PERSON, locale=language)
+    return contact_create(actor=None, account=account, name=display, email=address, language=language)
+
+
+def _display_text(parsed: ParsedEmail, *, reply: bool) -> str:
+    """The text shown on the ticket: a reply without the quoted conversation and signature, a first message
+    whole (it may forward what the request is about); notes on what could not be kept follow it."""
+    text = (parsed.reply_text if reply else parsed.text) or parsed.text
+    notes = list(_attachment_notes(parsed))
+    if "winmail.dat" in parsed.notes:
+        notes.append(_("winmail.dat (Outlook's TNEF format) is kept as it came; its contents cannot be shown here."))
+    if not text.strip():
+        text = _("(This email has no text.)")
+    if notes:
+        text = "\n\n".join([text.strip(), *(f"[{note}]" for note in notes)])
+    return text
+
+
+def _attachment_notes(parsed: ParsedEmail) -> list[str]:
+    limit = settings.CAREFRONT_MAX_ATTACHMENT_BYTES
+    return [
+        _("{name} ({size} MB) was not kept: it is over the {limit} MB limit. It is in the original email.").format(
+            name=item.filename, size=f"{len(item.content) / 1_048_576:.1f}", limit=limit // 1_048_576
+        )
+        for item in parsed.attachments
+        if len(item.content) > limit
+    ]
+
+
+def _attachments(parsed: ParsedEmail) -> list[NewAttachment]:
+    limit = settings.CAREFRONT_MAX_ATTACHMENT_BYTES
+    return [
+        NewAttachment(filename=item.filename, content_type=item.content_type, content=item.content)
+        for item in parsed.attachments
+        if len(item.content) <= limit
+    ]
+
+
+def _ticket_open(row: InboundEmail, parsed: ParsedEmail, contact: Contact) -> Ticket:
+    mailbox = row.mailbox
+    with translation.override(supported_language(contact.language) or settings.LANGUAGE_CODE):
+        subject = parsed.subject or _("(no subject)")
+    return ticket_create(
+        actor=None,
+        requester=contact,
+        subject=subject,
+        body=_display_text(parsed, reply=False),
+        channel=Channel.EMAIL,
+        tier=mailbox.tier if mailbox is not None else Tier.L1,
+        team=mailbox.team if mailbox is not None else None,
+        attachments=_attachments(parsed),
+    )
+
+
+def _followers_add(*, ticket: Ticket, parsed: ParsedEmail, mailbox: Mailbox | None, sender: Contact) -> None:
+    """Everyone copied on the message follows the ticket (our own mailboxes and the sender excepted)."""
+    ours = selectors.mailbox_addresses()
+    copied = [address for address in parsed.cc if address.email not in ours and address.email != sender.email]
+    contacts = []
+    for address in copied:
+        contact = selectors.contact_for_address(address=address.email, ticket=ticket)
+        if contact is None:
+            try:
+                contact = _contact_create(address=address.email, name=address.name, mailbox=mailbox)
+            except ApplicationError:
+                continue  # an address Django will not take is not worth refusing the whole message for
+        contacts.append(contact)
+    if contacts:
+        ticket_add_followers(ticket=ticket, contacts=contacts, actor=None)
+
+
+def _file_auto_reply(row: InboundEmail, parsed: ParsedEmail, ticket: Ticket | None) -> Filed:
+    """An out-of-office or other robot: a note on its ticket when it answers one, never a ticket of its own and
+    never answered."""
+    if ticket is None:
+        return Filed(
+            InboundState.PROCESSED,
+            InboundKind.AUTO_REPLY,
+            None,
+            None,
+            _("An automatic reply ({why}) to no conversation we know: no ticket was opened.").format(
+                why=parsed.auto_reply
+            ),
+        )
+    assert parsed.sender is not None
+    contact = selectors.contact_for_address(address=parsed.sender.email, ticket=ticket) or ticket.requester
+    message = ticket_add_contact_note(
+        ticket=ticket,
+        contact=contact,
+        flag=MessageFlag.AUTO_REPLY,
+        body=_display_text(parsed, reply=True),
+        attachments=_attachments(parsed),
+    )
+    _reference(parsed=parsed, row=row, ticket=ticket, message=message)
+    return Filed(InboundState.PROCESSED, InboundKind.AUTO_REPLY, ticket, message, parsed.auto_reply)
+
+
+def _file_bounce(row: InboundEmail, parsed: ParsedEmail) -> Filed:
+    """A delivery failure: the email it reports failed, its recipients' addresses are marked failing, and its
+    ticket gets a note saying so."""
+    bounce = parsed.bounce
+    assert bounce is not None
+    original = (
+        OutboundEmail.objects.filter(message_id_header=bounce.original_message_id).select_related("ticket").first()
+        if bounce.original_message_id
+        else None
+    )
+    reason = bounce.reason or parsed.subject or _("delivery failed")
+    if original is not None and original.state != DeliveryState.FAILED:
+        original.state, original.last_error = DeliveryState.FAILED, reason[:2000]
+        original.save(update_fields=["state", "last_error"])
+    ticket = original.ticket if original is not None else selectors.ticket_for_email(parsed)
+    contacts: list[Contact] = []
+    for address in bounce.recipients:
+        contact = selectors.contact_for_address(address=address, ticket=ticket)
+        if contact is not None:
+            contact_set_email_failing(contact=contact, failing=True, reason=reason)
+            contacts.append(contact)
+    if ticket is None:
+        return Filed(
+            InboundState.PROCESSED,
+            InboundKind.BOUNCE,
+            None,
+            None,
+            _("A delivery failure for {recipients} ({reason}), about no email we know.").format(
+                recipients=", ".join(bounce.recipients) or "?", reason=reason
+            ),
+        )
+    body = _("Delivery to {recipients} failed: {reason}").format(
+        recipients=", ".join(bounce.recipients) or "?", reason=reason
+    )
+    message = ticket_add_contact_note(
+        ticket=ticket,
+        contact=contacts[0] if contacts else ticket.requester,
+        flag=MessageFlag.BOUNCE,
+        body=body,
+    )
+    _reference(parsed=parsed, row=row, ticket=ticket, message=message)
+    return Filed(InboundState.PROCESSED, InboundKind.BOUNCE, ticket, message, reason[:500])
+
+
+@transaction.atomic
+def inbound_reprocess(*, inbound: InboundEmail, actor: Actor) -> InboundEmail | None:
+    """Try a quarantined message again (after a fix, or a mailbox set up for it)."""
+    require_admin(actor)
+    updated = InboundEmail.objects.filter(pk=inbound.pk, state=InboundState.QUARANTINED).update(
+        state=InboundState.RECEIVED, reason=""
+    )
+    if not updated:
+        raise ApplicationError(_("Only a quarantined message can be processed again."), status=409)
+    events_record(subject_kind="inbound_email", subject_id=inbound.pk, action="reprocessed", actor=actor)
+    inbound_id: int = inbound.pk
+    transaction.on_commit(lambda: _process_later(inbound_id))
+    return inbound
+
+
+# --- mailboxes ---------------------------------------------------------------------------------------------------
+
+
+def _mailbox_values(values: dict[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for field, value in values.items():
+        if field == "address":
+            cleaned[field] = clean_email(value, field="address")
+            if not cleaned[field]:
+                raise ApplicationError(_("This field is required."), field="address")
+        elif field == "name":
+            cleaned[field] = one_line(clean_text(value, field="name", max_length=100), limit=100)
+        elif field == "language":
+            language = supported_language(value)
+            if language is None:
+                raise ApplicationError(
+                    _("“{language}” is not a language Carefront speaks.").format(language=value), field="language"
+                )
+            cleaned[field] = language
+        elif field == "tier":
+            cleaned[field] = clean_choice(value, choices=Tier.values, field="tier")
+        elif field == "signature":
+            cleaned[field] = clean_text(value, field="signature", max_length=2000)
+        elif field in {"auto_acknowledge", "is_active"}:
+            if not isinstance(value, bool):
+                raise ApplicationError(_("Must be true or false."), field=field)
+            cleaned[field] = value
+        elif field == "team":
+            if value is not None and not isinstance(value, Team):
+                raise ApplicationError(_("Unknown team."), field="team")
+            cleaned[field] = value
+        else:
+            raise ApplicationError(_("Unknown field."), field=field)
+    return cleaned
+
+
+def _mailbox_unique(address: str, *, exclude_pk: int | None) -> None:
+    clash = Mailbox.objects.filter(address=address)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ApplicationError(
+            _("A mailbox for {address} already exists.").format(address=address), field="address", status=409
+        )
+
+
+@transaction.atomic
+def mailbox_create(*, actor: Actor, address: str, **values: Any) -> Mailbox:
+    """Add an inbound address (admins): its mail becomes tickets for its team, language and tier."""
+    require_admin(actor)
+    cleaned = _mailbox_values({"address": address, **values})
+    _mailbox_unique(cleaned["address"], exclude_pk=None)
+    mailbox = Mailbox.objects.create(**cleaned)
+    events_record(
+        subject_kind="mailbox",
+        subject_id=mailbox.pk,
+        action="created",
+        changes=[Change("address", None, mailbox.address)],
+        actor=actor,
+    )
+    return mailbox
+
+
+@transaction.atomic
+def mailbox_update(*, mailbox: Mailbox, actor: Actor, **values: Any) -> Mailbox:
+    require_admin(actor)
+    cleaned = _mailbox_values(values)
+    if "address" in cleaned:
+        _mailbox_unique(cleaned["address"], exclude_pk=mailbox.pk)
+    mailbox = Mailbox.objects.select_for_update().get(pk=mailbox.pk)
+    changes = []
+    for field, value in cleaned.items():
+        old = getattr(mailbox, field)
+        if old != value:
+            changes.append(Change(field, getattr(old, "name", old), getattr(value, "name", value)))
+            setattr(mailbox, field, value)
+    if changes:
+        mailbox.save(update_fields=[change.field for change in changes])
+        events_record(subject_kind="mailbox", subject_id=mailbox.pk, action="updated", changes=changes, actor=actor)
+    return mailbox
+
+
+@transaction.atomic
+def mailbox_delete(*, mailbox: Mailbox, actor: Actor) -> None:
+    require_admin(actor)
+    events_record(
+        subject_kind="mailbox",
+        subject_id=mailbox.pk,
+        action="deleted",
+        changes=[Change("address", mailbox.address, None)],
+        actor=actor,
+    )
+    mailbox.delete()
+
+
+# --- sending -----------------------------------------------------------------------------------------------------
+
+
+def _sender(mailbox: Mailbox | None) -> tuple[str, str]:
+    """The From and Reply-To of mail about a ticket: its mailbox, else the installation's address."""
+    if mailbox is not None:
+        return formataddr((mailbox.name, mailbox.address)) if mailbox.name else mailbox.address, mailbox.address
+    return settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_FROM_EMAIL
+
+
+def _new_message_id() -> str:
+    return make_msgid(idstring="carefront", domain=settings.CAREFRONT_MAIL_DOMAIN).strip("<>")
+
+
+def _queue(
+    *,
+    kind: str,
+    ticket: Ticket,
+    message: Message | None,
+    to: Contact,
+    cc: Sequence[Contact] = (),
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    mailbox: Mailbox | None,
+    automatic: bool,
+) -> OutboundEmail:
+    """Write an email once, in the recipient's language, from one template's text and HTML partials, and queue
+    it for delivery after the commit (or record at once that it cannot go: the address bounces)."""
+    from_address, reply_to = _sender(mailbox)
+    in_reply_to, references = selectors.ticket_thread_ids(ticket)
+    message_id = _new_message_id()
+    headers = {"Message-ID": f"<{message_id}>", "Reply-To": reply_to}
+    if in_reply_to:
+        headers["In-Reply-To"] = f"<{in_reply_to}>"
+    if references:
+        headers["References"] = " ".join(f"<{item}>" for item in references)
+    if automatic:
+        headers["Auto-Submitted"] = "auto-replied"
+        headers["X-Auto-Response-Suppress"] = "All"
+    language = supported_language(to.language) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        full_context = {**context, "ticket": ticket, "contact": to, "mailbox": mailbox}
+        body_text = render_to_string(f"{template}#text", full_context).strip() + "\n"
+        body_html = render_to_string(f"{template}#html", full_context).strip()
+        subject = one_line(subject, limit=300)
+        failing = (
+            _("Not sent: mail to {address} bounced ({reason}).").format(address=to.email, reason=to.email_failure)
+            if to.email_failing_since is not None
+            else ""
+        )
+    copied = [contact.email for contact in cc if contact.email and contact.email_failing_since is None]
+    row = OutboundEmail.objects.create(
+        kind=kind,
+        ticket=ticket,
+        message=message,
+        from_address=from_address,
+        to_address=to.email,
+        recipients={"to": [to.email], "cc": [address for address in copied if address != to.email]},
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        headers=headers,
+        message_id_header=message_id,
+        state=DeliveryState.FAILED if failing else DeliveryState.QUEUED,
+        last_error=failing,
+    )
+    EmailReference.objects.create(message_id_header=message_id, ticket=ticket, message=message, direction=Direction.OUT)
+    if not failing:
+        outbound_id = row.pk
+        transaction.on_commit(lambda: _send_later(outbound_id))
+    return row
+
+
+def _send_later(outbound_id: int) -> None:
+    from carefront.mail.tasks import send_email
+
+    send_email(outbound_id)
+
+
+def reply_email_queue(*, ticket: Ticket, message: Message) -> OutboundEmail | None:
+    """Email a staff member's public reply to the requester, copying the ticket's followers (called by the
+    desk's reply service inside its transaction)."""
+    requester = ticket.requester
+    if not requester.email:
+        return None
+    followers = [follower.contact for follower in ticket.followers.select_related("contact").order_by("id")[:50]]
+    mailbox = selectors.mailbox_for_ticket(ticket)
+    author = message.author_user
+    return _queue(
+        kind=OutboundKind.REPLY,
+        ticket=ticket,
+        message=message,
+        to=requester,
+        cc=followers,
+        subject=f"[#{ticket.number}] {ticket.subject}",
+        template="mail/email/reply.html",
+        context={
+            "message": message,
+            "author": (author.get_full_name() or author.get_username()) if author is not None else "",
+            "portal_url": settings.BASE_URL + reverse("portal:ticket", args=[ticket.number]),
+        },
+        mailbox=mailbox,
+        automatic=False,
+    )
+
+
+def _acknowledge(*, ticket: Ticket, contact: Contact, mailbox: Mailbox | None) -> None:
+    """Tell the sender their request arrived, with its number, unless the mailbox does not, or this address had
+    its allowance of acknowledgements this hour (two robots writing to each other stop here)."""
+    if mailbox is not None and not mailbox.auto_acknowledge:
+        return
+    if mailbox is None and not settings.CAREFRONT_MAIL_ACKNOWLEDGE:
+        return
+    if not contact.email:
+        return
+    since = timezone.now() - timedelta(hours=1)
+    if selectors.acknowledgements_since(address=contact.email, since=since) >= settings.CAREFRONT_MAIL_ACK_PER_HOUR:
+        return
+    with translation.override(supported_language(contact.language) or settings.LANGUAGE_CODE):
+        subject = _("[#{number}] Received: {subject}").format(number=ticket.number, subject=ticket.subject)
+    _queue(
+        kind=OutboundKind.ACKNOWLEDGEMENT,
+        ticket=ticket,
+        message=None,
+        to=contact,
+        subject=subject,
+        template="mail/email/acknowledgement.html",
+        context={"portal_url": settings.BASE_URL + reverse("portal:ticket", args=[ticket.number])},
+        mailbox=mailbox,
+        automatic=True,
+    )
+
+
+# SMTP reply codes from 500 up refuse for good; anything else (4xx, a dropped connection) is worth retrying.
+PERMANENT_SMTP_CODE = 500
+
+
+@dataclass(frozen=True)
+class Delivery:
+    state: str
+    retry_in: timedelta | None = None
+
+
+def _backoff(attempts: int) -> timedelta:
+    base = settings.CAREFRONT_MAIL_RETRY_SECONDS
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+def outbound_deliver(*, outbound_id: int) -> Delivery:
+    """Hand one queued email to the SMTP server (or Django's configured email backend); on a temporary failure
+    it is deferred with an exponentially growing delay, on a permanent one, or after the last attempt, failed
+    with the server's reason."""
+    import smtplib
+
+    from django.core.mail import EmailMultiAlternatives
+
+    row = OutboundEmail.objects.filter(pk=outbound_id).first()
+    if row is None or row.state in {DeliveryState.SENT, DeliveryState.FAILED}:
+        return Delivery(state=row.state if row is not None else DeliveryState.FAILED)
+    email = EmailMultiAlternatives(
+        subject=row.subject,
+        body=row.body_text,
+        from_email=row.from_address,
+        to=row.recipients.get("to", []),
+        cc=row.recipients.get("cc", []),
+        headers=row.headers,
+    )
+    if row.body_html:
+        email.attach_alternative(row.body_html, "text/html")
+    error, permanent = "", False
+    try:
+        email.send(fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _text in exc.recipients.values()]
+        error = "; ".join(
+            f"{address}: {code} {text.decode('utf-8', 'replace') if isinstance(text, bytes) else text}"
+            for address, (code, text) in exc.recipients.items()
+        )
+        permanent = all(code >= PERMANENT_SMTP_CODE for code in codes)
+    except smtplib.SMTPResponseException as exc:
+        message = (
+            exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        )
+        error, permanent = f"{exc.smtp_code} {message}", exc.smtp_code >= PERMANENT_SMTP_CODE
+    except (smtplib.SMTPException, OSError) as exc:
+        error = f"{exc.__class__.__name__}: {exc}"
+    now = timezone.now()
+    row.attempts += 1
+    if not error:
+        row.state, row.sent_at, row.next_attempt_at = DeliveryState.SENT, now, None
+        row.save(update_fields=["state", "sent_at", "attempts", "next_attempt_at"])
+        return Delivery(state=DeliveryState.SENT)
+    row.last_error = error[:2000]
+    if permanent or row.attempts >= settings.CAREFRONT_MAIL_MAX_ATTEMPTS:
+        row.state, row.next_attempt_at = DeliveryState.FAILED, None
+        row.save(update_fields=["state", "last_error", "attempts", "next_attempt_at"])
+        return Delivery(state=DeliveryState.FAILED)
+    delay = _backoff(row.attempts)
+    row.state, row.next_attempt_at = DeliveryState.DEFERRED, now + delay
+    row.save(update_fields=["state", "last_error", "attempts", "next_attempt_at"])
+    return Delivery(state=DeliveryState.DEFERRED, retry_in=delay)
+
+
+def outbound_due_ids(*, now: Any = None, limit: int = 500) -> list[int]:
+    """Emails whose job was lost (a worker killed): queued long ago, or deferred and overdue."""
+    now = now or timezone.now()
+    stale = now - timedelta(minutes=10)
+    queued = OutboundEmail.objects.filter(state=DeliveryState.QUEUED, queued_at__lte=stale)
+    deferred = OutboundEmail.objects.filter(state=DeliveryState.DEFERRED, next_attempt_at__lte=stale)
+    return sorted([*queued.values_list("pk", flat=True)[:limit], *deferred.values_list("pk", flat=True)[:limit]])[
+        :limit
+    ]
