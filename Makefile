@@ -73,6 +73,8 @@ install-dev: $(UV)
 # --- the two commands ----------------------------------------------------------------------------
 
 run: export CAREFRONT_DATA_DIR := $(RUN_DATA_DIR)
+# Mail sent to this address becomes tickets (the README's example); set it empty to run no listener.
+run: export CAREFRONT_SMTP_LISTEN ?= 127.0.0.1:2525
 run: install
 	@mkdir -p "$(RUN_DATA_DIR)"
 	@echo "Carefront data: $(RUN_DATA_DIR)"
@@ -83,6 +85,7 @@ run: install
 	@echo
 	@$(CAREFRONT) createadmin --if-missing
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (API docs: /api/v1/docs). Stop with Ctrl-C."
+	@if [ -n "$$CAREFRONT_SMTP_LISTEN" ]; then echo "Email to support@carefront.localhost via SMTP at $$CAREFRONT_SMTP_LISTEN becomes a ticket."; fi
 	@echo
 	exec $(CAREFRONT) serve --no-migrate
 

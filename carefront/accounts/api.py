@@ -189,6 +189,32 @@ def update_account(request: HttpRequest, account_id: Id, payload: AccountPatch) 
     return selectors.accounts_list(user=user, filters=selectors.AccountFilters()).get(pk=account_id)
 
 
+class DomainsIn(StrictIn):
+    domains: list[str] = Field(max_length=50, description='The whole set, e.g. ["acme.example"].')
+
+
+class DomainsOut(Schema):
+    domains: list[str]
+
+
+@router.get(
+    "/accounts/{account_id}/domains",
+    response={200: DomainsOut, **ERRORS},
+    summary="The email domains an organisation owns: unknown senders at them join it",
+)
+def get_account_domains(request: HttpRequest, account_id: Id) -> Any:
+    account = access_account(user=actor(request), account_id=account_id)
+    staff_actor(request)
+    return {"domains": selectors.account_domains(account=account)}
+
+
+@router.put("/accounts/{account_id}/domains", response={200: DomainsOut, **ERRORS}, summary="Set its email domains")
+def set_account_domains(request: HttpRequest, account_id: Id, payload: DomainsIn) -> Any:
+    account = access_account(user=actor(request), account_id=account_id)
+    user = staff_actor(request)
+    return {"domains": services.account_set_domains(account=account, domains=payload.domains, actor=user)}
+
+
 @router.get(
     "/accounts/{account_id}/events", response={200: list[EventOut], **ERRORS}, summary="Audit trail of an account"
 )
@@ -208,6 +234,8 @@ class ContactOut(Schema):
     language: str
     preferred_channel: str
     external_id: str | None
+    email_failing_since: datetime | None = Field(description="Set while mail to the address bounces.")
+    email_failure: str | None = Field(description="The receiving server's reason, when it bounces.")
     version: int
     created_at: datetime
     updated_at: datetime

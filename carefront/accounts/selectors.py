@@ -13,7 +13,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from carefront.accounts.access import accounts_visible_to, contacts_visible_to, orders_visible_to
-from carefront.accounts.models import Account, Contact, Order
+from carefront.accounts.models import Account, AccountDomain, Contact, Order
 from carefront.core.selectors import events_for
 from carefront.desk.selectors import (
     OPEN_STATUSES,
@@ -362,3 +362,7 @@ def account_timeline(
     entries = combined[:limit]
     more = len(combined) > limit
     return TimelinePage(entries=entries, next_cursor=entries[-1].cursor.encode() if more and entries else None)
+
+
+def account_domains(*, account: Account) -> list[str]:
+    return list(AccountDomain.objects.filter(account=account).order_by("domain").values_list("domain", flat=True))

@@ -116,6 +116,7 @@ def _mount_routers() -> None:
     from carefront.desk.api_sla import router as sla_router
     from carefront.insights.api import router as insights_router
     from carefront.knowledge.api import router as knowledge_router
+    from carefront.mail.api import router as mail_router
 
     api.add_router("/", meta_router)
     api.add_router("/", accounts_router)
@@ -126,6 +127,7 @@ def _mount_routers() -> None:
     api.add_router("/", conversations_router)
     api.add_router("/", knowledge_router)
     api.add_router("/", insights_router)
+    api.add_router("/", mail_router)
 
 
 _mount_routers()

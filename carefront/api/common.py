@@ -121,3 +121,15 @@ def user_by_id(user_id: int | None, *, field: str) -> Any:
     if user is None:
         raise ApplicationError(_("No user with id {id}.").format(id=user_id), field=field)
     return user
+
+
+def team_by_id(team_id: int | None, *, field: str = "team_id") -> Any:
+    """The team a payload names by id, None for none, or an error on `field`."""
+    from carefront.core.models import Team
+
+    if team_id is None:
+        return None
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise ApplicationError(_("No team with id {id}.").format(id=team_id), field=field)
+    return team

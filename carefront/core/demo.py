@@ -67,6 +67,8 @@ from carefront.desk.services import (
 from carefront.desk.sla_services import TargetMinutes, calendar_create, sla_clocks_check, sla_policy_create
 from carefront.insights.services import insight_settings, insight_settings_update, insights_refresh_now
 from carefront.knowledge.demo_articles import demo_articles_load
+from carefront.mail.selectors import mailbox_for_addresses
+from carefront.mail.services import mailbox_create
 
 User = get_user_model()
 
@@ -179,6 +181,7 @@ def demo_load(
         # Routing and automations are switched on at the end of the story: its history happened before them.
         clock.moment = end - timedelta(minutes=1)
         _routing_configure(teams)
+        _mailbox_configure(teams)
         _cost_rates_configure()
         _insights_configure()
         # Mark the breaches of the story as the periodic check would have (its notifications are not sent).
@@ -313,6 +316,21 @@ def _routing_configure(teams: dict[str, Team]) -> None:
                 actions=actions,
                 skip_due=True,
             )
+
+
+DEMO_MAILBOX = "support@carefront.localhost"
+
+
+def _mailbox_configure(teams: dict[str, Team]) -> None:
+    """The address the README's example email goes to, for the front line, unless it exists."""
+    if mailbox_for_addresses([DEMO_MAILBOX]) is None:
+        mailbox_create(
+            actor=None,
+            address=DEMO_MAILBOX,
+            name="Carefront Support",
+            team=teams[FRONT_LINE],
+            signature="Carefront Support · https://carefront.localhost/help",
+        )
 
 
 def _tier_queues_configure(teams: dict[str, Team]) -> None:

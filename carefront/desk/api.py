@@ -25,11 +25,12 @@ from carefront.api.common import (
     UserRef,
     actor,
     staff_actor,
+    team_by_id,
     user_by_id,
 )
 from carefront.core.access import is_staff_member, portal_account_id, require_admin, require_manager
 from carefront.core.exceptions import ApplicationError
-from carefront.core.models import Tag, Team
+from carefront.core.models import Tag
 from carefront.core.selectors import events_for
 from carefront.desk import selectors, services
 from carefront.desk.access import access_attachment, access_ticket
@@ -302,15 +303,6 @@ def _attachments(items: list[AttachmentIn]) -> list[services.NewAttachment]:
     return decoded
 
 
-def _team(team_id: Id | None) -> Team | None:
-    if team_id is None:
-        return None
-    team = Team.objects.filter(pk=team_id).first()
-    if team is None:
-        raise ApplicationError(_("No team with id {id}.").format(id=team_id), field="team_id")
-    return team
-
-
 @router.get("/tickets", response={200: list[TicketOut], **ERRORS}, summary="List tickets")
 @paginate(IdCursorPagination)
 def list_tickets(request: HttpRequest, filters: Query[TicketQuery]) -> Any:
@@ -350,7 +342,7 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Any:
         priority=payload.priority,
         tier=payload.tier,
         assignee=user_by_id(payload.assignee_id, field="assignee_id"),
-        team=_team(payload.team_id),
+        team=team_by_id(payload.team_id),
         tags=payload.tags,
         external_id=payload.external_id,
         attachments=_attachments(payload.attachments),
@@ -383,7 +375,7 @@ def update_ticket(request: HttpRequest, ticket_id: Id, payload: TicketPatch) -> 
     if "assignee_id" in changes:
         changes["assignee"] = user_by_id(changes.pop("assignee_id"), field="assignee_id")
     if "team_id" in changes:
-        changes["team"] = _team(changes.pop("team_id"))
+        changes["team"] = team_by_id(changes.pop("team_id"))
     for field in ("subject", "status", "priority", "tier"):
         if field in changes and changes[field] is None:
             raise ApplicationError(_("This field cannot be null."), field=field)
@@ -553,7 +545,7 @@ def list_tier_queues(request: HttpRequest) -> Any:
 def set_tier_queue(request: HttpRequest, tier: int = Path(..., ge=0, le=3), *, payload: TierQueueIn) -> Any:
     user = staff_actor(request)
     require_admin(user)
-    team = _team(payload.team_id)
+    team = team_by_id(payload.team_id)
     services.tier_queue_set(actor=user, tier=tier, team=team)
     return {"tier": tier, "team": team}
 

@@ -154,6 +154,14 @@ def _addresses(message: Message, name: str, *, limit: int | None = None) -> list
     return found
 
 
+def has_headers(raw: bytes) -> bool:
+    """Whether bytes begin like an email message: at least one header field."""
+    try:
+        return bool(BytesHeaderParser(policy=policy.default).parsebytes(raw[:65536]).keys())
+    except Exception:  # the parser gives up on some garbage: that is not a message either
+        return False
+
+
 def envelope_summary(raw: bytes) -> tuple[str, str, str]:
     """Message-ID, subject and sender read from the headers alone: what is stored at receipt."""
     try:

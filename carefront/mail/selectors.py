@@ -4,6 +4,7 @@ the workspace and the API show."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
@@ -151,14 +152,33 @@ def quarantine_page(*, before: int | None = None, size: int = 50) -> list[Inboun
     return list(rows[:size])
 
 
-def outbound_for_ticket(ticket: Ticket) -> list[OutboundEmail]:
-    return list(OutboundEmail.objects.filter(ticket=ticket).order_by("id"))
+def outbound_for_ticket(ticket: Ticket, *, limit: int = 50) -> list[OutboundEmail]:
+    """The newest mail sent about a ticket (replies, acknowledgements), newest first."""
+    return list(OutboundEmail.objects.filter(ticket=ticket).defer("body_text", "body_html").order_by("-id")[:limit])
 
 
-def outbound_for_messages(message_ids: Sequence[int]) -> dict[int, OutboundEmail]:
-    """Each message's newest sent email, for the delivery state beside it on the ticket page."""
-    found: dict[int, OutboundEmail] = {}
-    for row in OutboundEmail.objects.filter(message_id__in=message_ids).order_by("id"):
+@dataclass(frozen=True)
+class MessagesEmail:
+    """For the messages of a conversation: which came by email (their original can be opened) and the delivery
+    of each one we emailed."""
+
+    originals: set[int]
+    deliveries: dict[int, OutboundEmail]
+
+
+def messages_email(message_ids: Sequence[int]) -> MessagesEmail:
+    """Two queries, however long the conversation."""
+    originals = set(InboundEmail.objects.filter(message_id__in=message_ids).values_list("message_id", flat=True))
+    deliveries: dict[int, OutboundEmail] = {}
+    rows = OutboundEmail.objects.filter(message_id__in=message_ids).defer("body_text", "body_html").order_by("id")
+    for row in rows:
         if row.message_id is not None:
-            found[row.message_id] = row
-    return found
+            deliveries[row.message_id] = row
+    return MessagesEmail(originals=originals, deliveries=deliveries)
+
+
+def ticket_followers(ticket: Ticket) -> list[Contact]:
+    return [
+        follower.contact
+        for follower in TicketFollower.objects.filter(ticket=ticket).select_related("contact").order_by("id")[:50]
+    ]

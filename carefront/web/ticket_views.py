@@ -37,6 +37,7 @@ from carefront.desk.services import (
     ticket_update,
 )
 from carefront.desk.sla_selectors import ticket_sla
+from carefront.mail.selectors import messages_email
 from carefront.web.access import staff_view
 from carefront.web.forms_settings import form_error
 from carefront.web.forms_tickets import (
@@ -100,11 +101,16 @@ def _context(
     """Everything the page shows; each part is one selector, each a constant number of queries."""
     user = request.user
     ticket = ticket_detail(ticket_id=ticket_id)
+    conversation = list(messages_list(user=user, ticket=ticket).order_by("id"))
+    email = messages_email([message.pk for message in conversation])
+    for message in conversation:
+        message.from_email = message.pk in email.originals  # type: ignore[attr-defined]
+        message.delivery = email.deliveries.get(message.pk)  # type: ignore[attr-defined]
     return {
         "nav": "inbox",
         "ticket": ticket,
         # Not "messages": that name is Django's flash messages, which base.html shows.
-        "conversation": list(messages_list(user=user, ticket=ticket).order_by("id")),
+        "conversation": conversation,
         "events": list(events_for(subject_kind="ticket", subject_id=ticket.pk)),
         "sidebar": account_sidebar(
             user=user, account=ticket.account, requester=ticket.requester, exclude_ticket_id=ticket.pk
