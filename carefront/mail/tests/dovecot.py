@@ -4,7 +4,7 @@ configuration, passwd-file user, maildir and self-signed certificate in a tempor
 
 from __future__ import annotations
 
-import getpass
+import grp
 import imaplib
 import os
 import pwd
@@ -96,8 +96,13 @@ def _config(root: Path, *, port: int, tls_port: int) -> str:
         process_users = ""  # the packaged dovenull and dovecot users
         login_chroot = ""
     else:
+        # Not root: every Dovecot process runs as this user (no chroot, no privileged users or groups).
         mail_user = pwd.getpwuid(os.getuid())
-        process_users = f"default_login_user = {getpass.getuser()}\ndefault_internal_user = {getpass.getuser()}\n"
+        group = grp.getgrgid(os.getgid()).gr_name
+        process_users = (
+            f"default_login_user = {mail_user.pw_name}\ndefault_internal_user = {mail_user.pw_name}\n"
+            f"default_internal_group = {group}\n"
+        )
         login_chroot = "  chroot =\n"
     home = root / "home"
     home.mkdir()
