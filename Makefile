@@ -30,7 +30,7 @@ RUN_DATA_DIR := $(abspath $(CAREFRONT_DATA_DIR))
 TEST_DATA_DIR := $(abspath $(CAREFRONT_DATA_DIR))
 endif
 
-.PHONY: help run test screenshots chromium gettext install install-dev lint format typecheck pytest bench bench-seed bench-api bench-pages bench-import bench-sla bench-insights ci clean
+.PHONY: help run test screenshots chromium dovecot gettext install install-dev lint format typecheck pytest bench bench-seed bench-api bench-pages bench-import bench-sla bench-insights ci clean
 
 help:
 	@echo "make run        serve Carefront with demo data on http://127.0.0.1:$(PORT) (PORT, CAREFRONT_DATA_DIR)"
@@ -90,11 +90,15 @@ run: install
 	exec $(CAREFRONT) serve --no-migrate
 
 test: export CAREFRONT_DATA_DIR := $(TEST_DATA_DIR)
-test: install-dev chromium gettext lint typecheck pytest
+test: install-dev chromium dovecot gettext lint typecheck pytest
 
 # The browser tests drive Debian's chromium (never a browser downloaded by Playwright).
 chromium:
 	@[ -x /usr/bin/chromium ] || scripts/debian-package.sh chromium "The browser tests need Chromium at /usr/bin/chromium"
+
+# The IMAP tests run a private instance of Debian's Dovecot (never a fake server): `dovecot -F -c CONFIG`.
+dovecot:
+	@[ -x /usr/sbin/dovecot ] || scripts/debian-package.sh dovecot-imapd "The IMAP tests need Dovecot at /usr/sbin/dovecot"
 
 # The translation test runs Django's makemessages, which needs GNU gettext (xgettext, msgmerge, msgfmt).
 gettext:

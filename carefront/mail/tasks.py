@@ -1,4 +1,4 @@
-"""Background jobs of the email channel: filing received mail, delivering sent mail, polling IMAP, and the
+"""Background jobs of the email channel: filing received mail, delivering sent mail, and the
 sweeps that pick up whatever a killed worker left behind."""
 
 from __future__ import annotations

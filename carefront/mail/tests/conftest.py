@@ -1,8 +1,10 @@
-"""Fixtures of the email channel: a support mailbox, and a way to receive a message as the listener does."""
+"""Fixtures of the email channel: a support mailbox, a way to receive a message as the listener does, and a
+private Dovecot for the IMAP tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
@@ -13,6 +15,7 @@ from django.utils import timezone
 from carefront.core.models import Team
 from carefront.mail.models import InboundEmail, Mailbox
 from carefront.mail.services import inbound_store
+from carefront.mail.tests.dovecot import Dovecot, dovecot_server
 
 
 @pytest.fixture
@@ -64,3 +67,18 @@ def receive(django_capture_on_commit_callbacks: Any) -> Callable[..., InboundEma
         return InboundEmail.objects.get(pk=row.pk)
 
     return deliver
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """One Dovecot for the session (each xdist worker has its own); each test polls a folder of its own."""
+    with dovecot_server() as server:
+        yield server
+
+
+@pytest.fixture
+def imap_folder(dovecot: Dovecot) -> str:
+    """A new, empty folder on the test server (with a space, so that its URL is percent-encoded)."""
+    name = f"Support {uuid.uuid4().hex[:10]}"
+    dovecot.create(name)
+    return name

@@ -39,8 +39,8 @@ def _die_with_parent() -> None:
 
 
 class SupervisedChild:
-    """A child process of `serve` (the queue's worker, the SMTP listener): started, restarted when it dies,
-    stopped with the server."""
+    """A child process of `serve` (the queue's worker, the SMTP listener, the IMAP poller): started, restarted
+    when it dies, stopped with the server."""
 
     def __init__(self, command: list[str], log: Any, label: str) -> None:
         self.command = command
@@ -120,7 +120,8 @@ class SupervisedChild:
 
 
 class CarefrontArbiter(Arbiter):
-    """Gunicorn's master process, also supervising the queue worker and the SMTP listener (no thread of our own)."""
+    """Gunicorn's master process, also supervising the queue worker, the SMTP listener and the IMAP poller (no
+    thread of our own)."""
 
     def __init__(self, app: CarefrontServer) -> None:
         super().__init__(app)
@@ -187,8 +188,8 @@ class Command(BaseCommand):
     help = _(
         "Run Carefront: apply migrations, make sure an admin exists (printing the login on first run), "
         "then serve the web application with gunicorn and run the job queue's worker and scheduler (and, when "
-        "CAREFRONT_SMTP_LISTEN is set, the SMTP listener) as supervised child processes. Stops them all cleanly "
-        "on SIGTERM or Ctrl-C."
+        "CAREFRONT_SMTP_LISTEN is set, the SMTP listener; when CAREFRONT_IMAP_URL is set, the IMAP poller) as "
+        "supervised child processes. Stops them all cleanly on SIGTERM or Ctrl-C."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -227,6 +228,11 @@ class Command(BaseCommand):
             "--no-smtp",
             action="store_true",
             help=_("do not run the SMTP listener even when CAREFRONT_SMTP_LISTEN is set (run `carefront mail listen`)"),
+        )
+        parser.add_argument(
+            "--no-imap",
+            action="store_true",
+            help=_("do not run the IMAP poller even when CAREFRONT_IMAP_URL is set (run `carefront mail poll`)"),
         )
         parser.add_argument(
             "--no-migrate",
@@ -274,6 +280,8 @@ class Command(BaseCommand):
             children.append(("queue worker", worker_command))
         if settings.CAREFRONT_SMTP_LISTEN and not options["no_smtp"]:
             children.append(("SMTP listener", [sys.executable, "-m", "carefront.cli", "mail", "listen"]))
+        if settings.CAREFRONT_IMAP_URL and not options["no_imap"]:
+            children.append(("IMAP poller", [sys.executable, "-m", "carefront.cli", "mail", "poll"]))
         gunicorn_options: dict[str, Any] = {
             "bind": [bind],
             "workers": options["web_workers"],
