@@ -7,11 +7,13 @@ MIME, 8-bit headers, encoded words in file names), the result is either a `Parse
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes, policy
+from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -19,6 +21,8 @@ from email.utils import getaddresses, parsedate_to_datetime
 import html2text
 import nh3
 import puremagic
+from django.core.exceptions import SuspiciousFileOperation
+from django.utils.text import get_valid_filename
 from mailparser_reply import EmailReplyParser
 
 # Text we show is capped (the original stays one click away); the reply parser's patterns run on at most this.
@@ -31,12 +35,17 @@ REPLY_LANGUAGES = ["en", "fr", "de", "es", "it", "nl", "pl", "sv", "da", "cs", "
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]+")
 TICKET_REFERENCE = re.compile(r"\[#(\d{1,18})\]")
 AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+# An RFC 2047 encoded word, and what stands in for one while an address header is split (see _addresses).
+ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+ENCODED_WORD_STAND_IN = re.compile(r"cfencodedword(\d{1,6})x")
 
 
 class ParseFailure(Exception):
     """The message cannot become a ticket message; `reason` says why, for the quarantine."""
 
     def __init__(self, reason: str) -> None:
+        # The reason may quote what broke, and what broke may hold NUL bytes (which PostgreSQL refuses).
+        reason = one_line(reason, limit=500)
         super().__init__(reason)
         self.reason = reason
 
@@ -84,6 +93,8 @@ class ParsedEmail:
     notes: list[str] = field(default_factory=list)
     auto_reply: str = ""
     bounce: Bounce | None = None
+    # The text was cut at MAX_TEXT_CHARS for display (the original email is kept whole).
+    truncated: bool = False
 
     @property
     def ticket_number(self) -> int | None:
@@ -93,7 +104,7 @@ class ParsedEmail:
 
 def message_id_key(value: str) -> str:
     """A Message-ID as stored and compared: without angle brackets or spaces; a very long one by its hash."""
-    value = CONTROL_CHARACTERS.sub("", value or "").strip().strip("<>").strip()
+    value = CONTROL_CHARACTERS.sub("", storable(value or "")).strip().strip("<>").strip()
     if len(value) > 250:
         return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
     return value
@@ -107,48 +118,92 @@ def message_ids(value: str) -> list[str]:
     return [key for key in (message_id_key(item) for item in found) if key]
 
 
+def storable(value: str) -> str:
+    """Text any database takes: no NUL (PostgreSQL refuses it) and no lone surrogate (UTF-8 cannot hold one; a
+    lying UTF-7 part or encoded word makes them)."""
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
 def one_line(value: str, *, limit: int = 250) -> str:
     """A header value as one line of plain text: no CR, LF or other control characters (no header injection)."""
-    return " ".join(CONTROL_CHARACTERS.sub(" ", value or "").split())[:limit]
+    return " ".join(CONTROL_CHARACTERS.sub(" ", storable(value or "")).split())[:limit]
+
+
+def _raw_values(message: Message, name: str) -> list[str]:
+    """Every value of a header as it came, unfolded, its 8-bit bytes (sent without encoded words, which the
+    parser keeps as surrogate escapes) read as UTF-8 or else Windows-1252 rather than replacement characters."""
+    values = []
+    for key, raw in message.raw_items():
+        if key.lower() == name.lower():
+            value = str(raw)
+            if not value.isascii():
+                value = _charset_decode(value.encode("utf-8", "surrogateescape"), None)
+            values.append(value.replace("\r", "").replace("\n", ""))
+    return values
+
+
+def _decoded(value: str) -> str:
+    """A header's text with its RFC 2047 encoded words decoded."""
+    try:
+        return str(policy.default.header_factory("x-carefront-text", value))
+    except Exception:  # the policy's parser raises on some encoded words (one decoding to a lone surrogate)
+        return _decoded_leniently(value)
+
+
+def _decoded_leniently(value: str) -> str:
+    """Encoded words decoded by the older, laxer decoder; the text as it is when even that fails."""
+    try:
+        return str(make_header(decode_header(value)))
+    except Exception:  # a malformed encoded word: the raw text will do
+        return value
 
 
 def _header(message: Message, name: str) -> str:
-    """A header's decoded value; a header the policy cannot parse is read as plain text, never raised."""
-    try:
-        value = message.get(name)
-    except Exception:  # the policy's parser raises on some malformed headers: read them raw instead
-        value = None
-        for key, raw in message.raw_items():
-            if key.lower() == name.lower():
-                value = raw
-                break
-    if value is None:
+    """A header's decoded value (the first, if it is repeated); a header the policy cannot parse is read as plain
+    text, never raised."""
+    values = _raw_values(message, name)
+    if not values:
         return ""
     try:
-        return str(value)
-    except Exception:  # an unparseable structured header: its raw text will do
-        return str(getattr(value, "_value", "") or "")
+        return str(policy.default.header_factory(name, values[0]))
+    except Exception:  # an unparseable structured header or encoded word
+        return _decoded_leniently(values[0])
 
 
 def _raw_header(message: Message, name: str) -> str:
-    for key, raw in message.raw_items():
-        if key.lower() == name.lower():
-            return str(raw)
-    return ""
+    values = _raw_values(message, name)
+    return values[0] if values else ""
 
 
 def _addresses(message: Message, name: str, *, limit: int | None = None) -> list[Address]:
-    raw = _header(message, name)
-    if not raw:
-        return []
+    """The addresses of a header (all of its copies). Split before encoded words are decoded, so that a display
+    name cannot smuggle in an address, a comma or a line break; and quick with ten thousand of them (the
+    policy's structured parser takes seconds)."""
+    # An encoded word is one atom whatever it holds: a ":", "," or "@" left unencoded inside one (RFC 2047 says
+    # to encode them; not every mailer does) must not split the header or pass for an address, so each encoded
+    # word stands aside while the header is split.
+    words: list[str] = []
+
+    def stand_in(match: re.Match[str]) -> str:
+        words.append(match.group(0))
+        return f"cfencodedword{len(words) - 1}x"
+
+    def put_back(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        return words[index] if index < len(words) else match.group(0)  # the sender's own text, not a stand-in
+
+    def restored(text: str) -> str:
+        return ENCODED_WORD_STAND_IN.sub(put_back, text)
+
     found: list[Address] = []
     seen: set[str] = set()
-    for display, address in getaddresses([raw]):
-        address = one_line(address, limit=254).lower()
+    values = [ENCODED_WORD.sub(stand_in, value) for value in _raw_values(message, name)]
+    for display, address in getaddresses(values):
+        address = one_line(restored(address), limit=254).lower()
         if "@" not in address or address in seen:
             continue
         seen.add(address)
-        found.append(Address(name=one_line(display, limit=200), email=address))
+        found.append(Address(name=one_line(_decoded(restored(display)), limit=200), email=address))
         if limit is not None and len(found) >= limit:
             break
     return found
@@ -181,7 +236,7 @@ def _charset_decode(payload: bytes, declared: str | None) -> str:
             continue
         try:
             return payload.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # unknown, not a text codec (base64), or bytes it refuses
             continue
     return payload.decode("cp1252", errors="replace")
 
@@ -200,7 +255,17 @@ def _part_bytes(part: Message) -> bytes:
 
 
 def _part_text(part: Message) -> str:
-    return _charset_decode(_part_bytes(part), part.get_content_charset()).replace("\x00", "")
+    return storable(_charset_decode(_part_bytes(part), part.get_content_charset()))
+
+
+def _safe_filename(name: str) -> str:
+    """A file name that names no directory, or "" when storage could make no file name of it (".." say)."""
+    name = one_line(name, limit=200).replace("/", "_").replace("\\", "_")
+    try:
+        get_valid_filename(name)
+    except SuspiciousFileOperation:
+        return ""
+    return name
 
 
 def _filename(part: Message) -> str:
@@ -208,23 +273,28 @@ def _filename(part: Message) -> str:
         name = part.get_filename() or ""
     except Exception:  # a broken RFC 2231 parameter: the name is lost, the content is not
         name = ""
-    return one_line(name, limit=200).replace("/", "_").replace("\\", "_")
+    return _safe_filename(name)
 
 
-def sniff_content_type(content: bytes, *, fallback: str = "application/octet-stream") -> str:
+def sniff_content_type(content: bytes, *, fallback: str = "application/octet-stream", filename: str = "") -> str:
     """The type the bytes say they are (magic numbers), not what the sender's header claims."""
     if not content:
         return "application/x-empty"
+    head = content[:8192]
     try:
-        sniffed = puremagic.from_string(content[:8192], mime=True)
+        # The name only ranks the signatures the bytes match (a ZIP named .zip is not a .docx); it never adds one.
+        matches = [match for match in puremagic.magic_string(head, filename=filename or None) if match.mime_type]
     except (puremagic.PureError, ValueError):
-        sniffed = ""
-    if sniffed:
-        return str(sniffed)[:100]
+        matches = []
+    # A signature is at the start of a file; one found further in is taken only for what is not text (plain
+    # text that happens to hold the word "text" is no OpenDocument file).
+    for match in matches:
+        if match.offset == 0:
+            return str(match.mime_type)[:100]
     try:
-        content[:8192].decode("utf-8")
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
-        return fallback
+        return str(matches[0].mime_type)[:100] if matches else one_line(fallback, limit=100)
     return "text/plain"
 
 
@@ -268,14 +338,14 @@ def reply_text(text: str) -> str:
 
 def _auto_reply(message: Message) -> str:
     """Why this message is an automatic one (RFC 3834 and the common vendor headers), or ""."""
-    auto_submitted = _header(message, "Auto-Submitted").strip().lower()
+    auto_submitted = one_line(_header(message, "Auto-Submitted"), limit=40).lower()
     if auto_submitted and auto_submitted != "no":
-        return f"Auto-Submitted: {auto_submitted[:40]}"
+        return f"Auto-Submitted: {auto_submitted}"
     for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"):
-        value = _header(message, name).strip()
+        value = one_line(_header(message, name), limit=40)
         if value and (name != "X-Auto-Response-Suppress" or "all" in value.lower() or "oof" in value.lower()):
-            return f"{name}: {value[:40]}"
-    precedence = _header(message, "Precedence").strip().lower()
+            return f"{name}: {value}"
+    precedence = one_line(_header(message, "Precedence"), limit=40).lower()
     if precedence in AUTO_PRECEDENCE:
         return f"Precedence: {precedence}"
     if _header(message, "List-Id") or _header(message, "List-Unsubscribe"):
@@ -300,7 +370,7 @@ def _delivery_status(report: Message) -> Bounce | None:
                     address = recipient.split(";", 1)[-1].strip().strip("<>").lower()
                     if "@" in address:
                         recipients.append(one_line(address, limit=254))
-                status = one_line(_header(block, "Status"), limit=20)
+                status = one_line(_header(block, "Status"), limit=100)
                 diagnostic = one_line(_header(block, "Diagnostic-Code"), limit=300)
                 reason = " ".join(item for item in (status, diagnostic) if item)
                 if reason:
@@ -314,7 +384,9 @@ def _delivery_status(report: Message) -> Bounce | None:
                 original_id = message_id_key(_header(original, "Message-ID"))
     if not recipients and not original_id:
         return None
-    return Bounce(recipients=recipients, reason="; ".join(reasons)[:500], original_message_id=original_id)
+    # One reason per failed recipient is often the same reason many times over.
+    reason = "; ".join(dict.fromkeys(reasons))[:500]
+    return Bounce(recipients=list(dict.fromkeys(recipients)), reason=reason, original_message_id=original_id)
 
 
 def _bounce(message: Message) -> Bounce | None:
@@ -322,9 +394,9 @@ def _bounce(message: Message) -> Bounce | None:
         found = _delivery_status(message)
         if found is not None:
             return found
-    failed = _header(message, "X-Failed-Recipients")
+    failed = _addresses(message, "X-Failed-Recipients", limit=100)
     if failed:
-        recipients = [address.lower() for _, address in getaddresses([failed]) if "@" in address]
+        recipients = [address.email for address in failed]
         return Bounce(
             recipients=recipients, reason=one_line(_header(message, "Subject"), limit=300), original_message_id=""
         )
@@ -353,23 +425,28 @@ def _body_and_attachments(message: Message) -> tuple[str, str, list[ParsedAttach
     attachments: list[ParsedAttachment] = []
     notes: list[str] = []
     for part in _walk(message):
-        if part.is_multipart():
-            continue
         content_type = part.get_content_type()
+        if part.is_multipart() and content_type != "message/rfc822":
+            continue
         disposition = (part.get_content_disposition() or "").lower()
         filename = _filename(part)
         if content_type == "message/rfc822":
+            # A forwarded email is kept whole, as a file (it holds a multipart of its own, never walked into).
             forwarded = next(iter(_children(part)), None)
             content = forwarded.as_bytes(policy=policy.compat32) if forwarded is not None else _part_bytes(part)
             subject = one_line(_header(forwarded, "Subject"), limit=80) if forwarded is not None else ""
             attachments.append(
                 ParsedAttachment(
-                    filename=filename or f"{subject or 'forwarded message'}.eml",
+                    filename=filename or _safe_filename(f"{subject or 'forwarded message'}.eml"),
                     content_type="message/rfc822",
                     content=content,
                     note="forwarded",
                 )
             )
+            continue
+        if part.get_content_maintype() == "multipart":
+            # Its boundary never appears: what it holds is read as text, not lost in a nameless file.
+            texts.append(_part_text(part))
             continue
         if content_type in {"text/plain", "text/html"} and disposition != "attachment" and not filename:
             (texts if content_type == "text/plain" else htmls).append(_part_text(part))
@@ -382,7 +459,7 @@ def _body_and_attachments(message: Message) -> tuple[str, str, list[ParsedAttach
         attachments.append(
             ParsedAttachment(
                 filename=filename or f"attachment-{len(attachments) + 1}",
-                content_type=sniff_content_type(content, fallback=content_type[:100]),
+                content_type=sniff_content_type(content, fallback=content_type, filename=filename),
                 content=content,
                 inline=disposition == "inline",
                 content_id=message_id_key(_header(part, "Content-ID")),
@@ -411,11 +488,11 @@ def parse(raw: bytes, *, envelope_from: str = "") -> ParsedEmail:
         sender = Address(name="", email=one_line(envelope_from, limit=254).lower())
     try:
         text, html, attachments, notes = _body_and_attachments(message)
+        bounce = _bounce(message)
     except ParseFailure:
         raise
     except Exception as exc:  # a part the standard library cannot decode: keep the original, say what broke
         raise ParseFailure(f"a MIME part could not be read: {exc.__class__.__name__}: {exc}") from exc
-    bounce = _bounce(message)
     if sender is None and bounce is None:
         raise ParseFailure("the message has no sender address (no From header and no envelope sender)")
     try:
@@ -424,7 +501,9 @@ def parse(raw: bytes, *, envelope_from: str = "") -> ParsedEmail:
         date = None
     if date is not None and date.tzinfo is None:
         date = None
-    text = text.replace("\r\n", "\n")[:MAX_TEXT_CHARS]
+    text = text.replace("\r\n", "\n")
+    truncated = len(text) > MAX_TEXT_CHARS
+    text = text[:MAX_TEXT_CHARS]
     return ParsedEmail(
         message_id=message_id_key(_header(message, "Message-ID")),
         subject=one_line(_header(message, "Subject")),
@@ -442,6 +521,7 @@ def parse(raw: bytes, *, envelope_from: str = "") -> ParsedEmail:
         notes=notes,
         auto_reply=_auto_reply(message) if bounce is None else "",
         bounce=bounce,
+        truncated=truncated,
     )
 
 

@@ -27,7 +27,7 @@ from carefront.core.services import Actor, Change, events_record
 from carefront.core.validation import clean_choice, clean_email, clean_text
 from carefront.desk.conversation_services import ticket_add_contact_note, ticket_add_followers
 from carefront.desk.models import Message, MessageFlag, Ticket, Tier
-from carefront.desk.services import NewAttachment, ticket_create, ticket_reply
+from carefront.desk.services import MAX_BODY_CHARS, NewAttachment, ticket_create, ticket_reply
 from carefront.mail import selectors
 from carefront.mail.models import (
     DeliveryState,
@@ -42,6 +42,7 @@ from carefront.mail.models import (
     Via,
 )
 from carefront.mail.parsing import (
+    MAX_TEXT_CHARS,
     ParsedEmail,
     ParseFailure,
     content_hash,
@@ -49,6 +50,7 @@ from carefront.mail.parsing import (
     envelope_summary,
     one_line,
     parse,
+    storable,
 )
 
 logger = logging.getLogger(__name__)
@@ -144,6 +146,11 @@ def inbound_process(*, inbound_id: int) -> InboundEmail | None:
             parsed = parse(bytes(row.raw), envelope_from=row.envelope_from)
         except ParseFailure as exc:
             filed = Filed(state=InboundState.QUARANTINED, kind="", ticket=None, message=None, reason=exc.reason)
+        except Exception as exc:  # a parser bug must not leave a message waiting for ever: it waits in the quarantine
+            logger.exception("Reading received email %s failed", row.pk)
+            filed = _quarantined(
+                _("It could not be filed: {error}").format(error=f"{exc.__class__.__name__}: {exc}"[:500])
+            )
         else:
             try:
                 with transaction.atomic():
@@ -180,7 +187,8 @@ def inbound_process(*, inbound_id: int) -> InboundEmail | None:
 
 
 def _quarantined(reason: str) -> Filed:
-    return Filed(state=InboundState.QUARANTINED, kind="", ticket=None, message=None, reason=reason)
+    # An error's text may quote the message, NUL bytes and all (PostgreSQL refuses them).
+    return Filed(state=InboundState.QUARANTINED, kind="", ticket=None, message=None, reason=storable(reason))
 
 
 def _file(row: InboundEmail, parsed: ParsedEmail) -> Filed:
@@ -277,10 +285,18 @@ def _display_text(parsed: ParsedEmail, *, reply: bool) -> str:
     notes = list(_attachment_notes(parsed))
     if "winmail.dat" in parsed.notes:
         notes.append(_("winmail.dat (Outlook's TNEF format) is kept as it came; its contents cannot be shown here."))
+    if parsed.truncated:
+        notes.append(
+            _("The text is cut here at {limit} characters; the whole email is kept as it came.").format(
+                limit=MAX_TEXT_CHARS
+            )
+        )
     if not text.strip():
         text = _("(This email has no text.)")
     if notes:
-        text = "\n\n".join([text.strip(), *(f"[{note}]" for note in notes)])
+        # The notes always show: the text gives way to them within what a message holds.
+        shown = "\n\n".join(f"[{note}]" for note in notes)[: MAX_BODY_CHARS // 2]
+        text = "\n\n".join([text.strip()[: MAX_BODY_CHARS - len(shown) - 2].strip(), shown])
     return text
 
 

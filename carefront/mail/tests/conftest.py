@@ -60,10 +60,14 @@ def receive(django_capture_on_commit_callbacks: Any) -> Callable[..., InboundEma
     """Store a message as the SMTP listener does and run its filing job (the queue is immediate in tests)."""
 
     def deliver(
-        raw: bytes, *, via: str = "smtp", envelope_to: tuple[str, ...] = ("support@carefront.example",)
+        raw: bytes,
+        *,
+        via: str = "smtp",
+        envelope_to: tuple[str, ...] = ("support@carefront.example",),
+        envelope_from: str = "",
     ) -> InboundEmail:
         with django_capture_on_commit_callbacks(execute=True):
-            row, _created = inbound_store(raw=raw, via=via, envelope_to=envelope_to)
+            row, _created = inbound_store(raw=raw, via=via, envelope_to=envelope_to, envelope_from=envelope_from)
         return InboundEmail.objects.get(pk=row.pk)
 
     return deliver
