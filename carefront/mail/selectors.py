@@ -125,6 +125,10 @@ def ticket_thread_ids(ticket: Ticket, *, limit: int = 20) -> tuple[str, list[str
         .values_list("message_id_header", "direction")[:limit]
     )
     references.reverse()
+    # A hash stands in for a missing or overlong Message-ID: it names no message a mail program knows.
+    references = [
+        (message_id, direction) for message_id, direction in references if not message_id.startswith("sha256:")
+    ]
     received = [message_id for message_id, direction in references if direction == "in"]
     return (received[-1] if received else ""), [message_id for message_id, _direction in references]
 

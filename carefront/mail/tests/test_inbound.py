@@ -158,3 +158,16 @@ def test_unparseable_message_is_quarantined_with_reason(receive: Any, support: A
     assert row.state == InboundState.QUARANTINED
     assert "no sender" in row.reason
     assert bytes(InboundEmail.objects.get(pk=row.pk).raw).startswith(b"Subject: nobody")
+
+
+def test_message_without_message_id_is_answered_without_a_made_up_in_reply_to(
+    receive: Any, support: Any, carol: Contact
+) -> None:
+    raw = b"\r\n".join(
+        [b"From: carol@acme.example", b"To: support@carefront.example", b"Subject: No id", b"", b"Hello"]
+    )
+    row = receive(raw)
+    assert row.state == InboundState.PROCESSED and row.message_id_header == ""
+    ack = OutboundEmail.objects.get(ticket=row.ticket, kind=OutboundKind.ACKNOWLEDGEMENT)
+    assert "In-Reply-To" not in ack.headers and "References" not in ack.headers
+    assert "In-Reply-To" not in mail.outbox[-1].extra_headers
