@@ -428,16 +428,18 @@ def smtp_ready(host: str, port: int, *, server: Server, timeout: float = 120) ->
     raise SystemExit(f"the SMTP listener did not answer on {host}:{port} after {timeout}s; see {server.log_path}")
 
 
-def queue_drop(name: str) -> None:
-    """Delete every Redis key of this run's queue (its name is unique to the run)."""
+def queue_drop() -> None:
+    """Delete every Redis key of this run's queue (its name is unique to the run): what `--profile` queued for
+    no worker, and anything a job left."""
     from django.conf import settings
+    from huey.contrib.djhuey import HUEY
 
     if settings.QUEUE_BACKEND != "redis":
         return
-    import redis
-
-    client = redis.Redis.from_url(settings.HUEY["url"])
-    keys = list(client.scan_iter(match=f"huey.*{name}*"))
+    HUEY.flush()
+    # Huey keys its data by the cleaned name (`bench-mail-x` becomes `benchmailx`).
+    client = HUEY.storage.conn
+    keys = list(client.scan_iter(match=f"huey.*{HUEY.storage.name}*"))
     if keys:
         client.delete(*keys)
 
@@ -526,7 +528,7 @@ def main(argv: list[str] | None = None) -> None:
             server.stop()
         if not args.keep:
             database_drop()
-            queue_drop(queue_name)
+            queue_drop()
             if temporary:
                 shutil.rmtree(data_dir, ignore_errors=True)
         else:
