@@ -138,7 +138,13 @@ def inbound_process(*, inbound_id: int) -> InboundEmail | None:
     automatic reply, or the quarantine with the reason. Does nothing for a message already filed, so running
     it twice (a worker killed and restarted, a sweep) never files a message twice."""
     with transaction.atomic():
-        row = InboundEmail.objects.select_for_update().filter(pk=inbound_id, state=InboundState.RECEIVED).first()
+        # The mailbox comes with the row (its team, tier and language decide the ticket); only the row is locked.
+        row = (
+            InboundEmail.objects.select_for_update(of=("self",))
+            .select_related("mailbox")
+            .filter(pk=inbound_id, state=InboundState.RECEIVED)
+            .first()
+        )
         if row is None:
             return None
         row.attempts += 1
@@ -338,6 +344,8 @@ def _ticket_open(row: InboundEmail, parsed: ParsedEmail, contact: Contact) -> Ti
 
 def _followers_add(*, ticket: Ticket, parsed: ParsedEmail, mailbox: Mailbox | None, sender: Contact) -> None:
     """Everyone copied on the message follows the ticket (our own mailboxes and the sender excepted)."""
+    if not parsed.cc:
+        return  # most mail copies no one: no query then
     ours = selectors.mailbox_addresses()
     copied = [address for address in parsed.cc if address.email not in ours and address.email != sender.email]
     contacts = []

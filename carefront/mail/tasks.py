@@ -14,21 +14,22 @@ from huey.exceptions import RetryTask
 from carefront.mail import selectors, services
 from carefront.mail.models import DeliveryState
 
+# These jobs return nothing: Huey keeps a job's return value until someone reads it (one more write to the
+# queue per message, and on Redis a hash that grows with every email), and nobody reads these.
+
 
 @db_task(retries=5, retry_delay=10, retry_backoff=2)
-def process_inbound(inbound_id: int) -> str | None:
+def process_inbound(inbound_id: int) -> None:
     """File one stored message (retried when the database is busy; a message is never filed twice)."""
-    row = services.inbound_process(inbound_id=inbound_id)
-    return row.state if row is not None else None
+    services.inbound_process(inbound_id=inbound_id)
 
 
 @db_task()
-def send_email(outbound_id: int) -> str:
+def send_email(outbound_id: int) -> None:
     """Deliver one email; a deferred one comes back after its back-off delay."""
     delivery = services.outbound_deliver(outbound_id=outbound_id)
     if delivery.state == DeliveryState.DEFERRED and delivery.retry_in is not None:
         raise RetryTask(delay=int(delivery.retry_in.total_seconds()))
-    return delivery.state
 
 
 def _sweep_inbound(*, older_than: timedelta) -> int:
