@@ -67,7 +67,8 @@ class MailboxPatch(StrictIn):
     is_active: StrictBool | None = None
 
 
-def _mailbox_values(payload: dict[str, Any]) -> dict[str, Any]:
+def _team_resolved(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with `team_id` turned into the team it names."""
     if "team_id" in payload:
         payload["team"] = team_by_id(payload.pop("team_id"))
     return payload
@@ -159,7 +160,7 @@ def list_mailboxes(request: HttpRequest) -> Any:
 def create_mailbox(request: HttpRequest, payload: MailboxIn) -> Any:
     user = actor(request)
     require_admin(user)
-    values = _mailbox_values(payload.dict())
+    values = _team_resolved(payload.dict())
     return Status(201, services.mailbox_create(actor=user, **values))
 
 
@@ -172,7 +173,7 @@ def get_mailbox(request: HttpRequest, mailbox_id: Id) -> Mailbox:
 def update_mailbox(request: HttpRequest, mailbox_id: Id, payload: MailboxPatch) -> Any:
     user = actor(request)
     mailbox = access_mailbox(user=user, mailbox_id=mailbox_id)
-    return services.mailbox_update(mailbox=mailbox, actor=user, **_mailbox_values(payload.dict(exclude_unset=True)))
+    return services.mailbox_update(mailbox=mailbox, actor=user, **_team_resolved(payload.dict(exclude_unset=True)))
 
 
 @router.delete("/mail/mailboxes/{mailbox_id}", response={204: None, **ERRORS}, summary="Delete a mailbox")

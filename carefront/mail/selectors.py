@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from carefront.accounts.models import AccountDomain, Contact
 from carefront.desk.models import Ticket, TicketFollower
-from carefront.mail.models import EmailReference, InboundEmail, InboundState, Mailbox, OutboundEmail
+from carefront.mail.models import EmailReference, InboundEmail, InboundState, Mailbox, OutboundEmail, OutboundKind
 from carefront.mail.parsing import ParsedEmail
 
 # A ticket merged into another which was merged in turn: followed this far, no further.
@@ -134,8 +134,6 @@ def ticket_thread_ids(ticket: Ticket, *, limit: int = 20) -> tuple[str, list[str
 
 
 def acknowledgements_since(*, address: str, since: object) -> int:
-    from carefront.mail.models import OutboundKind
-
     return OutboundEmail.objects.filter(
         to_address=address, kind=OutboundKind.ACKNOWLEDGEMENT, queued_at__gte=since
     ).count()

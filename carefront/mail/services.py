@@ -151,7 +151,7 @@ def inbound_process(*, inbound_id: int) -> InboundEmail | None:
         try:
             parsed = parse(bytes(row.raw), envelope_from=row.envelope_from)
         except ParseFailure as exc:
-            filed = Filed(state=InboundState.QUARANTINED, kind="", ticket=None, message=None, reason=exc.reason)
+            filed = _quarantined(exc.reason)
         except Exception as exc:  # a parser bug must not leave a message waiting for ever: it waits in the quarantine
             logger.exception("Reading received email %s failed", row.pk)
             filed = _quarantined(
@@ -208,7 +208,8 @@ def _file(row: InboundEmail, parsed: ParsedEmail) -> Filed:
             else _("The same message was already received.")
         )
         return Filed(InboundState.DUPLICATE, InboundKind.MESSAGE, known.ticket, known.message, reason)
-    if parsed.sender is not None and parsed.sender.email in selectors.mailbox_addresses():
+    ours = selectors.mailbox_addresses()
+    if parsed.sender is not None and parsed.sender.email in ours:
         return Filed(
             InboundState.PROCESSED, InboundKind.AUTO_REPLY, None, None, _("Sent from one of our own mailboxes.")
         )
@@ -244,7 +245,7 @@ def _file(row: InboundEmail, parsed: ParsedEmail) -> Filed:
             body=_display_text(parsed, reply=True),
             attachments=_attachments(parsed),
         )
-    _followers_add(ticket=ticket, parsed=parsed, mailbox=row.mailbox, sender=contact)
+    _followers_add(ticket=ticket, parsed=parsed, mailbox=row.mailbox, sender=contact, ours=ours)
     _reference(parsed=parsed, row=row, ticket=ticket, message=message)
     if opened:
         _acknowledge(ticket=ticket, contact=contact, mailbox=row.mailbox)
@@ -342,11 +343,10 @@ def _ticket_open(row: InboundEmail, parsed: ParsedEmail, contact: Contact) -> Ti
     )
 
 
-def _followers_add(*, ticket: Ticket, parsed: ParsedEmail, mailbox: Mailbox | None, sender: Contact) -> None:
-    """Everyone copied on the message follows the ticket (our own mailboxes and the sender excepted)."""
-    if not parsed.cc:
-        return  # most mail copies no one: no query then
-    ours = selectors.mailbox_addresses()
+def _followers_add(
+    *, ticket: Ticket, parsed: ParsedEmail, mailbox: Mailbox | None, sender: Contact, ours: set[str]
+) -> None:
+    """Everyone copied on the message follows the ticket (our own mailboxes, `ours`, and the sender excepted)."""
     copied = [address for address in parsed.cc if address.email not in ours and address.email != sender.email]
     contacts = []
     for address in copied:

@@ -33,10 +33,6 @@ def eml_response(inbound: InboundEmail) -> HttpResponse:
     return response
 
 
-def _mailbox_values(form: MailboxForm) -> dict[str, Any]:
-    return dict(form.cleaned_data)
-
-
 def _render(request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
     return render(request, template, {"nav": "settings", "section": "mail", **context}, status=status)
 
@@ -46,7 +42,7 @@ def mailboxes_view(request: HttpRequest) -> HttpResponse:
     form = MailboxForm(request.POST or None, initial={"tier": 1, "auto_acknowledge": True, "is_active": True})
     if request.method == "POST" and form.is_valid():
         try:
-            mailbox = services.mailbox_create(actor=request.user, **_mailbox_values(form))
+            mailbox = services.mailbox_create(actor=request.user, **form.cleaned_data)
         except ApplicationError as error:
             form_error(form, error)
         else:
@@ -74,7 +70,7 @@ def mailbox_view(request: HttpRequest, mailbox_id: int) -> HttpResponse:
     form = MailboxForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.mailbox_update(mailbox=mailbox, actor=request.user, **_mailbox_values(form))
+            services.mailbox_update(mailbox=mailbox, actor=request.user, **form.cleaned_data)
         except ApplicationError as error:
             form_error(form, error)
         else:
