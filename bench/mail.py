@@ -337,7 +337,7 @@ def prepare(args: argparse.Namespace) -> str:
 
 def profile(args: argparse.Namespace) -> dict[str, Any]:
     """The filing path in this process, no server: `--profile` messages stored with `inbound_store` (as the
-    listener does), then filed with `inbound_process` (as the job does), timed (wall and CPU), counted (SQL
+    listener does), then filed with `inbound_file` in batches (as the jobs do), timed (wall and CPU), counted (SQL
     statements per message, with Django's CaptureQueriesContext, over the second half) and profiled (cProfile,
     over the first half: the functions with the most cumulative time, per message)."""
     import cProfile
@@ -348,7 +348,7 @@ def profile(args: argparse.Namespace) -> dict[str, Any]:
 
     from carefront.mail.models import InboundEmail, InboundState, Via
     from carefront.mail.parsing import parse
-    from carefront.mail.services import inbound_process, inbound_store
+    from carefront.mail.services import FILING_BATCH, inbound_file, inbound_store
 
     count = args.profile
     batch = outgoing(tag="profile", senders=1, messages=count, from_addresses=args.from_addresses)[0]
@@ -368,14 +368,14 @@ def profile(args: argparse.Namespace) -> dict[str, Any]:
     profiler = cProfile.Profile()
     began, cpu = time.perf_counter(), time.process_time()
     profiler.enable()
-    for inbound_id in ids[:half]:
-        inbound_process(inbound_id=inbound_id)
+    for start in range(0, half, FILING_BATCH):
+        inbound_file(inbound_ids=ids[start : min(start + FILING_BATCH, half)])
     profiler.disable()
     profiled = (time.perf_counter() - began, time.process_time() - cpu)
     with CaptureQueriesContext(connection) as captured:
         began, cpu = time.perf_counter(), time.process_time()
-        for inbound_id in ids[half:]:
-            inbound_process(inbound_id=inbound_id)
+        for start in range(half, count, FILING_BATCH):
+            inbound_file(inbound_ids=ids[start : start + FILING_BATCH])
         filed = (time.perf_counter() - began, time.process_time() - cpu)
     statements = [query["sql"] for query in captured.captured_queries]
     transaction_control = ("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT", "ROLLBACK")

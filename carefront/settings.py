@@ -283,7 +283,7 @@ def _huey() -> dict[str, Any]:
     if not queue_url:
         return {
             **common,
-            "huey_class": "huey.SqliteHuey",
+            "huey_class": "carefront.core.queue.EmbeddedHuey",
             "filename": str(DATA_DIR / "queue.sqlite3"),
         }
     parsed = urlparse(queue_url)

@@ -459,8 +459,10 @@ def route_new(
     team_id: int | None,
     assignee_id: int | None,
     text: str,
+    config: RoutingConfig | None = None,
 ) -> Routed | None:
-    """Where a new ticket goes: the creation rules, then owner-first and team strategies (None: nothing to do)."""
+    """Where a new ticket goes: the creation rules, then owner-first and team strategies (None: nothing to do).
+    `config`: the routing configuration already read, when many tickets are routed at once."""
     routed = Routed(priority=priority, tier=tier, tags=set(tags), team_id=team_id, assignee_id=assignee_id)
     ticket_like = {
         "channel": channel,
@@ -469,7 +471,7 @@ def route_new(
         "language": language,
         "status": Status.NEW,
     }
-    config = routing_config()
+    config = config or routing_config()
     _rules_apply(routed, config.rules[RunsOn.CREATED], ticket_like=ticket_like, text=lambda: text)
     _assign(routed, account=account, language=language, config=config)
     if not routed.rules and not routed.assigned_by and not routed.strategy:
@@ -532,17 +534,25 @@ def routing_events(*, ticket_id: int, routed: Routed, changes: Sequence[Change])
     )
 
 
-def routing_record(*, ticket: Ticket, routed: Routed, new: bool = False) -> TicketRouting:
-    """Keep the latest decision: what the ticket page and the API show as the reason."""
-    values = {
+def _routing_values(routed: Routed) -> dict[str, Any]:
+    return {
         "rules": routed.rules,
         "assigned_by": routed.assigned_by,
         "strategy": routed.strategy,
         "routed_at": timezone.now(),
     }
-    if new:
-        routing = TicketRouting.objects.create(ticket=ticket, **values)
-    else:
-        routing, _created = TicketRouting.objects.update_or_create(ticket=ticket, defaults=values)
+
+
+def routing_record(*, ticket: Ticket, routed: Routed) -> TicketRouting:
+    """Keep the latest decision: what the ticket page and the API show as the reason."""
+    routing, _created = TicketRouting.objects.update_or_create(ticket=ticket, defaults=_routing_values(routed))
     routing_remember(ticket, routing)
     return routing
+
+
+def routings_record_new(decisions: Sequence[tuple[Ticket, Routed]]) -> None:
+    """The first decisions of tickets just created, in one statement."""
+    routings = [TicketRouting(ticket=ticket, **_routing_values(routed)) for ticket, routed in decisions]
+    TicketRouting.objects.bulk_create(routings)
+    for routing in routings:
+        routing_remember(routing.ticket, routing)

@@ -47,8 +47,16 @@ from carefront.desk.models import (
     Visibility,
 )
 from carefront.desk.routing_selectors import routing_remember
-from carefront.desk.routing_services import Routed, route_changed, route_new, routing_events, routing_record
-from carefront.desk.sla_services import SlaEvent, sla_ticket_sync
+from carefront.desk.routing_services import (
+    Routed,
+    route_changed,
+    route_new,
+    routing_config,
+    routing_events,
+    routing_record,
+    routings_record_new,
+)
+from carefront.desk.sla_services import SlaEvent, sla_ticket_sync, sla_tickets_start
 
 User = get_user_model()
 
@@ -158,6 +166,33 @@ def notify_on_commit(*, recipient_id: int, verb: str, text: Callable[[], str], t
     transaction.on_commit(send)
 
 
+@dataclass(frozen=True)
+class NewTicket:
+    """What opens a ticket: the requester's request and where it starts (routing may change the rest)."""
+
+    requester: Contact
+    subject: str
+    body: str
+    channel: str = Channel.EMAIL
+    priority: str = Priority.NORMAL
+    tier: int = Tier.L1
+    assignee: Any = None
+    team: Team | None = None
+    tags: Iterable[str] = ()
+    body_html: str | None = None
+    external_id: str | None = None
+    attachments: Sequence[NewAttachment] = ()
+    follow_up_of: Ticket | None = None
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A ticket just opened and its first message."""
+
+    ticket: Ticket
+    message: Message
+
+
 def ticket_create(
     *,
     actor: Actor,
@@ -178,103 +213,187 @@ def ticket_create(
 ) -> Ticket:
     """Open a ticket for a contact; its first message is the requester's own words. Routing decides its team,
     assignee and the rest (`route=False`: history being written, as it happened, by the demo)."""
-    subject = clean_text(subject, field="subject", max_length=250, required=True)
-    body = body_clean(body)
-    clean_choice(channel, choices=Channel.values, field="channel")
-    clean_choice(priority, choices=Priority.values, field="priority")
-    clean_choice(tier, choices=Tier.values, field="tier")
-    assignee_validate(assignee)
-    external_id = clean_text(external_id, field="external_id", max_length=100) or None
-    tag_names = tag_names_normalise(tags)
-    body_html = body_html_sanitise(body_text=body, body_html=body_html)
-    # Checked and cleaned before the transaction: on SQLite it holds the database's one write lock,
-    # and every concurrent request waits for it.
-    with transaction.atomic():
-        if external_id and Ticket.objects.filter(external_id=external_id).exists():
+    request = NewTicket(
+        requester=requester,
+        subject=subject,
+        body=body,
+        channel=channel,
+        priority=priority,
+        tier=tier,
+        assignee=assignee,
+        team=team,
+        tags=tags,
+        body_html=body_html,
+        external_id=external_id,
+        attachments=attachments,
+        follow_up_of=follow_up_of,
+    )
+    return tickets_create(actor=actor, requests=[request], route=route)[0].ticket
+
+
+@dataclass
+class _Cleaned:
+    request: NewTicket
+    subject: str
+    body: str
+    body_html: str
+    external_id: str | None
+    tags: list[str]
+
+
+def _ticket_request_clean(request: NewTicket) -> _Cleaned:
+    subject = clean_text(request.subject, field="subject", max_length=250, required=True)
+    body = body_clean(request.body)
+    clean_choice(request.channel, choices=Channel.values, field="channel")
+    clean_choice(request.priority, choices=Priority.values, field="priority")
+    clean_choice(request.tier, choices=Tier.values, field="tier")
+    assignee_validate(request.assignee)
+    external_id = clean_text(request.external_id, field="external_id", max_length=100) or None
+    tags = tag_names_normalise(request.tags)
+    return _Cleaned(
+        request=request,
+        subject=subject,
+        body=body,
+        body_html=body_html_sanitise(body_text=body, body_html=request.body_html),
+        external_id=external_id,
+        tags=tags,
+    )
+
+
+def _external_ids_check(cleaned: Sequence[_Cleaned]) -> None:
+    external_ids = [item.external_id for item in cleaned if item.external_id]
+    if not external_ids:
+        return
+    taken = set(Ticket.objects.filter(external_id__in=external_ids).values_list("external_id", flat=True))
+    seen: set[str] = set()
+    for external_id in external_ids:
+        if external_id in taken or external_id in seen:
             raise ApplicationError(
                 _("A ticket with external id “{id}” already exists.").format(id=external_id),
                 field="external_id",
                 status=409,
             )
-        routed = None
-        if route:
-            routed = route_new(
-                account=requester.account,
-                language=requester.language,
-                channel=channel,
-                priority=priority,
-                tier=tier,
-                tags=tag_names,
-                team_id=team.pk if team else None,
-                assignee_id=assignee.pk if assignee else None,
-                text=f"{subject}\n{body}",
-            )
-        routed_changes: list[Change] = []
-        if routed is not None:
-            team, assignee, routed_changes = _routed_resolve(
-                routed, team=team, assignee=assignee, priority=priority, tier=tier, tags=tag_names
-            )
-            priority, tier, tag_names = routed.priority, routed.tier, sorted(routed.tags)
+        seen.add(external_id)
+
+
+def tickets_create(*, actor: Actor, requests: Sequence[NewTicket], route: bool = True) -> list[Opened]:
+    """Open tickets, each as `ticket_create` would, in one transaction and a few statements for them all (email
+    files what waits in batches). All or none: the first request that is refused refuses them all."""
+    # Checked and cleaned before the transaction: on SQLite it holds the database's one write lock,
+    # and every concurrent request waits for it.
+    cleaned = [_ticket_request_clean(request) for request in requests]
+    if not cleaned:
+        return []
+    with transaction.atomic():
+        _external_ids_check(cleaned)
+        config = routing_config() if route else None
         now = timezone.now()
-        ticket = Ticket.objects.create(
-            number=counter_reserve(name=TICKET_NUMBER_COUNTER),
-            subject=subject,
-            status=Status.OPEN if assignee is not None else Status.NEW,
-            priority=priority,
-            tier=tier,
-            channel=channel,
-            # The requester's account object, not just its id: callers usually hold it already, so the new
-            # ticket can be shown without reading it back.
-            account=requester.account,
-            requester=requester,
-            assignee=assignee,
-            team=team,
-            external_id=external_id,
-            follow_up_of=follow_up_of,
-            created_at=now,
-            updated_at=now,
-            status_changed_at=now,
-        )
-        if tag_names:
-            # A new ticket has no tags yet: add, without reading its (empty) set first.
-            ticket.tags.add(*tags_get_or_create(names=tag_names))
-        message = Message.objects.create(
-            ticket=ticket,
-            account_id=ticket.account_id,
-            visibility=Visibility.PUBLIC,
-            author_contact=requester,
-            channel=channel,
-            body_text=body,
-            body_html=body_html,
-            created_at=now,
-        )
-        attachments_store(message, attachments)
-        sla_ticket_sync(ticket=ticket, now=now, event=SlaEvent.CREATED)
-        events = events_build(
-            subject_kind="ticket",
-            subject_id=ticket.pk,
-            action="created",
-            # The tier a ticket starts at: with the tier changes after it, the history of every tier's volume.
-            changes=[Change("tier", None, tier)]
-            + ([Change("follow_up_of", None, follow_up_of.number)] if follow_up_of else []),
-            actor=actor,
-        )
-        if routed is not None:
-            routing_record(ticket=ticket, routed=routed, new=True)
-            events += routing_events(ticket_id=ticket.pk, routed=routed, changes=routed_changes)
-        else:
-            routing_remember(ticket, None)
-        Event.objects.bulk_create(events)
-        if assignee is not None and assignee != actor:
-            notify_on_commit(
-                recipient_id=assignee.pk,
-                verb="assigned",
-                text=lambda: _("Ticket #{number} “{subject}” was assigned to you.").format(
-                    number=ticket.number, subject=subject
-                ),
-                ticket_id=ticket.pk,
+        first_number = counter_reserve(name=TICKET_NUMBER_COUNTER, count=len(cleaned))
+        tickets: list[Ticket] = []
+        decisions: list[tuple[Routed | None, list[Change]]] = []
+        for offset, item in enumerate(cleaned):
+            request = item.request
+            team, assignee = request.team, request.assignee
+            priority, tier, tag_names = request.priority, request.tier, item.tags
+            routed = None
+            if config is not None:
+                routed = route_new(
+                    account=request.requester.account,
+                    language=request.requester.language,
+                    channel=request.channel,
+                    priority=priority,
+                    tier=tier,
+                    tags=tag_names,
+                    team_id=team.pk if team else None,
+                    assignee_id=assignee.pk if assignee else None,
+                    text=f"{item.subject}\n{item.body}",
+                    config=config,
+                )
+            routed_changes: list[Change] = []
+            if routed is not None:
+                team, assignee, routed_changes = _routed_resolve(
+                    routed, team=team, assignee=assignee, priority=priority, tier=tier, tags=tag_names
+                )
+                priority, tier, item.tags = routed.priority, routed.tier, sorted(routed.tags)
+            decisions.append((routed, routed_changes))
+            tickets.append(
+                Ticket(
+                    number=first_number + offset,
+                    subject=item.subject,
+                    status=Status.OPEN if assignee is not None else Status.NEW,
+                    priority=priority,
+                    tier=tier,
+                    channel=request.channel,
+                    # The requester's account object, not just its id: callers usually hold it already, so the
+                    # new ticket can be shown without reading it back.
+                    account=request.requester.account,
+                    requester=request.requester,
+                    assignee=assignee,
+                    team=team,
+                    external_id=item.external_id,
+                    follow_up_of=request.follow_up_of,
+                    created_at=now,
+                    updated_at=now,
+                    status_changed_at=now,
+                )
             )
-        return ticket
+        Ticket.objects.bulk_create(tickets)
+        for ticket, item in zip(tickets, cleaned, strict=True):
+            if item.tags:
+                # A new ticket has no tags yet: add, without reading its (empty) set first.
+                ticket.tags.add(*tags_get_or_create(names=item.tags))
+        messages = [
+            Message(
+                ticket=ticket,
+                account_id=ticket.account_id,
+                visibility=Visibility.PUBLIC,
+                author_contact=item.request.requester,
+                channel=ticket.channel,
+                body_text=item.body,
+                body_html=item.body_html,
+                created_at=now,
+            )
+            for ticket, item in zip(tickets, cleaned, strict=True)
+        ]
+        Message.objects.bulk_create(messages)
+        for message, item in zip(messages, cleaned, strict=True):
+            attachments_store(message, item.request.attachments)
+        sla_tickets_start(tickets=tickets, now=now)
+        events: list[Event] = []
+        routings: list[tuple[Ticket, Routed]] = []
+        for ticket, item, (routed, routed_changes) in zip(tickets, cleaned, decisions, strict=True):
+            follow_up_of = item.request.follow_up_of
+            events += events_build(
+                subject_kind="ticket",
+                subject_id=ticket.pk,
+                action="created",
+                # The tier a ticket starts at: with the tier changes after it, the history of every tier's volume.
+                changes=[Change("tier", None, ticket.tier)]
+                + ([Change("follow_up_of", None, follow_up_of.number)] if follow_up_of else []),
+                actor=actor,
+            )
+            if routed is not None:
+                routings.append((ticket, routed))
+                events += routing_events(ticket_id=ticket.pk, routed=routed, changes=routed_changes)
+            else:
+                routing_remember(ticket, None)
+        routings_record_new(routings)
+        Event.objects.bulk_create(events)
+        for ticket in tickets:
+            if ticket.assignee is not None and ticket.assignee != actor:
+                _notify_assigned(ticket)
+    return [Opened(ticket=ticket, message=message) for ticket, message in zip(tickets, messages, strict=True)]
+
+
+def _notify_assigned(ticket: Ticket) -> None:
+    assert ticket.assignee_id is not None
+    number, subject = ticket.number, ticket.subject
+    notify_on_commit(
+        recipient_id=ticket.assignee_id,
+        verb="assigned",
+        text=lambda: _("Ticket #{number} “{subject}” was assigned to you.").format(number=number, subject=subject),
+        ticket_id=ticket.pk,
+    )
 
 
 def _routed_resolve(

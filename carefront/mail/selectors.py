@@ -26,7 +26,10 @@ def mailbox_for_addresses(addresses: Iterable[str]) -> Mailbox | None:
     wanted = [address.strip().lower() for address in addresses if address]
     if not wanted:
         return None
-    found = {box.address: box for box in Mailbox.objects.filter(address__in=wanted[:200], is_active=True)}
+    found = {
+        box.address: box
+        for box in Mailbox.objects.select_related("team").filter(address__in=wanted[:200], is_active=True)
+    }
     return next((found[address] for address in wanted if address in found), None)
 
 
@@ -88,6 +91,14 @@ def reference_known(message_id: str) -> EmailReference | None:
     return EmailReference.objects.filter(message_id_header=message_id).first()
 
 
+def references_known(message_ids: Iterable[str]) -> set[str]:
+    """Which of these Message-IDs we already sent or received."""
+    wanted = [message_id for message_id in message_ids if message_id]
+    if not wanted:
+        return set()
+    return set(EmailReference.objects.filter(message_id_header__in=wanted).values_list("message_id_header", flat=True))
+
+
 def contact_for_address(*, address: str, ticket: Ticket | None = None) -> Contact | None:
     """The contact who writes from this address: on the ticket's account or following it when there is a
     ticket, else the newest contact with the address."""
@@ -105,9 +116,23 @@ def contact_for_address(*, address: str, ticket: Ticket | None = None) -> Contac
     return contacts.order_by("-id").first()
 
 
-def account_domain_for(address: str) -> AccountDomain | None:
-    domain = address.rsplit("@", 1)[-1].lower()
-    return AccountDomain.objects.filter(domain=domain).select_related("account").first()
+def contacts_for_addresses(addresses: Iterable[str]) -> dict[str, Contact]:
+    """The newest contact with each of these addresses (those that have one)."""
+    wanted = list(dict.fromkeys(addresses))
+    if not wanted:
+        return {}
+    found: dict[str, Contact] = {}
+    for contact in Contact.objects.filter(email__in=wanted).select_related("account").order_by("-id"):
+        found.setdefault(contact.email, contact)
+    return found
+
+
+def account_domains_for(addresses: Iterable[str]) -> dict[str, AccountDomain]:
+    """The organisations that own these addresses' domains, by domain."""
+    domains = {address.rsplit("@", 1)[-1].lower() for address in addresses}
+    if not domains:
+        return {}
+    return {row.domain: row for row in AccountDomain.objects.filter(domain__in=domains).select_related("account")}
 
 
 def is_participant(*, ticket: Ticket, contact: Contact) -> bool:
@@ -145,6 +170,23 @@ def inbound_pending_ids(*, older_than: object, limit: int = 1000) -> list[int]:
         .order_by("id")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def inbound_waiting_batch(*, first_id: int | None, limit: int, max_bytes: int) -> list[int]:
+    """A batch of messages waiting to be filed: `first_id`, then the oldest others, up to `limit` messages and
+    `max_bytes` of raw email (the first one whatever its size)."""
+    rows = InboundEmail.objects.filter(state=InboundState.RECEIVED).values_list("pk", "size")
+    waiting = list(rows.order_by("id")[:limit])
+    if first_id is not None and all(pk != first_id for pk, _size in waiting):
+        waiting = list(rows.filter(pk=first_id)) + waiting
+    batch: list[int] = []
+    total = 0
+    for pk, size in waiting[:limit]:
+        if batch and total + size > max_bytes:
+            break
+        batch.append(pk)
+        total += size
+    return batch
 
 
 def quarantine_page(*, before: int | None = None, size: int = 50) -> list[InboundEmail]:

@@ -4,6 +4,7 @@ a reply or a note; mailboxes; and every email we send, queued with its delivery 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,14 +12,14 @@ from email.utils import formataddr, make_msgid
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from carefront.accounts.models import AccountKind, Channel, Contact
-from carefront.accounts.services import account_create, contact_create, contact_set_email_failing
+from carefront.accounts.models import Channel, Contact
+from carefront.accounts.services import NewPerson, contact_create, contact_set_email_failing, people_create
 from carefront.core.access import require_admin
 from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Team
@@ -27,7 +28,7 @@ from carefront.core.services import Actor, Change, events_record
 from carefront.core.validation import clean_choice, clean_email, clean_text
 from carefront.desk.conversation_services import ticket_add_contact_note, ticket_add_followers
 from carefront.desk.models import Message, MessageFlag, Ticket, Tier
-from carefront.desk.services import MAX_BODY_CHARS, NewAttachment, ticket_create, ticket_reply
+from carefront.desk.services import MAX_BODY_CHARS, NewAttachment, NewTicket, ticket_reply, tickets_create
 from carefront.mail import selectors
 from carefront.mail.models import (
     DeliveryState,
@@ -43,6 +44,7 @@ from carefront.mail.models import (
 )
 from carefront.mail.parsing import (
     MAX_TEXT_CHARS,
+    Address,
     ParsedEmail,
     ParseFailure,
     content_hash,
@@ -133,63 +135,127 @@ class Filed:
     reason: str = ""
 
 
+# Filing takes what waits in batches: one transaction and a few statements for many new requests. A batch stops
+# at this many messages or bytes of raw email (every message of a batch is in memory at once).
+FILING_BATCH = 50
+FILING_BATCH_BYTES = 64 * 1024 * 1024
+INBOUND_FIELDS = [
+    "state",
+    "kind",
+    "reason",
+    "ticket",
+    "message",
+    "attempts",
+    "processed_at",
+    "subject",
+    "sender",
+    "mailbox",
+]
+
+
 def inbound_process(*, inbound_id: int) -> InboundEmail | None:
-    """File a stored message: a new ticket, a reply on its ticket, a flagged note, a recognised bounce or
-    automatic reply, or the quarantine with the reason. Does nothing for a message already filed, so running
-    it twice (a worker killed and restarted, a sweep) never files a message twice."""
+    """File one stored message (see `inbound_file`); None when it was not waiting."""
+    return next(iter(inbound_file(inbound_ids=[inbound_id])), None)
+
+
+# One batch at a time in a process: two threads of a worker would read and parse the same waiting messages, and
+# one of them would find them filed by the other.
+_FILING = threading.Lock()
+
+
+def inbound_file_waiting(*, first_id: int | None = None) -> list[InboundEmail]:
+    """File a batch of what waits: the message `first_id` (the job's own) and the oldest others after it."""
+    with _FILING:
+        ids = selectors.inbound_waiting_batch(first_id=first_id, limit=FILING_BATCH, max_bytes=FILING_BATCH_BYTES)
+        return inbound_file(inbound_ids=ids)
+
+
+def inbound_file(*, inbound_ids: Sequence[int]) -> list[InboundEmail]:
+    """File stored messages still waiting: each becomes a new ticket, a reply on its ticket, a flagged note, a
+    recognised bounce or automatic reply, or goes to the quarantine with the reason. Returns the rows filed.
+
+    Messages are read before the transaction (on SQLite it holds the one write lock), and filed in one
+    transaction: new requests together, in a few statements, the rest one by one, in order. A message already
+    filed is skipped, so running this twice (a worker killed and restarted, a sweep) never files one twice; on
+    PostgreSQL, rows another worker is filing are left to it.
+    """
+    waiting = list(
+        InboundEmail.objects.select_related("mailbox__team")
+        .filter(pk__in=inbound_ids, state=InboundState.RECEIVED)
+        .order_by("id")
+    )
+    if not waiting:
+        return []
+    readings = {row.pk: _read(row) for row in waiting}
     with transaction.atomic():
-        # The mailbox comes with the row (its team, tier and language decide the ticket); only the row is locked.
-        row = (
-            InboundEmail.objects.select_for_update(of=("self",))
-            .select_related("mailbox")
-            .filter(pk=inbound_id, state=InboundState.RECEIVED)
-            .first()
+        # The mailboxes came with the rows (their team, tier and language decide the tickets); only rows are locked.
+        locked = set(
+            InboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=list(readings), state=InboundState.RECEIVED)
+            .values_list("pk", flat=True)
         )
-        if row is None:
-            return None
-        row.attempts += 1
+        rows = [row for row in waiting if row.pk in locked]
+        outcomes = _file_all(rows, readings)
+        now = timezone.now()
+        for row in rows:
+            filed, reading = outcomes[row.pk], readings[row.pk]
+            row.attempts += 1
+            if isinstance(reading, ParsedEmail):
+                row.subject = reading.subject[:250]
+                row.sender = reading.sender.email if reading.sender else row.sender
+            row.state, row.kind, row.reason = filed.state, filed.kind, filed.reason
+            row.ticket, row.message = filed.ticket, filed.message
+            row.processed_at = now
+        InboundEmail.objects.bulk_update(rows, INBOUND_FIELDS)
+    return rows
+
+
+def _read(row: InboundEmail) -> ParsedEmail | Filed:
+    """The parsed message, or its place in the quarantine when it cannot be read."""
+    try:
+        return parse(bytes(row.raw), envelope_from=row.envelope_from)
+    except ParseFailure as exc:
+        return _quarantined(exc.reason)
+    except Exception as exc:  # a parser bug must not leave a message waiting for ever: it waits in the quarantine
+        logger.exception("Reading received email %s failed", row.pk)
+        return _quarantined(_("It could not be filed: {error}").format(error=f"{exc.__class__.__name__}: {exc}"[:500]))
+
+
+def _file_all(rows: Sequence[InboundEmail], readings: dict[int, ParsedEmail | Filed]) -> dict[int, Filed]:
+    ours = selectors.mailbox_addresses()
+    outcomes: dict[int, Filed] = {}
+    for row in rows:
+        reading = readings[row.pk]
+        if row.mailbox is None and isinstance(reading, ParsedEmail):
+            row.mailbox = selectors.mailbox_for_addresses([address.email for address in [*reading.to, *reading.cc]])
+    new_requests = _new_requests(rows, readings, ours)
+    if new_requests:
         try:
-            parsed = parse(bytes(row.raw), envelope_from=row.envelope_from)
-        except ParseFailure as exc:
-            filed = _quarantined(exc.reason)
-        except Exception as exc:  # a parser bug must not leave a message waiting for ever: it waits in the quarantine
-            logger.exception("Reading received email %s failed", row.pk)
-            filed = _quarantined(
-                _("It could not be filed: {error}").format(error=f"{exc.__class__.__name__}: {exc}"[:500])
-            )
-        else:
-            try:
-                with transaction.atomic():
-                    filed = _file(row, parsed)
-            except DatabaseError:
-                raise  # the database is unwell, not the message: the job is retried
-            except ApplicationError as exc:
-                filed = _quarantined(_("It could not be filed: {reason}").format(reason=exc.message))
-            except Exception as exc:  # a message must never be lost to a bug: it waits in the quarantine
-                logger.exception("Filing received email %s failed", row.pk)
-                filed = _quarantined(
-                    _("It could not be filed: {error}").format(error=f"{exc.__class__.__name__}: {exc}"[:500])
-                )
-            row.subject = parsed.subject[:250]
-            row.sender = parsed.sender.email if parsed.sender else row.sender
-        row.state, row.kind, row.reason = filed.state, filed.kind, filed.reason
-        row.ticket, row.message = filed.ticket, filed.message
-        row.processed_at = timezone.now()
-        row.save(
-            update_fields=[
-                "state",
-                "kind",
-                "reason",
-                "ticket",
-                "message",
-                "attempts",
-                "processed_at",
-                "subject",
-                "sender",
-                "mailbox",
-            ]
-        )
-        return row
+            with transaction.atomic():
+                outcomes.update(_open_tickets(new_requests))
+        except (OperationalError, InterfaceError):
+            raise  # the database is unwell, not the messages: the job is retried
+        except Exception:  # one of them is at fault: each is filed on its own below, where its fault is its own
+            logger.info("Filing %s new requests together failed; filing them one by one", len(new_requests))
+    for row in rows:
+        if row.pk not in outcomes:
+            outcomes[row.pk] = _file_one(row, readings[row.pk], ours)
+    return outcomes
+
+
+def _file_one(row: InboundEmail, reading: ParsedEmail | Filed, ours: set[str]) -> Filed:
+    if isinstance(reading, Filed):
+        return reading
+    try:
+        with transaction.atomic():
+            return _file(row, reading, ours)
+    except DatabaseError:
+        raise  # the database is unwell, not the message: the job is retried
+    except ApplicationError as exc:
+        return _quarantined(_("It could not be filed: {reason}").format(reason=exc.message))
+    except Exception as exc:  # a message must never be lost to a bug: it waits in the quarantine
+        logger.exception("Filing received email %s failed", row.pk)
+        return _quarantined(_("It could not be filed: {error}").format(error=f"{exc.__class__.__name__}: {exc}"[:500]))
 
 
 def _quarantined(reason: str) -> Filed:
@@ -197,9 +263,73 @@ def _quarantined(reason: str) -> Filed:
     return Filed(state=InboundState.QUARANTINED, kind="", ticket=None, message=None, reason=storable(reason))
 
 
-def _file(row: InboundEmail, parsed: ParsedEmail) -> Filed:
-    if row.mailbox is None:
-        row.mailbox = selectors.mailbox_for_addresses([address.email for address in [*parsed.to, *parsed.cc]])
+def _copied(parsed: ParsedEmail, *, ours: set[str]) -> list[Address]:
+    """Who is copied, our own mailboxes and the sender excepted: they follow the ticket."""
+    sender = parsed.sender.email if parsed.sender is not None else ""
+    return [address for address in parsed.cc if address.email not in ours and address.email != sender]
+
+
+def _new_requests(
+    rows: Sequence[InboundEmail], readings: dict[int, ParsedEmail | Filed], ours: set[str]
+) -> list[tuple[InboundEmail, ParsedEmail]]:
+    """The messages that plainly open a ticket each: from someone outside, continuing no conversation (no
+    In-Reply-To, References or ticket number), copying nobody, no robot, bounce or copy of a message we know."""
+    candidates = []
+    for row in rows:
+        parsed = readings[row.pk]
+        if (
+            isinstance(parsed, ParsedEmail)
+            and parsed.sender is not None
+            and parsed.sender.email not in ours
+            and parsed.bounce is None
+            and not parsed.auto_reply
+            and not parsed.in_reply_to
+            and not parsed.references
+            and parsed.ticket_number is None
+            and not _copied(parsed, ours=ours)
+        ):
+            candidates.append((row, parsed))
+    known = selectors.references_known([parsed.message_id for _row, parsed in candidates])
+    seen: set[str] = set()
+    plain = []
+    for row, parsed in candidates:
+        if parsed.message_id and (parsed.message_id in known or parsed.message_id in seen):
+            continue  # a copy: filed on its own, as one
+        seen.add(parsed.message_id)
+        plain.append((row, parsed))
+    return plain
+
+
+def _open_tickets(new_requests: Sequence[tuple[InboundEmail, ParsedEmail]]) -> dict[int, Filed]:
+    senders = [
+        Sender(address=parsed.sender.email, name=parsed.sender.name, mailbox=row.mailbox)
+        for row, parsed in new_requests
+        if parsed.sender is not None
+    ]
+    contacts = _contacts_for(senders)
+    requests = []
+    for row, parsed in new_requests:
+        assert parsed.sender is not None
+        contact = contacts[parsed.sender.email]
+        if contact.email_failing_since is not None:
+            # They wrote to us from it: the address works again.
+            contact_set_email_failing(contact=contact, failing=False)
+        requests.append(_new_ticket(row, parsed, contact))
+    opened = tickets_create(actor=None, requests=requests)
+    EmailReference.objects.bulk_create(
+        [
+            _reference_new(parsed=parsed, row=row, ticket=new.ticket, message=new.message)
+            for (row, parsed), new in zip(new_requests, opened, strict=True)
+        ]
+    )
+    outcomes = {}
+    for (row, _parsed), new in zip(new_requests, opened, strict=True):
+        _acknowledge(ticket=new.ticket, contact=new.ticket.requester, mailbox=row.mailbox)
+        outcomes[row.pk] = Filed(InboundState.PROCESSED, InboundKind.MESSAGE, new.ticket, new.message)
+    return outcomes
+
+
+def _file(row: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Filed:
     known = selectors.reference_known(parsed.message_id)
     if known is not None:
         reason = (
@@ -208,7 +338,6 @@ def _file(row: InboundEmail, parsed: ParsedEmail) -> Filed:
             else _("The same message was already received.")
         )
         return Filed(InboundState.DUPLICATE, InboundKind.MESSAGE, known.ticket, known.message, reason)
-    ours = selectors.mailbox_addresses()
     if parsed.sender is not None and parsed.sender.email in ours:
         return Filed(
             InboundState.PROCESSED, InboundKind.AUTO_REPLY, None, None, _("Sent from one of our own mailboxes.")
@@ -225,8 +354,8 @@ def _file(row: InboundEmail, parsed: ParsedEmail) -> Filed:
         contact_set_email_failing(contact=contact, failing=False)
     opened = ticket is None
     if ticket is None:
-        ticket = _ticket_open(row, parsed, contact)
-        message = ticket.messages.get()
+        new = tickets_create(actor=None, requests=[_new_ticket(row, parsed, contact)])[0]
+        ticket, message = new.ticket, new.message
     elif selectors.is_participant(ticket=ticket, contact=contact):
         message = ticket_reply(
             ticket=ticket,
@@ -245,22 +374,28 @@ def _file(row: InboundEmail, parsed: ParsedEmail) -> Filed:
             body=_display_text(parsed, reply=True),
             attachments=_attachments(parsed),
         )
-    _followers_add(ticket=ticket, parsed=parsed, mailbox=row.mailbox, sender=contact, ours=ours)
+    _followers_add(ticket=ticket, parsed=parsed, mailbox=row.mailbox, ours=ours)
     _reference(parsed=parsed, row=row, ticket=ticket, message=message)
     if opened:
         _acknowledge(ticket=ticket, contact=contact, mailbox=row.mailbox)
     return Filed(InboundState.PROCESSED, InboundKind.MESSAGE, ticket, message)
 
 
-def _reference(*, parsed: ParsedEmail, row: InboundEmail, ticket: Ticket, message: Message | None) -> None:
+def _reference_new(
+    *, parsed: ParsedEmail, row: InboundEmail, ticket: Ticket, message: Message | None
+) -> EmailReference:
     # A message without a Message-ID is remembered by its content hash: replies cannot name it, but a second
     # delivery is still recognised.
-    EmailReference.objects.create(
+    return EmailReference(
         message_id_header=parsed.message_id or f"sha256:{row.sha256}",
         ticket=ticket,
         message=message,
         direction=Direction.IN,
     )
+
+
+def _reference(*, parsed: ParsedEmail, row: InboundEmail, ticket: Ticket, message: Message | None) -> None:
+    _reference_new(parsed=parsed, row=row, ticket=ticket, message=message).save()
 
 
 def _contact_for(parsed: ParsedEmail, *, ticket: Ticket | None, mailbox: Mailbox | None) -> Contact:
@@ -269,20 +404,51 @@ def _contact_for(parsed: ParsedEmail, *, ticket: Ticket | None, mailbox: Mailbox
     contact = selectors.contact_for_address(address=address, ticket=ticket)
     if contact is not None:
         return contact
-    return _contact_create(address=address, name=parsed.sender.name, mailbox=mailbox)
+    return _contacts_create([Sender(address=address, name=parsed.sender.name, mailbox=mailbox)])[address]
 
 
-def _contact_create(*, address: str, name: str, mailbox: Mailbox | None) -> Contact:
-    """A contact for an unknown sender: at the organisation that owns the address's domain, or on an account
-    of their own."""
-    address = clean_email(address, field="from")
-    display = clean_text(name, field="from", max_length=200) or address
-    language = mailbox.language if mailbox is not None else settings.LANGUAGE_CODE
-    owned = selectors.account_domain_for(address)
-    account = owned.account if owned is not None else None
-    if account is None:
-        account = account_create(actor=None, name=display, kind=AccountKind.PERSON, locale=language)
-    return contact_create(actor=None, account=account, name=display, email=address, language=language)
+@dataclass(frozen=True)
+class Sender:
+    """Someone who wrote to one of our mailboxes."""
+
+    address: str
+    name: str
+    mailbox: Mailbox | None
+
+
+def _contacts_for(senders: Sequence[Sender]) -> dict[str, Contact]:
+    """The contact of each sender's address: the newest one with it, else a new one."""
+    found = selectors.contacts_for_addresses([sender.address for sender in senders])
+    unknown = [sender for sender in senders if sender.address not in found]
+    return {**found, **_contacts_create(unknown)} if unknown else found
+
+
+def _contacts_create(senders: Sequence[Sender]) -> dict[str, Contact]:
+    """Contacts for unknown senders (the first of several with one address): at the organisation that owns the
+    address's domain, or each on an account of their own."""
+    first: dict[str, Sender] = {}
+    for sender in senders:
+        first.setdefault(sender.address, sender)
+    cleaned = []
+    for sender in first.values():
+        address = clean_email(sender.address, field="from")
+        display = clean_text(sender.name, field="from", max_length=200) or address
+        language = sender.mailbox.language if sender.mailbox is not None else settings.LANGUAGE_CODE
+        cleaned.append((sender.address, address, display, language))
+    owners = selectors.account_domains_for([address for _key, address, _display, _language in cleaned])
+    contacts: dict[str, Contact] = {}
+    people: list[tuple[str, NewPerson]] = []
+    for key, address, display, language in cleaned:
+        owned = owners.get(address.rsplit("@", 1)[-1].lower())
+        if owned is not None:
+            contacts[key] = contact_create(
+                actor=None, account=owned.account, name=display, email=address, language=language
+            )
+        else:
+            people.append((key, NewPerson(name=display, email=address, language=language)))
+    created = people_create(actor=None, people=[person for _key, person in people])
+    contacts.update(zip([key for key, _person in people], created, strict=True))
+    return contacts
 
 
 def _display_text(parsed: ParsedEmail, *, reply: bool) -> str:
@@ -327,12 +493,11 @@ def _attachments(parsed: ParsedEmail) -> list[NewAttachment]:
     ]
 
 
-def _ticket_open(row: InboundEmail, parsed: ParsedEmail, contact: Contact) -> Ticket:
+def _new_ticket(row: InboundEmail, parsed: ParsedEmail, contact: Contact) -> NewTicket:
     mailbox = row.mailbox
     with translation.override(supported_language(contact.language) or settings.LANGUAGE_CODE):
         subject = parsed.subject or _("(no subject)")
-    return ticket_create(
-        actor=None,
+    return NewTicket(
         requester=contact,
         subject=subject,
         body=_display_text(parsed, reply=False),
@@ -343,17 +508,16 @@ def _ticket_open(row: InboundEmail, parsed: ParsedEmail, contact: Contact) -> Ti
     )
 
 
-def _followers_add(
-    *, ticket: Ticket, parsed: ParsedEmail, mailbox: Mailbox | None, sender: Contact, ours: set[str]
-) -> None:
-    """Everyone copied on the message follows the ticket (our own mailboxes, `ours`, and the sender excepted)."""
-    copied = [address for address in parsed.cc if address.email not in ours and address.email != sender.email]
+def _followers_add(*, ticket: Ticket, parsed: ParsedEmail, mailbox: Mailbox | None, ours: set[str]) -> None:
+    """Everyone copied on the message follows the ticket."""
     contacts = []
-    for address in copied:
+    for address in _copied(parsed, ours=ours):
         contact = selectors.contact_for_address(address=address.email, ticket=ticket)
         if contact is None:
             try:
-                contact = _contact_create(address=address.email, name=address.name, mailbox=mailbox)
+                contact = _contacts_create([Sender(address=address.email, name=address.name, mailbox=mailbox)])[
+                    address.email
+                ]
             except ApplicationError:
                 continue  # an address Django will not take is not worth refusing the whole message for
         contacts.append(contact)

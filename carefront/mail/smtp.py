@@ -47,7 +47,7 @@ class InboundHandler:
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
         try:
-            accepted = await sync_to_async(_accepts)(address)
+            accepted = await sync_to_async(_accepts, thread_sensitive=False)(address)
         except Exception:  # the database is away: the sender tries again later
             logger.exception("Checking recipient %s failed", address)
             return "451 4.3.0 Temporary failure, try again later"
@@ -62,7 +62,8 @@ class InboundHandler:
             raw = raw.encode("utf-8", "surrogateescape")
         mail_from = envelope.mail_from or ""
         try:
-            await sync_to_async(_store)(bytes(raw), str(mail_from), list(envelope.rcpt_tos))
+            # Each connection stores in a thread of its own: one slow commit does not hold up the others.
+            await sync_to_async(_store, thread_sensitive=False)(bytes(raw), str(mail_from), list(envelope.rcpt_tos))
         except ApplicationError as exc:
             code = "552 5.3.4" if exc.status == 413 else "554 5.6.0"
             return f"{code} {exc.message}"

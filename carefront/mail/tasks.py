@@ -20,8 +20,9 @@ from carefront.mail.models import DeliveryState
 
 @db_task(retries=5, retry_delay=10, retry_backoff=2)
 def process_inbound(inbound_id: int) -> None:
-    """File one stored message (retried when the database is busy; a message is never filed twice)."""
-    services.inbound_process(inbound_id=inbound_id)
+    """File a stored message and a batch of others waiting with it (retried when the database is busy; a
+    message is never filed twice, and the jobs of messages another job filed find nothing to do)."""
+    services.inbound_file_waiting(first_id=inbound_id)
 
 
 @db_task()

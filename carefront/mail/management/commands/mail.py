@@ -10,13 +10,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carefront.core.exceptions import ApplicationError
-from carefront.mail import imap, selectors, smtp
+from carefront.mail import imap, smtp
 from carefront.mail.models import Via
-from carefront.mail.services import inbound_process, inbound_store
+from carefront.mail.services import inbound_file_waiting, inbound_process, inbound_store
 
 
 class Command(BaseCommand):
@@ -149,8 +148,6 @@ class Command(BaseCommand):
 
     def _process(self) -> None:
         filed = 0
-        while ids := selectors.inbound_pending_ids(older_than=timezone.now(), limit=500):
-            for inbound_id in ids:
-                if inbound_process(inbound_id=inbound_id) is not None:
-                    filed += 1
+        while batch := inbound_file_waiting():
+            filed += len(batch)
         self.stdout.write(_("{count} messages filed.").format(count=filed))
