@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from huey.contrib.djhuey import HUEY
 from huey.storage import RedisStorage, SqliteStorage
@@ -25,6 +26,12 @@ from carefront.core.services import staff_create
 from carefront.core.tests.processes import carefront_env
 from carefront.desk.models import Ticket
 from carefront.desk.services import ticket_create
+
+
+@pytest.fixture(autouse=True)
+def _cache_cleared() -> None:
+    """Each test starts with an empty cache (the SMTP listener's list of mailboxes is kept there)."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

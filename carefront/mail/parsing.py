@@ -17,6 +17,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import cached_property
 
 import html2text
 import nh3
@@ -88,13 +89,18 @@ class ParsedEmail:
     date: datetime | None
     text: str
     html: str
-    reply_text: str
     attachments: list[ParsedAttachment] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     auto_reply: str = ""
     bounce: Bounce | None = None
     # The text was cut at MAX_TEXT_CHARS for display (the original email is kept whole).
     truncated: bool = False
+
+    @cached_property
+    def reply_text(self) -> str:
+        """The text without the quoted conversation and signature: read only for replies (a new request is shown
+        whole), and the reply parser, with its many languages, costs a fifth of parsing a message."""
+        return reply_text(self.text)
 
     @property
     def ticket_number(self) -> int | None:
@@ -516,7 +522,6 @@ def parse(raw: bytes, *, envelope_from: str = "") -> ParsedEmail:
         date=date,
         text=text,
         html=html_sanitise(html) if html else "",
-        reply_text=reply_text(text),
         attachments=attachments,
         notes=notes,
         auto_reply=_auto_reply(message) if bounce is None else "",

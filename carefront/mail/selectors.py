@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from carefront.accounts.models import AccountDomain, Contact
@@ -21,23 +23,42 @@ def mailboxes_list() -> QuerySet[Mailbox]:
     return Mailbox.objects.select_related("team").order_by("address")
 
 
+def mailboxes_by_address(addresses: Iterable[str]) -> dict[str, Mailbox]:
+    """Our active mailboxes among these addresses, by address (lower case)."""
+    wanted = list(dict.fromkeys(address.strip().lower() for address in addresses if address))[:200]
+    if not wanted:
+        return {}
+    return {
+        box.address: box for box in Mailbox.objects.select_related("team").filter(address__in=wanted, is_active=True)
+    }
+
+
 def mailbox_for_addresses(addresses: Iterable[str]) -> Mailbox | None:
     """The first active mailbox among these addresses (envelope recipients, or To and Cc)."""
     wanted = [address.strip().lower() for address in addresses if address]
-    if not wanted:
-        return None
-    found = {
-        box.address: box
-        for box in Mailbox.objects.select_related("team").filter(address__in=wanted[:200], is_active=True)
-    }
+    found = mailboxes_by_address(wanted)
     return next((found[address] for address in wanted if address in found), None)
+
+
+# How long the listener trusts its list of active mailboxes to say yes: a mailbox just deactivated may still
+# receive mail that long (it is kept and filed all the same); a new one is found at once.
+ACCEPTED_CACHE_SECONDS = 10
 
 
 def recipient_accepted(address: str) -> bool:
     """Whether the SMTP listener takes mail for this address: one of our active mailboxes, or anything at all
-    while no mailbox is configured (a new installation)."""
+    while no mailbox is configured (a new installation). A yes comes from a list read at most every few seconds
+    (a query per message, and on PostgreSQL a round trip, before the sender may go on); a no is always checked."""
     address = address.strip().lower()
-    if Mailbox.objects.filter(address=address, is_active=True).exists():
+    active: set[str] = (
+        cache.get_or_set(
+            "mail:active-mailboxes",
+            lambda: set(Mailbox.objects.filter(is_active=True).values_list("address", flat=True)),
+            ACCEPTED_CACHE_SECONDS,
+        )
+        or set()
+    )
+    if address in active or Mailbox.objects.filter(address=address, is_active=True).exists():
         return True
     return not Mailbox.objects.exists()
 
@@ -172,21 +193,29 @@ def inbound_pending_ids(*, older_than: object, limit: int = 1000) -> list[int]:
     )
 
 
-def inbound_waiting_batch(*, first_id: int | None, limit: int, max_bytes: int) -> list[int]:
+@dataclass(frozen=True)
+class WaitingBatch:
+    ids: list[int]
+    oldest_received_at: datetime | None
+
+
+def inbound_waiting_batch(*, first_id: int | None, limit: int, max_bytes: int) -> WaitingBatch:
     """A batch of messages waiting to be filed: `first_id`, then the oldest others, up to `limit` messages and
     `max_bytes` of raw email (the first one whatever its size)."""
-    rows = InboundEmail.objects.filter(state=InboundState.RECEIVED).values_list("pk", "size")
+    rows = InboundEmail.objects.filter(state=InboundState.RECEIVED).values_list("pk", "size", "received_at")
     waiting = list(rows.order_by("id")[:limit])
-    if first_id is not None and all(pk != first_id for pk, _size in waiting):
+    if first_id is not None and all(pk != first_id for pk, _size, _at in waiting):
         waiting = list(rows.filter(pk=first_id)) + waiting
     batch: list[int] = []
+    oldest: datetime | None = None
     total = 0
-    for pk, size in waiting[:limit]:
+    for pk, size, received_at in waiting[:limit]:
         if batch and total + size > max_bytes:
             break
         batch.append(pk)
         total += size
-    return batch
+        oldest = received_at if oldest is None else min(oldest, received_at)
+    return WaitingBatch(ids=batch, oldest_received_at=oldest)
 
 
 def quarantine_page(*, before: int | None = None, size: int = 50) -> list[InboundEmail]:

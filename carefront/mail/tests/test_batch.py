@@ -3,15 +3,18 @@ each message ends exactly where it would have ended on its own."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 
 from carefront.accounts.models import Account, Contact
 from carefront.accounts.services import account_set_domains
 from carefront.core.models import Event
 from carefront.desk.models import Message, Ticket
 from carefront.mail.models import EmailReference, InboundEmail, InboundKind, InboundState, Mailbox
+from carefront.mail.selectors import recipient_accepted
 from carefront.mail.services import FILING_BATCH, inbound_file_waiting, inbound_store
 from carefront.mail.tests.conftest import email_bytes
 
@@ -127,3 +130,24 @@ def test_a_batch_stops_at_its_size_and_the_rest_waits_for_the_next(quiet_support
     assert len(inbound_file_waiting()) == 5
     assert inbound_file_waiting() == []
     assert Ticket.objects.count() == FILING_BATCH + 5
+
+
+def test_a_lingering_job_files_its_message_and_those_waiting_with_it_in_one_batch(quiet_support: Mailbox) -> None:
+    """A job whose message is fresh waits for more to arrive, then files them all together."""
+    first = _store(email_bytes(sender="P0 <p0@new.example>", subject="R0"))
+    for number in (1, 2):
+        _store(email_bytes(sender=f"P{number} <p{number}@new.example>", subject=f"R{number}"))
+    filed = inbound_file_waiting(first_id=first.pk, linger=timedelta(milliseconds=20))
+    assert {row.subject for row in filed} == {"R0", "R1", "R2"}
+    assert len({row.processed_at for row in filed}) == 1, "filed in one batch"
+    assert not InboundEmail.objects.filter(state=InboundState.RECEIVED).exists()
+
+
+def test_the_listener_accepts_a_new_mailbox_at_once_and_refuses_unknown_addresses(quiet_support: Mailbox) -> None:
+    assert recipient_accepted("Support@Carefront.example")  # the list of mailboxes is now read and kept
+    Mailbox.objects.create(address="sales@carefront.example")
+    assert recipient_accepted("sales@carefront.example"), "a yes missing from the kept list is checked"
+    assert not recipient_accepted("nobody@carefront.example")
+    Mailbox.objects.filter(address="sales@carefront.example").update(is_active=False)
+    cache.clear()
+    assert not recipient_accepted("sales@carefront.example")
