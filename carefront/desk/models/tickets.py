@@ -128,6 +128,9 @@ class Ticket(models.Model):
     # When the status last changed (null on tickets from before it was kept: their creation time stands in).
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Something the client owes us (an open dependency of the relationships app) blocks this ticket: its SLA
+    # clocks stand still as when it is pending. Kept on the row so the SLA service needs no other app's tables.
+    waiting_on_client = models.BooleanField(_("waiting on client"), default=False)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
