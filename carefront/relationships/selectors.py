@@ -13,8 +13,11 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from carefront.accounts.access import contacts_visible_to
 from carefront.accounts.models import Account
 from carefront.core.access import is_staff_member
+from carefront.desk.access import tickets_visible_to
+from carefront.desk.models import Status
 from carefront.relationships.access import (
     commitments_visible_to,
     dependencies_visible_to,
@@ -405,4 +408,42 @@ def account_card(*, user: Any, account_id: int) -> AccountCard:
         dependencies=dependencies[:CARD_ROWS],
         more_commitments=len(commitments) > CARD_ROWS,
         more_dependencies=len(dependencies) > CARD_ROWS,
+    )
+
+
+# --- what the forms offer ------------------------------------------------------------------------
+
+CHOICES = 50
+
+
+@dataclass(frozen=True)
+class WorkChoices:
+    """What a new dependency of an account (or of one engagement) may name: its contacts and unfinished work."""
+
+    contacts: list[Any]
+    commitments: list[Commitment]
+    milestones: list[Milestone]
+    tickets: list[Any]
+
+
+def work_choices(*, user: Any, account: Account, engagement: Engagement | None = None) -> WorkChoices:
+    """Four queries: the account's contacts, its unfinished commitments and milestones (the engagement's, when
+    given) and, for the whole account, its open tickets (newest first)."""
+    commitments = commitments_visible_to(user).filter(_unfinished(), account_id=account.pk)
+    milestones = Milestone.objects.filter(done_at__isnull=True, engagement__in=engagements_visible_to(user))
+    if engagement is not None:
+        commitments = commitments.filter(engagement=engagement)
+        milestones = milestones.filter(engagement=engagement)
+        tickets: list[Any] = []
+    else:
+        milestones = milestones.filter(engagement__account_id=account.pk)
+        open_tickets = (
+            tickets_visible_to(user).filter(account_id=account.pk).exclude(status__in=[Status.SOLVED, Status.CLOSED])
+        )
+        tickets = list(open_tickets.order_by("-id")[:CHOICES])
+    return WorkChoices(
+        contacts=list(contacts_visible_to(user).filter(account_id=account.pk).order_by("name", "id")[:CHOICES]),
+        commitments=list(commitments.order_by("due_at", "id")[:CHOICES]),
+        milestones=list(milestones.order_by("due_at", "id")[:CHOICES]),
+        tickets=tickets,
     )
