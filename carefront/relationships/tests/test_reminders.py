@@ -65,7 +65,7 @@ def test_a_reminder_job_run_twice_sends_once(
     sent = _to_contact(mailoutbox)[0]
     assert sent.to == ["camille@globex.example"]
     assert sent.reply_to == ["dana@carefront.example"]
-    assert sent.subject == "Un rappel : La liste des clients"
+    assert sent.subject == "Un rappel\u00a0: La liste des clients"
     assert "Customer satisfaction survey" in sent.body
     assert "nous attendons toujours" in sent.body
     alert = Notification.objects.get(verb="dependency_overdue")

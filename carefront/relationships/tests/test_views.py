@@ -231,3 +231,11 @@ def test_the_waiting_report_per_client_and_per_engagement(
     assert "Globex SA" in per_client and "5 hours" in per_client
     per_engagement = client.get("/relationships/waiting/", {"by": "engagement"}).context["report"].rows
     assert [(row.label, row.hours, row.open) for row in per_engagement] == [("Customer satisfaction survey", 5.0, 1)]
+
+
+def test_the_back_office_reads_but_does_not_write(commitment: Commitment, ada: Any) -> None:
+    client = _client(ada)
+    for model in ("engagement", "commitment", "dependency"):
+        assert client.get(f"/admin/relationships/{model}/").status_code == 200
+        assert client.get(f"/admin/relationships/{model}/add/").status_code == 403
+    assert "Send the survey plan" in client.get("/admin/relationships/commitment/").content.decode()
