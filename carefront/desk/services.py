@@ -574,11 +574,11 @@ def ticket_set_waiting_on_client(
     pause through `sla_ticket_sync`, exactly as when it is pending (called by the relationships app when a
     dependency that blocks the ticket opens, is received or is cancelled)."""
     ticket = Ticket.objects.select_for_update().select_related("account").get(pk=ticket.pk)
-    if ticket.waiting_on_client == waiting:
+    if (ticket.waiting_on_client_since is not None) == waiting:
         return ticket
     moment = now or timezone.now()
-    ticket.waiting_on_client = waiting
-    _touch(ticket, moment, ["waiting_on_client"])
+    ticket.waiting_on_client_since = moment if waiting else None
+    _touch(ticket, moment, ["waiting_on_client_since"])
     sla_ticket_sync(ticket=ticket, now=moment, event=SlaEvent.CHANGED, was_waiting=not waiting)
     events_record(
         subject_kind="ticket",

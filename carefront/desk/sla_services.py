@@ -530,7 +530,7 @@ CLOCK_FIELDS = [
 def sla_paused(ticket: Ticket) -> bool:
     """Whether an open ticket's clocks stand still: it is pending or on hold, or it waits on something the
     client owes us (an open dependency blocks it)."""
-    return ticket.status in PAUSING or ticket.waiting_on_client
+    return ticket.status in PAUSING or ticket.waiting_on_client_since is not None
 
 
 def sla_ticket_sync(
@@ -550,7 +550,7 @@ def sla_ticket_sync(
     - pending, on hold and waiting on the client (`sla_paused`) pause every running clock; an open ticket
       that is none of these resumes them, solved stops them, and reopening a solved ticket runs its
       resolution clock on from where it stopped;
-    - `was_waiting` is the ticket's `waiting_on_client` before the change, when that may have changed;
+    - `was_waiting` says whether the ticket waited on the client before the change, when that may have changed;
     - `retarget` (priority, tier, channel or the account's service model changed) picks the policy again
       and gives the clocks its targets, keeping the business time already counted.
     """
@@ -564,7 +564,7 @@ def sla_ticket_sync(
     if retarget:
         changed.update(_retarget(ticket=ticket, clocks=clocks, now=now))
     status_changed = previous_status is not None and previous_status != ticket.status
-    waiting_changed = was_waiting is not None and was_waiting != ticket.waiting_on_client
+    waiting_changed = was_waiting is not None and was_waiting != (ticket.waiting_on_client_since is not None)
     for metric, clock in clocks.items():
         line = business_line(clock.calendar)
         if event is SlaEvent.STAFF_REPLIED and metric != SlaMetric.RESOLUTION and clock.status != ClockStatus.STOPPED:

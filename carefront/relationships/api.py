@@ -49,10 +49,6 @@ class ListQuery(Schema):
     due_after: IsoDatetime | None = None
 
 
-def _filters(query: ListQuery, state: str | None) -> Filters:
-    return Filters(state=state, **query.dict())
-
-
 # --- engagements ---------------------------------------------------------------------------------
 
 
@@ -230,6 +226,9 @@ class CommitmentOut(Schema):
 
 class CommitmentQuery(ListQuery):
     state: CommitmentStateName | None = None
+    owner_inactive: bool = Field(
+        False, description="Only unfinished commitments whose owner was deactivated: reassign them."
+    )
 
 
 class CommitmentIn(StrictIn):

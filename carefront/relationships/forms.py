@@ -128,6 +128,14 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Why"), max_length=1000)
 
 
+class ReassignForm(ReasonForm):
+    owner = StaffChoiceField(label=_("New owner"), queryset=None)
+
+    def __init__(self, *args: Any, staff: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = staff  # type: ignore[attr-defined]
+
+
 class ListForm(forms.Form):
     """The query string of the commitments and dependencies lists: filters and a keyset position."""
 

@@ -43,6 +43,11 @@ urlpatterns = [
         views.commitment_drop,
         name="relationships-commitment-drop",
     ),
+    path(
+        "relationships/commitments/<int:commitment_id>/reassign/",
+        views.commitment_reassign,
+        name="relationships-commitment-reassign",
+    ),
     path("relationships/dependencies/", views.dependencies_page, name="relationships-dependencies"),
     path("relationships/dependencies/new/", views.dependency_new, name="relationships-dependency-new"),
     path(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from carefront.accounts.access import access_account
+from carefront.core.access import is_manager
 from carefront.core.exceptions import ApplicationError
 from carefront.core.selectors import staff_members
 from carefront.desk.access import access_ticket_by_number
@@ -35,6 +36,7 @@ from carefront.relationships.forms import (
     ListForm,
     MilestoneForm,
     ReasonForm,
+    ReassignForm,
     StatusForm,
 )
 from carefront.relationships.models import Engagement, EngagementStatus
@@ -318,7 +320,13 @@ def commitments_page(request: HttpRequest) -> HttpResponse:
         rows_for=selectors.commitments_list,
     )
     context["rate"] = selectors.on_time_rate(user=request.user, filters=context["filters"])
+    context["reassign_to"] = _reassign_to(request)
     return render(request, "relationships/commitments.html", context)
+
+
+def _reassign_to(request: HttpRequest) -> list[Any]:
+    """Whom a manager may give the commitments of someone who left (read once for the page)."""
+    return list(staff_members()) if is_manager(request.user) else []
 
 
 @staff_view
@@ -345,7 +353,8 @@ def commitment_done(request: HttpRequest, commitment_id: int) -> HttpResponse:
         messages.error(request, error.message)
     if _htmx(request):
         row = selectors.commitments_list(user=request.user).get(pk=commitment.pk)
-        return render(request, "relationships/commitments.html#commitment-row", {"commitment": row})
+        context = {"commitment": row, "reassign_to": _reassign_to(request)}
+        return render(request, "relationships/commitments.html#commitment-row", context)
     return _back(request, reverse("web:relationships-commitments"))
 
 
@@ -357,6 +366,20 @@ def commitment_drop(request: HttpRequest, commitment_id: int) -> HttpResponse:
     return _act(
         request,
         lambda: services.commitment_drop(commitment=commitment, actor=request.user, reason=reason),
+        fallback=reverse("web:relationships-commitments"),
+    )
+
+
+@require_POST
+@staff_view
+def commitment_reassign(request: HttpRequest, commitment_id: int) -> HttpResponse:
+    commitment = access_commitment(user=request.user, commitment_id=commitment_id)
+    form = ReassignForm(request.POST, staff=staff_members())
+    owner = form.cleaned_data["owner"] if form.is_valid() else None
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _act(
+        request,
+        lambda: services.commitment_reassign(commitment=commitment, actor=request.user, owner=owner, reason=reason),
         fallback=reverse("web:relationships-commitments"),
     )
 

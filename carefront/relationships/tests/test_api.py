@@ -255,3 +255,34 @@ def test_a_contact_token_reads_its_own_accounts_commitments_and_dependencies_onl
     assert charlie_api.get(f"{BASE}/engagements/{engagement.pk}").status_code == 403
     assert charlie_api.get(f"{BASE}/on-time-rate").status_code == 403
     assert Commitment.objects.get(pk=commitment.pk).state == "open"
+
+
+def test_a_manager_finds_the_commitments_of_someone_who_left_and_reassigns_them(
+    api_client: Any, morgan: Any, ada: Any, alice: Any, client_account: Account, dana: Any
+) -> None:
+    """GIVEN a commitment owned by Alice, who is then deactivated
+    WHEN a manager lists the commitments whose owner is inactive, and reassigns the one found
+    THEN it is listed until it has an active owner, and the change is on the account's history."""
+    from carefront.core.models import Event
+    from carefront.core.services import staff_deactivate
+
+    owed = commitment_create(
+        actor=dana, account=client_account, title="Onboarding call", owner=alice, due_at=_iso(timedelta(days=3))
+    )
+    staff_deactivate(user=alice, actor=ada)
+    morgan_api = api_client(morgan)
+    orphans = morgan_api.get(f"{BASE}/commitments", {"owner_inactive": "true"}).json()["results"]
+    assert [c["id"] for c in orphans] == [owed.pk]
+    refused = morgan_api.post(
+        f"{BASE}/commitments/{owed.pk}/reassign", {"owner_id": alice.pk, "reason": "x"}, content_type="application/json"
+    )
+    assert (refused.status_code, refused.json()["field"]) == (400, "owner")
+    morgan_api.post(
+        f"{BASE}/commitments/{owed.pk}/reassign",
+        {"owner_id": dana.pk, "reason": "Alice left"},
+        content_type="application/json",
+    )
+    assert morgan_api.get(f"{BASE}/commitments", {"owner_inactive": "true"}).json()["results"] == []
+    assert Event.objects.filter(
+        subject_id=client_account.pk, action="commitment_reassigned", reason="Alice left"
+    ).exists()

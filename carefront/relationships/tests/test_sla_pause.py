@@ -76,7 +76,7 @@ def test_an_open_dependency_pauses_the_tickets_clocks_and_receipt_resumes_them(
     clock.move_to(NOW + timedelta(hours=1))
     dependency = _block(client_ticket, charlie, dana)
     ticket = Ticket.objects.get(pk=client_ticket.pk)
-    assert ticket.waiting_on_client
+    assert ticket.waiting_on_client_since == NOW + timedelta(hours=1)
     paused = _resolution(ticket)
     assert (paused.state, paused.elapsed_minutes, paused.due_at) == ("paused", 60, None)
     # A day and a half of office hours later, still one hour counted; the periodic check breaches nothing.
@@ -87,7 +87,7 @@ def test_an_open_dependency_pauses_the_tickets_clocks_and_receipt_resumes_them(
     clock.move_to(WEDNESDAY_10)
     dependency_receive(dependency=dependency, actor=dana)
     resumed = _resolution(ticket)
-    assert not Ticket.objects.get(pk=ticket.pk).waiting_on_client
+    assert Ticket.objects.get(pk=ticket.pk).waiting_on_client_since is None
     assert (resumed.state, resumed.elapsed_minutes) == ("active", 60)
     assert resumed.due_at == datetime(2026, 3, 4, 17, tzinfo=UTC)
     # Still the ticket's own two clocks, paused and resumed: no second clock was started.
@@ -130,4 +130,4 @@ def test_a_solved_ticket_cannot_be_blocked(client_ticket: Ticket, charlie: Conta
     with pytest.raises(ApplicationError) as refused:
         _block(Ticket.objects.get(pk=client_ticket.pk), charlie, dana)
     assert refused.value.status == 409
-    assert not Ticket.objects.get(pk=client_ticket.pk).waiting_on_client
+    assert Ticket.objects.get(pk=client_ticket.pk).waiting_on_client_since is None

@@ -239,3 +239,27 @@ def test_the_back_office_reads_but_does_not_write(commitment: Commitment, ada: A
         assert client.get(f"/admin/relationships/{model}/").status_code == 200
         assert client.get(f"/admin/relationships/{model}/add/").status_code == 403
     assert "Send the survey plan" in client.get("/admin/relationships/commitment/").content.decode()
+
+
+def test_a_manager_reassigns_the_commitment_of_someone_who_left_from_the_list(
+    client_account: Account, dana: Any, alice: Any, ada: Any, morgan: Any, bob: Any
+) -> None:
+    from carefront.core.services import staff_deactivate
+
+    owed = commitment_create(
+        actor=dana, account=client_account, title="Onboarding call", owner=alice, due_at=NOW + timedelta(days=3)
+    )
+    staff_deactivate(user=alice, actor=ada)
+    # Dana sees the commitment is stranded but only managers are offered the reassignment.
+    assert "Reassign" not in _client(dana).get("/relationships/commitments/").content.decode()
+    client = _client(morgan)
+    listed = client.get("/relationships/commitments/").content.decode()
+    assert "(inactive)" in listed and "Reassign" in listed
+    client.post(
+        f"/relationships/commitments/{owed.pk}/reassign/",
+        {"owner": bob.pk, "reason": "Alice left the company", "next": "/relationships/commitments/"},
+    )
+    assert Commitment.objects.get(pk=owed.pk).owner == bob
+    refused = client.post(f"/relationships/commitments/{owed.pk}/reassign/", {"owner": dana.pk}, follow=True)
+    assert "This field is required." in refused.content.decode()
+    assert Commitment.objects.get(pk=owed.pk).owner == bob
