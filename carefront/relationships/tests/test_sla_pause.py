@@ -67,7 +67,7 @@ def _block(ticket: Ticket, contact: Contact, actor: Any) -> Dependency:
 
 
 def test_an_open_dependency_pauses_the_tickets_clocks_and_receipt_resumes_them(
-    client_ticket: Ticket, charlie: Contact, dana: Any, clock: Any
+    client_ticket: Ticket, charlie: Contact, dana: Any, alice: Any, api_client: Any, clock: Any
 ) -> None:
     """GIVEN a client's ticket opened Monday 9:00 with an 8-business-hour resolution target
     WHEN at 10:00 it waits on the client's call recordings, which arrive on Wednesday at 10:00
@@ -77,6 +77,8 @@ def test_an_open_dependency_pauses_the_tickets_clocks_and_receipt_resumes_them(
     dependency = _block(client_ticket, charlie, dana)
     ticket = Ticket.objects.get(pk=client_ticket.pk)
     assert ticket.waiting_on_client_since == NOW + timedelta(hours=1)
+    shown = api_client(alice).get(f"/api/v1/tickets/{ticket.pk}").json()
+    assert (shown["waiting_on_client_since"], shown["sla"]["targets"][0]["state"]) == ("2026-03-02T10:00:00Z", "paused")
     paused = _resolution(ticket)
     assert (paused.state, paused.elapsed_minutes, paused.due_at) == ("paused", 60, None)
     # A day and a half of office hours later, still one hour counted; the periodic check breaches nothing.
