@@ -790,7 +790,9 @@ def dependencies_remind(*, now: datetime | None = None) -> int:
     reminded = 0
     for dependency_id in due:
         with transaction.atomic():
-            locked = Dependency.objects.select_for_update().filter(pk=dependency_id).filter(_reminder_due(moment))
+            # Only the dependency's row is locked: PostgreSQL cannot lock the empty side of the engagement's outer join.
+            locked = Dependency.objects.select_for_update(of=("self",)).filter(pk=dependency_id)
+            locked = locked.filter(_reminder_due(moment))
             dependency = locked.select_related("account", "contact", "engagement").first()
             if dependency is None:
                 continue
