@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "carefront.knowledge",
     "carefront.insights",
     "carefront.mail",
+    "carefront.relationships",
 ]
 
 MIDDLEWARE = [
@@ -296,6 +297,8 @@ HUEY = _huey()
 QUEUE_BACKEND = "redis" if HUEY["huey_class"] == "huey.RedisHuey" else "sqlite"
 
 CAREFRONT_AUTO_CLOSE_DAYS = env_int("CAREFRONT_AUTO_CLOSE_DAYS", 4, minimum=1)
+# An overdue dependency's contact is reminded at most once in this many days.
+CAREFRONT_DEPENDENCY_REMINDER_DAYS = env_int("CAREFRONT_DEPENDENCY_REMINDER_DAYS", 3, minimum=1)
 # The currency of staff cost rates and of every account's cost to serve.
 CAREFRONT_COST_CURRENCY = env_str("CAREFRONT_COST_CURRENCY", "EUR").upper()
 if len(CAREFRONT_COST_CURRENCY) != 3 or not CAREFRONT_COST_CURRENCY.isalpha():

@@ -46,6 +46,7 @@ from carefront.core.validation import (
     clean_phone,
     clean_text,
     clean_time_zone,
+    version_check,
 )
 
 User = get_user_model()
@@ -177,17 +178,6 @@ def account_create(
     return account
 
 
-def _version_check(instance: Any, version: int | None) -> None:
-    if version is not None and version != instance.version:
-        raise ApplicationError(
-            _("This record was changed by someone else (version {current}, you sent {sent}); reload and retry.").format(
-                current=instance.version, sent=version
-            ),
-            field="version",
-            status=409,
-        )
-
-
 @transaction.atomic
 def account_update(
     *,
@@ -199,7 +189,7 @@ def account_update(
 ) -> Account:
     """Change an account's fields, each change audited; service model and owner need a reason."""
     account = Account.objects.select_for_update().get(pk=account.pk)
-    _version_check(account, version)
+    version_check(account, version)
     recorded: list[Change] = []
     update_fields: list[str] = []
 
@@ -457,7 +447,7 @@ def people_create(*, actor: Actor, people: Sequence[NewPerson]) -> list[Contact]
 def contact_update(*, contact: Contact, actor: Actor, version: int | None = None, **changes: Any) -> Contact:
     """Change a contact's details."""
     contact = Contact.objects.select_for_update().select_related("account").get(pk=contact.pk)
-    _version_check(contact, version)
+    version_check(contact, version)
     values = _clean_contact_values(changes, region=contact.account.country)
     _contact_unique_check(
         account_id=contact.account_id,
@@ -639,7 +629,7 @@ def order_create(
 def order_update(*, order: Order, actor: Actor, version: int | None = None, **changes: Any) -> Order:
     """Correct an order's time, amount, currency or items."""
     order = Order.objects.select_for_update().get(pk=order.pk)
-    _version_check(order, version)
+    version_check(order, version)
     fields: list[str] = []
     for field, value in changes.items():
         if field == "placed_at":

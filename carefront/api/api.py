@@ -117,6 +117,7 @@ def _mount_routers() -> None:
     from carefront.insights.api import router as insights_router
     from carefront.knowledge.api import router as knowledge_router
     from carefront.mail.api import router as mail_router
+    from carefront.relationships.api import router as relationships_router
 
     api.add_router("/", meta_router)
     api.add_router("/", accounts_router)
@@ -128,6 +129,7 @@ def _mount_routers() -> None:
     api.add_router("/", knowledge_router)
     api.add_router("/", insights_router)
     api.add_router("/", mail_router)
+    api.add_router("/", relationships_router)
 
 
 _mount_routers()

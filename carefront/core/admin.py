@@ -39,13 +39,8 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-@admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
-    """The audit trail is read-only, here as everywhere."""
-
-    list_display = ["occurred_at", "subject_kind", "subject_id", "action", "field", "actor_label"]
-    list_filter = ["subject_kind", "action"]
-    show_full_result_count = False
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Admin that only reads: the rows are written by services (or, for the audit trail, never changed)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -55,6 +50,15 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    """The audit trail is read-only, here as everywhere."""
+
+    list_display = ["occurred_at", "subject_kind", "subject_id", "action", "field", "actor_label"]
+    list_filter = ["subject_kind", "action"]
+    show_full_result_count = False
 
 
 @admin.register(Notification)

@@ -69,6 +69,7 @@ from carefront.insights.services import insight_settings, insight_settings_updat
 from carefront.knowledge.demo_articles import demo_articles_load
 from carefront.mail.selectors import mailbox_for_addresses
 from carefront.mail.services import mailbox_create
+from carefront.relationships.demo import demo_relationships_load
 
 User = get_user_model()
 
@@ -184,6 +185,9 @@ def demo_load(
         _mailbox_configure(teams)
         _cost_rates_configure()
         _insights_configure()
+        # The advisors' engagements, promises and what their clients owe, over the last weeks of the story.
+        demo_relationships_load(end=end, travel=lambda moment: setattr(clock, "moment", moment))
+        clock.moment = end - timedelta(minutes=1)
         # Mark the breaches of the story as the periodic check would have (its notifications are not sent).
         sla_clocks_check(now=end)
         # Score the accounts as the nightly job would, so the Insights page has something to say on day one.

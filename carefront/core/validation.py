@@ -158,3 +158,15 @@ def clean_datetime(value: Any, *, field: str) -> datetime:
         return timezone.make_aware(parsed, UTC) if timezone.is_naive(parsed) else parsed.astimezone(UTC)
     except OverflowError as exc:
         raise ApplicationError(_("“{value}” is out of range.").format(value=str(value)[:40]), field=field) from exc
+
+
+def version_check(instance: Any, version: int | None) -> None:
+    """Refuse an edit based on a stale read: `version` is the one the editor saw (None: not checked)."""
+    if version is not None and version != instance.version:
+        raise ApplicationError(
+            _("This record was changed by someone else (version {current}, you sent {sent}); reload and retry.").format(
+                current=instance.version, sent=version
+            ),
+            field="version",
+            status=409,
+        )

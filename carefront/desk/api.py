@@ -125,6 +125,9 @@ class TicketOut(Schema):
     merged_into_id: Id | None = Field(description="The ticket this duplicate was merged into.")
     difficult_since: datetime | None = Field(description="Flagged as a difficult conversation since then.")
     difficult_checklist: list[str] | None = Field(description="De-escalation checklist items done so far.")
+    waiting_on_client_since: datetime | None = Field(
+        description="Since when an open dependency (something the client owes us) blocks it; its SLA clocks pause."
+    )
     external_id: str | None
     first_responded_at: datetime | None
     solved_at: datetime | None

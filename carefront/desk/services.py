@@ -154,7 +154,7 @@ def attachments_store(message: Message, attachments: Sequence[NewAttachment]) ->
         attachment.save()
 
 
-def notify_on_commit(*, recipient_id: int, verb: str, text: Callable[[], str], ticket_id: int) -> None:
+def notify_on_commit(*, recipient_id: int, verb: str, text: Callable[[], str], ticket_id: int | None) -> None:
     """After the commit, notify a staff member; `text` is written in the recipient's language, not the actor's."""
     from carefront.core.tasks import notify_staff
 
@@ -683,6 +683,31 @@ def _touch(ticket: Ticket, now: datetime, fields: list[str]) -> None:
     ticket.version += 1
     ticket.updated_at = now
     ticket.save(update_fields=sorted({*fields, "version", "updated_at"}))
+
+
+@transaction.atomic
+def ticket_set_waiting_on_client(
+    *, ticket: Ticket, waiting: bool, actor: Actor, reason: str = "", now: datetime | None = None
+) -> Ticket:
+    """Mark a ticket as waiting on something its client owes us, or no longer: while it waits its SLA clocks
+    pause through `sla_ticket_sync`, exactly as when it is pending (called by the relationships app when a
+    dependency that blocks the ticket opens, is received or is cancelled)."""
+    ticket = Ticket.objects.select_for_update().select_related("account").get(pk=ticket.pk)
+    if (ticket.waiting_on_client_since is not None) == waiting:
+        return ticket
+    moment = now or timezone.now()
+    ticket.waiting_on_client_since = moment if waiting else None
+    _touch(ticket, moment, ["waiting_on_client_since"])
+    sla_ticket_sync(ticket=ticket, now=moment, event=SlaEvent.CHANGED, was_waiting=not waiting)
+    events_record(
+        subject_kind="ticket",
+        subject_id=ticket.pk,
+        action="waiting_on_client" if waiting else "client_delivered",
+        changes=[Change("waiting_on_client", not waiting, waiting)],
+        reason=clean_text(reason, field="reason", max_length=1000),
+        actor=actor,
+    )
+    return ticket
 
 
 @transaction.atomic

@@ -538,16 +538,30 @@ CLOCK_FIELDS = [
 ]
 
 
+def sla_paused(ticket: Ticket) -> bool:
+    """Whether an open ticket's clocks stand still: it is pending or on hold, or it waits on something the
+    client owes us (an open dependency blocks it)."""
+    return ticket.status in PAUSING or ticket.waiting_on_client_since is not None
+
+
 def sla_ticket_sync(
-    *, ticket: Ticket, now: datetime, event: SlaEvent, previous_status: str | None = None, retarget: bool = False
+    *,
+    ticket: Ticket,
+    now: datetime,
+    event: SlaEvent,
+    previous_status: str | None = None,
+    was_waiting: bool | None = None,
+    retarget: bool = False,
 ) -> None:
     """Bring a ticket's clocks in line with what just happened to it (call inside the ticket's transaction).
 
     - created: the first matching policy starts first response and resolution;
     - a staff reply stops first and next response; a requester's reply after a staff response starts
       next response again;
-    - pending and on hold pause every running clock, any other open status resumes them, solved stops
-      them, and reopening a solved ticket runs its resolution clock on from where it stopped;
+    - pending, on hold and waiting on the client (`sla_paused`) pause every running clock; an open ticket
+      that is none of these resumes them, solved stops them, and reopening a solved ticket runs its
+      resolution clock on from where it stopped;
+    - `was_waiting` says whether the ticket waited on the client before the change, when that may have changed;
     - `retarget` (priority, tier, channel or the account's service model changed) picks the policy again
       and gives the clocks its targets, keeping the business time already counted.
     """
@@ -561,18 +575,19 @@ def sla_ticket_sync(
     if retarget:
         changed.update(_retarget(ticket=ticket, clocks=clocks, now=now))
     status_changed = previous_status is not None and previous_status != ticket.status
+    waiting_changed = was_waiting is not None and was_waiting != (ticket.waiting_on_client_since is not None)
     for metric, clock in clocks.items():
         line = business_line(clock.calendar)
         if event is SlaEvent.STAFF_REPLIED and metric != SlaMetric.RESOLUTION and clock.status != ClockStatus.STOPPED:
             _stop(clock, line, now)
             changed[metric] = clock
-        if not status_changed:
+        if not status_changed and not waiting_changed:
             continue
         if ticket.status in STOPPING:
             if clock.status != ClockStatus.STOPPED:
                 _stop(clock, line, now)
                 changed[metric] = clock
-        elif ticket.status in PAUSING:
+        elif sla_paused(ticket):
             if clock.status == ClockStatus.RUNNING:
                 _pause(clock, line, now)
                 changed[metric] = clock
@@ -639,7 +654,7 @@ def sla_tickets_start(*, tickets: Sequence[Ticket], now: datetime) -> None:
                             minutes=minutes,
                             since=ticket.created_at,
                             now=now,
-                            paused=ticket.status in PAUSING,
+                            paused=sla_paused(ticket),
                         )
                     )
         _remember_clocks(ticket, clocks)
@@ -658,7 +673,13 @@ def _next_response_start(*, ticket: Ticket, clocks: dict[str, SlaClock], now: da
     if minutes is None:
         return None
     fresh = _new_clock(
-        ticket=ticket, metric=SlaMetric.NEXT_RESPONSE, policy=policy, minutes=minutes, since=now, now=now, paused=False
+        ticket=ticket,
+        metric=SlaMetric.NEXT_RESPONSE,
+        policy=policy,
+        minutes=minutes,
+        since=now,
+        now=now,
+        paused=sla_paused(ticket),
     )
     existing = clocks.get(SlaMetric.NEXT_RESPONSE)
     if existing is not None:
@@ -711,7 +732,7 @@ def _retarget(*, ticket: Ticket, clocks: dict[str, SlaClock], now: datetime) -> 
                     minutes=minutes,
                     since=ticket.created_at,
                     now=now,
-                    paused=ticket.status in PAUSING,
+                    paused=sla_paused(ticket),
                 )
                 clocks[metric] = changed[metric] = clock
     return changed

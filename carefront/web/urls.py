@@ -6,6 +6,7 @@ from django.urls import path
 from carefront.insights import urls_web as urls_insights
 from carefront.knowledge import urls_web as urls_knowledge
 from carefront.mail import urls_web as urls_mail
+from carefront.relationships import urls_web as urls_relationships
 from carefront.web import (
     urls_accounts,
     urls_inbox,
@@ -32,4 +33,5 @@ urlpatterns = [
     *urls_knowledge.urlpatterns,
     *urls_insights.urlpatterns,
     *urls_mail.urlpatterns,
+    *urls_relationships.urlpatterns,
 ]

@@ -128,6 +128,10 @@ class Ticket(models.Model):
     # When the status last changed (null on tickets from before it was kept: their creation time stands in).
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Since when something the client owes us (an open dependency of the relationships app) blocks this ticket: its
+    # SLA clocks stand still meanwhile, as when it is pending. Kept on the row so the SLA service reads no other app's
+    # tables; nullable, so that adding it is an ALTER TABLE rather than a rebuild of the table (and its triggers).
+    waiting_on_client_since = models.DateTimeField(_("waiting on client since"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)

@@ -43,6 +43,24 @@ ACTIONS = {
     "checklist": pgettext_lazy("audit action", "worked the de-escalation checklist"),
     "insight_accepted": pgettext_lazy("audit action", "accepted the insights' suggestion"),
     "insight_declined": pgettext_lazy("audit action", "declined the insights' suggestion"),
+    "waiting_on_client": pgettext_lazy("audit action", "set waiting on the client"),
+    "client_delivered": pgettext_lazy("audit action", "stopped waiting on the client"),
+    "engagement_created": pgettext_lazy("audit action", "planned an engagement"),
+    "engagement_updated": pgettext_lazy("audit action", "changed an engagement"),
+    "milestone_created": pgettext_lazy("audit action", "added a milestone"),
+    "milestone_done": pgettext_lazy("audit action", "completed a milestone"),
+    "commitment_created": pgettext_lazy("audit action", "made a commitment"),
+    "commitment_updated": pgettext_lazy("audit action", "changed a commitment"),
+    "commitment_done": pgettext_lazy("audit action", "kept a commitment"),
+    "commitment_done_late": pgettext_lazy("audit action", "delivered a commitment late"),
+    "commitment_late": pgettext_lazy("audit action", "found a commitment late"),
+    "commitment_dropped": pgettext_lazy("audit action", "dropped a commitment"),
+    "commitment_reassigned": pgettext_lazy("audit action", "reassigned a commitment"),
+    "dependency_created": pgettext_lazy("audit action", "recorded what the client owes"),
+    "dependency_updated": pgettext_lazy("audit action", "changed what the client owes"),
+    "dependency_received": pgettext_lazy("audit action", "received what the client owed"),
+    "dependency_cancelled": pgettext_lazy("audit action", "no longer needs what the client owed"),
+    "dependency_reminded": pgettext_lazy("audit action", "reminded the client"),
 }
 
 FIELDS = {
@@ -75,7 +93,15 @@ FIELDS = {
     "automation": gettext_lazy("Automation"),
     "email": gettext_lazy("Email"),
     "advice": gettext_lazy("Advice"),
+    "waiting_on_client": gettext_lazy("Waiting on client"),
+    "engagement": gettext_lazy("Engagement"),
+    "milestone": gettext_lazy("Milestone"),
+    "commitment": gettext_lazy("Commitment"),
+    "dependency": gettext_lazy("Dependency"),
 }
+
+# Relationship items are recorded on the account as {"id", "title", <what changed>}: read by their title.
+ITEMS = frozenset({"engagement", "milestone", "commitment", "dependency"})
 
 CHOICES: dict[str, type[TextChoices] | Any] = {
     "status": Status,
@@ -108,6 +134,10 @@ def audit_value(value: Any, field: str = "") -> str:
         return "—"
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
+    if isinstance(value, dict) and field in ITEMS:
+        rest = ", ".join(f"{key}: {item}" for key, item in value.items() if key not in {"id", "title"})
+        title = _("“{title}”").format(title=value.get("title", ""))
+        return f"{title} ({rest})" if rest else title
     if isinstance(value, dict):
         return ", ".join(f"{key}: {item}" for key, item in value.items())
     choices = CHOICES.get(field)

@@ -1,0 +1,112 @@
+"""Who may see and change engagements, commitments and dependencies.
+
+- managers and admins: everything;
+- other staff (advisors, and an agent who owns a commitment): what belongs to the accounts they own, plus the
+  engagements and commitments they own themselves;
+- a portal contact (session or API token): their own account's commitments and dependencies, read-only;
+  engagements stay internal;
+- anyone else: nothing.
+
+A row the user may not see is a 404, as for tickets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from carefront.core.access import is_manager, is_staff_member, portal_account_id
+from carefront.core.exceptions import ApplicationError
+from carefront.core.selectors import unique_or_none
+from carefront.relationships.models import Commitment, Dependency, Engagement, Milestone
+
+
+def _scope(queryset: QuerySet[Any], user: Any, *, staff: Q, contacts: bool) -> QuerySet[Any]:
+    if is_manager(user):
+        return queryset
+    if is_staff_member(user):
+        return queryset.filter(staff)
+    account_id = portal_account_id(user) if contacts else None
+    if account_id is None:
+        return queryset.none()
+    return queryset.filter(account_id=account_id)
+
+
+def _id(user: Any) -> int | None:
+    return getattr(user, "pk", None)
+
+
+def engagements_visible_to(user: Any) -> QuerySet[Engagement]:
+    mine = Q(account__owner_id=_id(user)) | Q(owner_id=_id(user))
+    return _scope(Engagement.objects.all(), user, staff=mine, contacts=False)
+
+
+def commitments_visible_to(user: Any) -> QuerySet[Commitment]:
+    mine = Q(account__owner_id=_id(user)) | Q(owner_id=_id(user))
+    return _scope(Commitment.objects.all(), user, staff=mine, contacts=True)
+
+
+def dependencies_visible_to(user: Any) -> QuerySet[Dependency]:
+    mine = Q(account__owner_id=_id(user)) | Q(engagement__owner_id=_id(user))
+    return _scope(Dependency.objects.all(), user, staff=mine, contacts=True)
+
+
+def access_engagement(*, user: Any, engagement_id: int) -> Engagement:
+    """The engagement with its account and owner, or 404 for anything the user may not see."""
+    engagement = unique_or_none(
+        engagements_visible_to(user).select_related("account", "account__owner", "owner").filter(pk=engagement_id)
+    )
+    if engagement is None:
+        raise Http404
+    return engagement
+
+
+def access_milestone(*, user: Any, milestone_id: int) -> Milestone:
+    milestone = unique_or_none(
+        Milestone.objects.select_related("engagement", "engagement__account").filter(
+            pk=milestone_id, engagement__in=engagements_visible_to(user)
+        )
+    )
+    if milestone is None:
+        raise Http404
+    return milestone
+
+
+def access_commitment(*, user: Any, commitment_id: int) -> Commitment:
+    commitment = unique_or_none(
+        commitments_visible_to(user).select_related("account", "account__owner", "owner").filter(pk=commitment_id)
+    )
+    if commitment is None:
+        raise Http404
+    return commitment
+
+
+def access_dependency(*, user: Any, dependency_id: int) -> Dependency:
+    dependency = unique_or_none(
+        dependencies_visible_to(user)
+        .select_related("account", "account__owner", "contact", "engagement")
+        .filter(pk=dependency_id)
+    )
+    if dependency is None:
+        raise Http404
+    return dependency
+
+
+def may_manage_account(user: Any, account: Any) -> bool:
+    """Whether the user may make promises to, and ask things of, this account: its owner, or a manager."""
+    return is_manager(user) or (is_staff_member(user) and account.owner_id == user.pk)
+
+
+def require_account_manager(user: Any, account: Any) -> None:
+    if not may_manage_account(user, account):
+        raise ApplicationError(_("Only the account's advisor or a manager may do this."), field="account", status=403)
+
+
+def require_commitment_editor(user: Any, commitment: Commitment) -> None:
+    """The commitment's owner, the account's advisor or a manager may change it."""
+    if is_staff_member(user) and commitment.owner_id == user.pk:
+        return
+    require_account_manager(user, commitment.account)

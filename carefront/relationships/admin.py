@@ -1,0 +1,28 @@
+"""The back office reads engagements, commitments and dependencies; every change goes through the screens and the
+API, whose services keep due dates, waits and the account's history in step."""
+
+from django.contrib import admin
+
+from carefront.core.admin import ReadOnlyAdmin
+from carefront.relationships.models import Commitment, Dependency, Engagement
+
+
+@admin.register(Engagement)
+class EngagementAdmin(ReadOnlyAdmin):
+    list_display = ["title", "account", "kind", "owner", "status", "due_at"]
+    list_filter = ["kind", "status"]
+    raw_id_fields = ["account", "owner"]
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(ReadOnlyAdmin):
+    list_display = ["title", "account", "owner", "state", "due_at", "done_at"]
+    list_filter = ["state"]
+    raw_id_fields = ["account", "owner", "engagement", "milestone", "ticket"]
+
+
+@admin.register(Dependency)
+class DependencyAdmin(ReadOnlyAdmin):
+    list_display = ["what", "account", "contact", "state", "due_at", "reminders_sent"]
+    list_filter = ["state"]
+    raw_id_fields = ["account", "contact", "engagement", "blocks_commitment", "blocks_milestone", "blocks_ticket"]

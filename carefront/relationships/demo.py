@@ -1,0 +1,241 @@
+"""The demo's relationships: three engagements of the kinds clients buy, each held up by what the client owes us
+(a customer list, access to call recordings, staff released from the phones), with kept, late and dropped
+commitments, written through the services at the moments they happened."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from carefront.accounts.models import Account, ServiceModel
+from carefront.desk.models import Status, Ticket
+from carefront.relationships.models import Milestone
+from carefront.relationships.services import (
+    Blocked,
+    commitment_complete,
+    commitment_create,
+    commitment_drop,
+    commitments_mark_late,
+    dependency_create,
+    dependency_receive,
+    engagement_create,
+    milestone_complete,
+    milestone_create,
+)
+
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A milestone of a demo engagement: due `due` days from the end of the story, done `done` days from it."""
+
+    title: str
+    due: int
+    done: int | None = None
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What the client owes: opened `opened` days from the end, due `due`, received `received` (None: still open)."""
+
+    what: str
+    details: str
+    blocks: str
+    opened: int
+    due: int
+    received: int | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    kind: str
+    title: str
+    scope: str
+    starts: int
+    due: int
+    steps: tuple[Step, ...]
+    owed: Owed
+    promises: tuple[tuple[str, int, int | None], ...]  # title, due, delivered (None: still open)
+
+
+PLANS = (
+    Plan(
+        kind="survey",
+        title="Customer satisfaction survey",
+        scope="Survey a sample of the client's own customers about delivery and support; present the results.",
+        starts=-35,
+        due=30,
+        steps=(Step("Questionnaire agreed", -22, -23), Step("Survey sent", 5), Step("Results presented", 25)),
+        owed=Owed(
+            what="Customer list for the survey",
+            details="A CSV file with each customer's name, email address and language.",
+            blocks="Survey sent",
+            opened=-20,
+            due=-12,
+        ),
+        promises=(("Send the draft questionnaire", -28, -29), ("Share the sampling plan", -12, -9)),
+    ),
+    Plan(
+        kind="call_review",
+        title="Call-quality review",
+        scope="Score twenty recorded support calls a week against the client's quality guide for six weeks.",
+        starts=-21,
+        due=40,
+        steps=(Step("Scoring guide agreed", -14, -15), Step("First twenty calls scored", 10)),
+        owed=Owed(
+            what="Secure access to the call recordings",
+            details="A read-only login to the telephony system's recordings, or an SFTP export.",
+            blocks="First twenty calls scored",
+            opened=-14,
+            due=-7,
+        ),
+        promises=(("Send the scoring guide for review", -16, -17), ("Weekly findings summary", 12, None)),
+    ),
+    Plan(
+        kind="training",
+        title="Support staff training programme",
+        scope="Two half-day workshops for the client's support team: de-escalation, then the product in depth.",
+        starts=-40,
+        due=20,
+        steps=(Step("Module 1: de-escalation", -10, -11), Step("Module 2: product deep-dive", 6)),
+        owed=Owed(
+            what="Eight support staff released from the phones for two half-days",
+            details="Dates agreed with the team lead, with cover arranged for the phones.",
+            blocks="Module 2: product deep-dive",
+            opened=-30,
+            due=-20,
+            received=-9,
+        ),
+        promises=(("Send the training materials a week ahead", -17, -18), ("Attendance certificates", -2, None)),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoRelationships:
+    engagements: int
+    commitments: int
+    dependencies: int
+
+
+def demo_relationships_load(*, end: datetime, travel: Callable[[datetime], None]) -> DemoRelationships:
+    """Write the plans for the first client accounts with contacts (as many as there are, up to three); `travel`
+    sets the moment the services stamp. Nothing is queued: reminders and notifications are for the live days."""
+    clients = list(
+        Account.objects.filter(service_model=ServiceModel.CLIENT, owner__isnull=False, contacts__isnull=False)
+        .select_related("owner")
+        .distinct()
+        .order_by("id")[: len(PLANS)]
+    )
+    counts = [0, 0, 0]
+    for plan, account in zip(PLANS, clients, strict=False):
+        made = _engagement_write(plan, account, end=end, travel=travel)
+        counts = [total + extra for total, extra in zip(counts, made, strict=True)]
+    if clients:
+        _loose_promises(clients[0], end=end, travel=travel)
+        counts[1] += 2
+    # As the periodic job would have, a minute before the story ends (nothing in it happens at or after its end).
+    last = end - timedelta(minutes=1)
+    travel(last)
+    commitments_mark_late(now=last)
+    return DemoRelationships(engagements=counts[0], commitments=counts[1], dependencies=counts[2])
+
+
+def _engagement_write(
+    plan: Plan, account: Account, *, end: datetime, travel: Callable[[datetime], None]
+) -> tuple[int, int, int]:
+    advisor = account.owner
+    contact = account.contacts.order_by("id").first()
+    travel(end + plan.starts * DAY - DAY)
+    engagement = engagement_create(
+        actor=advisor,
+        account=account,
+        kind=plan.kind,
+        title=plan.title,
+        scope=plan.scope,
+        owner=advisor,
+        status="active",
+        starts_at=end + plan.starts * DAY,
+        due_at=end + plan.due * DAY,
+    )
+    steps = {
+        step.title: milestone_create(
+            engagement=engagement, actor=advisor, title=step.title, due_at=end + step.due * DAY
+        )
+        for step in plan.steps
+    }
+    events: list[tuple[int, Callable[[], Any]]] = []
+    for step in plan.steps:
+        if step.done is not None:
+            events.append((step.done, _milestone_done(steps[step.title], advisor)))
+    for title, due, delivered in plan.promises:
+        promise = commitment_create(
+            actor=advisor,
+            account=account,
+            title=title,
+            owner=advisor,
+            due_at=end + due * DAY,
+            engagement=engagement,
+        )
+        if delivered is not None:
+            events.append((delivered, _delivered(promise, advisor)))
+    owing = _Owing(plan.owed, steps[plan.owed.blocks], contact, advisor, end)
+    events.append((plan.owed.opened, owing.open))
+    if plan.owed.received is not None:
+        events.append((plan.owed.received, owing.receive))
+    for day, happen in sorted(events, key=lambda event: event[0]):
+        travel(end + day * DAY)
+        happen()
+    return 1, len(plan.promises), 1
+
+
+def _milestone_done(milestone: Milestone, advisor: Any) -> Callable[[], Any]:
+    return lambda: milestone_complete(milestone=milestone, actor=advisor)
+
+
+def _delivered(promise: Any, advisor: Any) -> Callable[[], Any]:
+    return lambda: commitment_complete(commitment=promise, actor=advisor)
+
+
+class _Owing:
+    """A dependency of the story: opened on its day, received on a later one (which needs the opened row)."""
+
+    def __init__(self, owed: Owed, blocked: Milestone, contact: Any, advisor: Any, end: datetime) -> None:
+        self.owed, self.blocked, self.contact, self.advisor, self.end = owed, blocked, contact, advisor, end
+        self.dependency: Any = None
+
+    def open(self) -> None:
+        self.dependency = dependency_create(
+            actor=self.advisor,
+            what=self.owed.what,
+            details=self.owed.details,
+            contact=self.contact,
+            due_at=self.end + self.owed.due * DAY,
+            blocks=Blocked(milestone=self.blocked),
+        )
+
+    def receive(self) -> None:
+        dependency_receive(dependency=self.dependency, actor=self.advisor)
+
+
+def _loose_promises(account: Account, *, end: datetime, travel: Callable[[datetime], None]) -> None:
+    """Two promises outside any engagement: one dropped with its reason, one on a ticket left late."""
+    advisor = account.owner
+    travel(end - 12 * DAY)
+    dropped = commitment_create(
+        actor=advisor, account=account, title="Quarterly business review deck", owner=advisor, due_at=end - 3 * DAY
+    )
+    ticket = Ticket.objects.filter(account=account).exclude(status__in=[Status.SOLVED, Status.CLOSED]).first()
+    commitment_create(
+        actor=advisor,
+        account=account,
+        title="Call back about the invoicing terms",
+        owner=advisor,
+        due_at=end - 2 * DAY,
+        ticket=ticket,
+    )
+    travel(end - 5 * DAY)
+    commitment_drop(commitment=dropped, actor=advisor, reason="Folded into the yearly planning meeting.")

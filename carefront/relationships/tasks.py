@@ -1,0 +1,25 @@
+"""Background jobs of the relationships: marking late commitments, reminding clients of what they owe us."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from carefront.relationships.services import commitments_mark_late, dependencies_remind, dependency_reminder_send
+
+
+@db_task(retries=3, retry_delay=60)
+def send_dependency_reminder(*, dependency_id: int) -> None:
+    dependency_reminder_send(dependency_id=dependency_id)
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def mark_late_commitments() -> int:
+    """Open commitments past their due date (and not waiting on the client) become late."""
+    return commitments_mark_late()
+
+
+@db_periodic_task(crontab(minute="20"))
+def remind_overdue_dependencies() -> int:
+    """Hourly: remind the contacts of overdue dependencies (each at most once per interval) and alert advisors."""
+    return dependencies_remind()

@@ -1,0 +1,45 @@
+"""The demo's relationships: the three engagements the issue names, each held up by what its client owes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from carefront.core.demo import demo_load
+from carefront.relationships.models import Commitment, Dependency, Engagement, Milestone
+from carefront.relationships.selectors import waiting_report
+
+TODAY = date(2025, 6, 30)
+END = datetime(2025, 6, 30, tzinfo=UTC)
+
+
+def test_the_demo_has_blocked_engagements_and_kept_late_and_dropped_commitments(
+    db: Any, django_capture_on_commit_callbacks: Any, morgan: Any
+) -> None:
+    with django_capture_on_commit_callbacks() as callbacks:
+        demo_load(seed=11, accounts=40, today=TODAY)
+    assert callbacks == []  # no reminder or notification about the past is queued
+    engagements = {e.kind: e for e in Engagement.objects.all()}
+    assert set(engagements) == {"survey", "call_review", "training"}
+    blocked = dict(Dependency.objects.values_list("engagement__kind", "what"))
+    assert blocked == {
+        "survey": "Customer list for the survey",
+        "call_review": "Secure access to the call recordings",
+        "training": "Eight support staff released from the phones for two half-days",
+    }
+    assert set(Dependency.objects.values_list("engagement__kind", "state")) == {
+        ("survey", "open"),
+        ("call_review", "open"),
+        ("training", "received"),
+    }
+    # The training's second module waited 21 days for the client's staff: its due date moved on by as much.
+    module = Milestone.objects.get(title="Module 2: product deep-dive")
+    assert module.due_at - module.promised_due_at == timedelta(days=21)
+    states = set(Commitment.objects.values_list("state", flat=True))
+    assert states == {"open", "done", "late", "dropped"}
+    late = dict(Commitment.objects.filter(state="late").values_list("title", "done_at"))
+    assert late["Share the sampling plan"] == END - timedelta(days=9)  # delivered three days after it was due
+    assert late["Attendance certificates"] is None  # still owed, past its date
+    report = {row.label: row.hours for row in waiting_report(user=morgan, by="engagement", now=END).rows}
+    assert report["Support staff training programme"] == 21 * 24
+    assert report["Customer satisfaction survey"] == 20 * 24

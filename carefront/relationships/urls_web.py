@@ -1,0 +1,64 @@
+"""The workspace's relationships screens, in the `web` namespace."""
+
+from django.urls import path
+
+from carefront.relationships import views
+
+urlpatterns = [
+    path("relationships/", views.engagements_page, name="relationships"),
+    path("relationships/engagements/new/", views.engagement_new, name="relationships-engagement-new"),
+    path("relationships/engagements/<int:engagement_id>/", views.engagement_page, name="relationships-engagement"),
+    path(
+        "relationships/engagements/<int:engagement_id>/status/",
+        views.engagement_status,
+        name="relationships-engagement-status",
+    ),
+    path(
+        "relationships/engagements/<int:engagement_id>/milestones/",
+        views.milestone_add,
+        name="relationships-milestone-add",
+    ),
+    path(
+        "relationships/engagements/<int:engagement_id>/commitments/",
+        views.engagement_commitment_add,
+        name="relationships-engagement-commitment-add",
+    ),
+    path(
+        "relationships/engagements/<int:engagement_id>/dependencies/",
+        views.engagement_dependency_add,
+        name="relationships-engagement-dependency-add",
+    ),
+    path(
+        "relationships/milestones/<int:milestone_id>/done/", views.milestone_done, name="relationships-milestone-done"
+    ),
+    path("relationships/commitments/", views.commitments_page, name="relationships-commitments"),
+    path("relationships/commitments/new/", views.commitment_new, name="relationships-commitment-new"),
+    path(
+        "relationships/commitments/<int:commitment_id>/done/",
+        views.commitment_done,
+        name="relationships-commitment-done",
+    ),
+    path(
+        "relationships/commitments/<int:commitment_id>/drop/",
+        views.commitment_drop,
+        name="relationships-commitment-drop",
+    ),
+    path(
+        "relationships/commitments/<int:commitment_id>/reassign/",
+        views.commitment_reassign,
+        name="relationships-commitment-reassign",
+    ),
+    path("relationships/dependencies/", views.dependencies_page, name="relationships-dependencies"),
+    path("relationships/dependencies/new/", views.dependency_new, name="relationships-dependency-new"),
+    path(
+        "relationships/dependencies/<int:dependency_id>/received/",
+        views.dependency_received,
+        name="relationships-dependency-received",
+    ),
+    path(
+        "relationships/dependencies/<int:dependency_id>/cancel/",
+        views.dependency_cancel,
+        name="relationships-dependency-cancel",
+    ),
+    path("relationships/waiting/", views.waiting_page, name="relationships-waiting"),
+]
