@@ -7,6 +7,9 @@
   engagements stay internal;
 - anyone else: nothing.
 
+Incidents: managers and admins see and manage all of them; other staff see, read-only, the incidents that touched
+an account they own (and only those accounts' rows) or that they own; portal contacts see none.
+
 A row the user may not see is a 404, as for tickets.
 """
 
@@ -14,14 +17,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from carefront.core.access import is_manager, is_staff_member, portal_account_id
 from carefront.core.exceptions import ApplicationError
 from carefront.core.selectors import unique_or_none
-from carefront.relationships.models import Commitment, Dependency, Engagement, Milestone
+from carefront.relationships.models import AffectedAccount, Commitment, Dependency, Engagement, Incident, Milestone
 
 
 def _scope(queryset: QuerySet[Any], user: Any, *, staff: Q, contacts: bool) -> QuerySet[Any]:
@@ -110,3 +113,41 @@ def require_commitment_editor(user: Any, commitment: Commitment) -> None:
     if is_staff_member(user) and commitment.owner_id == user.pk:
         return
     require_account_manager(user, commitment.account)
+
+
+def incidents_visible_to(user: Any) -> QuerySet[Incident]:
+    if is_manager(user):
+        return Incident.objects.all()
+    if not is_staff_member(user):
+        return Incident.objects.none()
+    touching = Exists(AffectedAccount.objects.filter(incident=OuterRef("pk"), account__owner_id=user.pk))
+    return Incident.objects.filter(Q(owner_id=user.pk) | Q(touching))
+
+
+def affected_visible_to(user: Any) -> QuerySet[AffectedAccount]:
+    """A manager sees every affected account, an incident's owner all of its own; an advisor only their accounts."""
+    if is_manager(user):
+        return AffectedAccount.objects.all()
+    if not is_staff_member(user):
+        return AffectedAccount.objects.none()
+    return AffectedAccount.objects.filter(Q(account__owner_id=user.pk) | Q(incident__owner_id=user.pk))
+
+
+def access_incident(*, user: Any, incident_id: int) -> Incident:
+    """The incident with its owner, or 404 for anything the user may not see."""
+    incident = unique_or_none(incidents_visible_to(user).select_related("owner", "created_by").filter(pk=incident_id))
+    if incident is None:
+        raise Http404
+    return incident
+
+
+def access_affected(*, user: Any, incident_id: int, account_id: int) -> AffectedAccount:
+    """One account's row of an incident, or 404."""
+    affected = unique_or_none(
+        affected_visible_to(user)
+        .select_related("incident", "account", "account__owner", "told_by")
+        .filter(incident_id=incident_id, account_id=account_id)
+    )
+    if affected is None:
+        raise Http404
+    return affected

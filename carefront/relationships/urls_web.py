@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from carefront.relationships import views
+from carefront.relationships import incident_views, views
 
 urlpatterns = [
     path("relationships/", views.engagements_page, name="relationships"),
@@ -61,4 +61,37 @@ urlpatterns = [
         name="relationships-dependency-cancel",
     ),
     path("relationships/waiting/", views.waiting_page, name="relationships-waiting"),
+    path("relationships/incidents/", incident_views.incidents_page, name="relationships-incidents"),
+    path("relationships/incidents/new/", incident_views.incident_new, name="relationships-incident-new"),
+    path("relationships/incidents/<int:incident_id>/", incident_views.incident_page, name="relationships-incident"),
+    path(
+        "relationships/incidents/<int:incident_id>/accounts/",
+        incident_views.incident_accounts_add,
+        name="relationships-incident-accounts",
+    ),
+    path(
+        "relationships/incidents/<int:incident_id>/drafts/",
+        incident_views.incident_drafts,
+        name="relationships-incident-drafts",
+    ),
+    path(
+        "relationships/incidents/<int:incident_id>/status/",
+        incident_views.incident_status,
+        name="relationships-incident-status",
+    ),
+    path(
+        "relationships/incidents/<int:incident_id>/accounts/<int:account_id>/draft/",
+        incident_views.affected_draft,
+        name="relationships-affected-draft",
+    ),
+    path(
+        "relationships/incidents/<int:incident_id>/accounts/<int:account_id>/told/",
+        incident_views.affected_told,
+        name="relationships-affected-told",
+    ),
+    path(
+        "relationships/incidents/<int:incident_id>/accounts/<int:account_id>/remedy/",
+        incident_views.affected_remedy,
+        name="relationships-affected-remedy",
+    ),
 ]
