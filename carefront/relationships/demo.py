@@ -1,6 +1,7 @@
 """The demo's relationships: three engagements of the kinds clients buy, each held up by what the client owes us
 (a customer list, access to call recordings, staff released from the phones), with kept, late and dropped
-commitments, written through the services at the moments they happened."""
+commitments, written through the services at the moments they happened; and one incident, a billing error that
+charged three clients twice, told to two of them and refunded to one."""
 
 from __future__ import annotations
 
@@ -9,9 +10,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
+
 from carefront.accounts.models import Account, ServiceModel
+from carefront.core.models import Role
 from carefront.desk.models import Status, Ticket
-from carefront.relationships.models import Milestone
+from carefront.relationships.incident_services import (
+    affected_mark_told,
+    affected_remedy_record,
+    incident_accounts_add,
+    incident_create,
+    incident_drafts_prepare,
+)
+from carefront.relationships.models import AffectedAccount, Milestone
 from carefront.relationships.services import (
     Blocked,
     commitment_complete,
@@ -119,6 +130,7 @@ class DemoRelationships:
     engagements: int
     commitments: int
     dependencies: int
+    incidents: int = 0
 
 
 def demo_relationships_load(*, end: datetime, travel: Callable[[datetime], None]) -> DemoRelationships:
@@ -137,11 +149,12 @@ def demo_relationships_load(*, end: datetime, travel: Callable[[datetime], None]
     if clients:
         _loose_promises(clients[0], end=end, travel=travel)
         counts[1] += 2
+    incidents = _incident_write(clients, end=end, travel=travel)
     # As the periodic job would have, a minute before the story ends (nothing in it happens at or after its end).
     last = end - timedelta(minutes=1)
     travel(last)
     commitments_mark_late(now=last)
-    return DemoRelationships(engagements=counts[0], commitments=counts[1], dependencies=counts[2])
+    return DemoRelationships(engagements=counts[0], commitments=counts[1], dependencies=counts[2], incidents=incidents)
 
 
 def _engagement_write(
@@ -239,3 +252,34 @@ def _loose_promises(account: Account, *, end: datetime, travel: Callable[[dateti
     )
     travel(end - 5 * DAY)
     commitment_drop(commitment=dropped, actor=advisor, reason="Folded into the yearly planning meeting.")
+
+
+def _incident_write(clients: list[Account], *, end: datetime, travel: Callable[[datetime], None]) -> int:
+    """The billing error: found two days after it happened, disclosed by email and by phone to two of the three
+    clients it charged twice, and refunded to the first; the third is still to be told."""
+    manager = get_user_model().objects.filter(staff_profile__role=Role.MANAGER, is_active=True).order_by("id").first()
+    if manager is None or not clients:
+        return 0
+    travel(end - 8 * DAY)
+    incident = incident_create(
+        actor=manager,
+        title="Invoices charged twice",
+        what_happened="A retry in the billing run charged the May invoice a second time to the cards on file.",
+        occurred_at=end - 10 * DAY,
+        discovered_at=end - 8 * DAY,
+        impact="Three clients paid their monthly fee twice; one of them went over its card limit.",
+        severity="high",
+        owner=manager,
+    )
+    incident_accounts_add(
+        incident=incident, actor=manager, accounts=clients, consequence="The May invoice was charged twice."
+    )
+    travel(end - 7 * DAY)
+    incident_drafts_prepare(incident=incident, actor=manager)
+    rows = list(AffectedAccount.objects.filter(incident=incident).order_by("account_id"))
+    travel(end - 6 * DAY)
+    for row, via in zip(rows[:2], ("email", "call"), strict=False):
+        affected_mark_told(affected=row, actor=manager, via=via)
+    travel(end - 4 * DAY)
+    affected_remedy_record(affected=rows[0], actor=manager, remedy="Refunded the second charge and waived June's fee.")
+    return 1

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from carefront.core.demo import demo_load
-from carefront.relationships.models import Commitment, Dependency, Engagement, Milestone
+from carefront.relationships.incident_selectors import incident_detail, incidents_log
+from carefront.relationships.models import Commitment, Dependency, Engagement, Incident, Milestone
 from carefront.relationships.selectors import waiting_report
 
 TODAY = date(2025, 6, 30)
@@ -43,3 +44,12 @@ def test_the_demo_has_blocked_engagements_and_kept_late_and_dropped_commitments(
     report = {row.label: row.hours for row in waiting_report(user=morgan, by="engagement", now=END).rows}
     assert report["Support staff training programme"] == 21 * 24
     assert report["Customer satisfaction survey"] == 20 * 24
+
+
+def test_the_demo_has_one_incident_told_to_some_and_remedied_for_one(db: Any, morgan: Any) -> None:
+    demo_load(seed=11, accounts=40, today=TODAY)
+    incident = Incident.objects.get()
+    log: Any = incidents_log(user=morgan).get(pk=incident.pk)
+    assert (incident.title, incident.severity) == ("Invoices charged twice", "high")
+    assert (log.affected_count, log.told_count, log.remedied_count, log.clients_untold) == (3, 2, 1, 1)
+    assert not incident_detail(user=morgan, incident_id=incident.pk).fully_disclosed
