@@ -487,3 +487,14 @@ def test_the_engine_itself_knows_no_include_load_or_debug() -> None:
     for text in ("{% include 'web/base.html' %}", "{% load static %}", "{% debug %}", "{{ x|ljust:'9' }}"):
         with pytest.raises(TemplateSyntaxError):
             _ENGINE.from_string(text)
+
+
+def test_the_accounts_history_reads_that_it_was_told_of_the_incident(
+    incident: Incident, morgan: Any, client_account: Account
+) -> None:
+    incident_accounts_add(incident=incident, actor=morgan, accounts=[client_account])
+    affected_mark_told(affected=_row(incident, client_account), actor=morgan, via="email")
+    page = _client(morgan).get(f"/accounts/{client_account.pk}/").content.decode()
+    assert "linked the account to an incident" in page
+    assert "told the client of an incident" in page
+    assert "Invoices charged twice" in page

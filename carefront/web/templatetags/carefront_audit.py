@@ -61,6 +61,12 @@ ACTIONS = {
     "dependency_received": pgettext_lazy("audit action", "received what the client owed"),
     "dependency_cancelled": pgettext_lazy("audit action", "no longer needs what the client owed"),
     "dependency_reminded": pgettext_lazy("audit action", "reminded the client"),
+    "incident_linked": pgettext_lazy("audit action", "linked the account to an incident"),
+    "incident_updated": pgettext_lazy("audit action", "changed an incident"),
+    "incident_resolved": pgettext_lazy("audit action", "resolved an incident"),
+    "incident_drafted": pgettext_lazy("audit action", "drafted an incident's disclosure"),
+    "incident_disclosed": pgettext_lazy("audit action", "told the client of an incident"),
+    "incident_remedied": pgettext_lazy("audit action", "made an incident right"),
 }
 
 FIELDS = {
@@ -98,10 +104,11 @@ FIELDS = {
     "milestone": gettext_lazy("Milestone"),
     "commitment": gettext_lazy("Commitment"),
     "dependency": gettext_lazy("Dependency"),
+    "incident": gettext_lazy("Incident"),
 }
 
 # Relationship items are recorded on the account as {"id", "title", <what changed>}: read by their title.
-ITEMS = frozenset({"engagement", "milestone", "commitment", "dependency"})
+ITEMS = frozenset({"engagement", "milestone", "commitment", "dependency", "incident"})
 
 CHOICES: dict[str, type[TextChoices] | Any] = {
     "status": Status,
