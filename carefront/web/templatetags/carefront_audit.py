@@ -61,6 +61,14 @@ ACTIONS = {
     "dependency_received": pgettext_lazy("audit action", "received what the client owed"),
     "dependency_cancelled": pgettext_lazy("audit action", "no longer needs what the client owed"),
     "dependency_reminded": pgettext_lazy("audit action", "reminded the client"),
+    "cadence_created": pgettext_lazy("audit action", "planned a cadence"),
+    "cadence_updated": pgettext_lazy("audit action", "changed a cadence"),
+    "cadence_ended": pgettext_lazy("audit action", "ended a cadence"),
+    "check_in_rescheduled": pgettext_lazy("audit action", "rescheduled a check-in"),
+    "check_in_cancelled": pgettext_lazy("audit action", "cancelled a check-in"),
+    "check_in_held": pgettext_lazy("audit action", "held a check-in"),
+    "check_in_missed": pgettext_lazy("audit action", "found a check-in missed"),
+    "interaction_logged": pgettext_lazy("audit action", "logged an interaction"),
 }
 
 FIELDS = {
@@ -98,10 +106,13 @@ FIELDS = {
     "milestone": gettext_lazy("Milestone"),
     "commitment": gettext_lazy("Commitment"),
     "dependency": gettext_lazy("Dependency"),
+    "cadence": gettext_lazy("Cadence"),
+    "check_in": gettext_lazy("Check-in"),
+    "interaction": gettext_lazy("Interaction"),
 }
 
 # Relationship items are recorded on the account as {"id", "title", <what changed>}: read by their title.
-ITEMS = frozenset({"engagement", "milestone", "commitment", "dependency"})
+ITEMS = frozenset({"engagement", "milestone", "commitment", "dependency", "cadence", "check_in", "interaction"})
 
 CHOICES: dict[str, type[TextChoices] | Any] = {
     "status": Status,
