@@ -314,6 +314,7 @@ def test_the_check_in_list_costs_the_same_queries_whatever_its_length(
 
 def test_the_calendar_settings_page_sets_hours_and_turns_the_feed_on_and_off(dana: Any) -> None:
     client = _login(dana)
+    assert "/relationships/calendar/" in client.get("/settings/me/").content.decode()
     assert "Europe/Paris" in client.get("/relationships/calendar/").content.decode()
     saved = client.post(
         "/relationships/calendar/", {"action": "hours", "starts": "08:00", "ends": "16:00", "days": ["1", "2"]}
