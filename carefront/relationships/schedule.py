@@ -22,6 +22,9 @@ MAX_RULE = 500
 # A rule is checked against the advisor's working hours for this long ahead when it is saved.
 CHECK_AHEAD = timedelta(days=366)
 CHECK_AHEAD_COUNT = 400
+# A rule with no occurrence this long after its first date is refused (30 February): dateutil would otherwise
+# search up to the year 9999 for one, seconds of work at every run of the job.
+FIRST_WITHIN = timedelta(days=5 * 366)
 DEFAULT_WORK_STARTS = time(9)
 DEFAULT_WORK_ENDS = time(18)
 DEFAULT_WORK_DAYS = "12345"
@@ -110,12 +113,19 @@ class Recurrence:
             if moment >= after:
                 yield moment
 
+    def occurs(self) -> bool:
+        """Whether the rule has an occurrence within FIRST_WITHIN of its first date."""
+        parsed = rule_read(self.rule, starts=self.first)
+        return bool(parsed.between(self.first, self.first + FIRST_WITHIN, inc=True))
+
     def too_frequent(self) -> datetime | None:
         """The first wall-clock occurrence that comes less than a day after the one before (BYHOUR=9,15 on a daily
         rule), or None."""
         parsed = rule_read(self.rule, starts=self.first)
         previous: datetime | None = None
         for wall in parsed.xafter(self.first, count=CHECK_AHEAD_COUNT, inc=True):
+            if wall > self.first + CHECK_AHEAD:
+                return None
             if previous is not None and wall - previous < timedelta(days=1):
                 return wall
             previous = wall

@@ -151,6 +151,8 @@ def _schedule_check(account: Account, values: dict[str, Any], *, now: datetime) 
     """The rule recurs at most daily and, for a year ahead, inside the advisor's working hours."""
     recurrence = _recurrence(account, values)
     zone_of(account.time_zone)
+    if not recurrence.occurs():
+        raise ApplicationError(_("This rule has no occurrence in the five years from its first date."), field="rule")
     crowded = recurrence.too_frequent()
     if crowded is not None:
         raise ApplicationError(

@@ -126,6 +126,13 @@ def test_bad_cadences_are_refused_at_the_boundary(
     assert refused.value.field == field
 
 
+def test_a_rule_that_never_occurs_is_refused_rather_than_searched_to_the_year_9999(
+    paris_client: Account, dana: Any
+) -> None:
+    with pytest.raises(ApplicationError, match="no occurrence in the five years"):
+        _weekly(paris_client, dana, rule="FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30")
+
+
 def test_a_customer_gets_no_cadence_and_another_advisor_cannot_plan_one(
     paris_client: Account, dana: Any, erin: Any, morgan: Any, acme: Account
 ) -> None:
