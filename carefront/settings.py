@@ -299,6 +299,12 @@ QUEUE_BACKEND = "redis" if HUEY["huey_class"] == "huey.RedisHuey" else "sqlite"
 CAREFRONT_AUTO_CLOSE_DAYS = env_int("CAREFRONT_AUTO_CLOSE_DAYS", 4, minimum=1)
 # An overdue dependency's contact is reminded at most once in this many days.
 CAREFRONT_DEPENDENCY_REMINDER_DAYS = env_int("CAREFRONT_DEPENDENCY_REMINDER_DAYS", 3, minimum=1)
+# Check-ins are created this many days ahead (and always the next one of each cadence).
+CAREFRONT_CHECKIN_HORIZON_DAYS = env_int("CAREFRONT_CHECKIN_HORIZON_DAYS", 30, minimum=1)
+# The advisor is reminded of a check-in this many hours before it starts.
+CAREFRONT_CHECKIN_REMINDER_HOURS = env_int("CAREFRONT_CHECKIN_REMINDER_HOURS", 24, minimum=1)
+# A check-in not logged as held this many hours after its end is marked missed.
+CAREFRONT_CHECKIN_GRACE_HOURS = env_int("CAREFRONT_CHECKIN_GRACE_HOURS", 24, minimum=1)
 # The currency of staff cost rates and of every account's cost to serve.
 CAREFRONT_COST_CURRENCY = env_str("CAREFRONT_COST_CURRENCY", "EUR").upper()
 if len(CAREFRONT_COST_CURRENCY) != 3 or not CAREFRONT_COST_CURRENCY.isalpha():

@@ -5,6 +5,8 @@
   engagements and commitments they own themselves;
 - a portal contact (session or API token): their own account's commitments and dependencies, read-only;
   engagements stay internal;
+- cadences, check-ins and interactions: the account's advisor (and a check-in's own advisor) and managers;
+  never a portal contact;
 - anyone else: nothing.
 
 Incidents: managers and admins see and manage all of them; other staff see, read-only, the incidents that touched
@@ -24,7 +26,18 @@ from django.utils.translation import gettext as _
 from carefront.core.access import is_manager, is_staff_member, portal_account_id
 from carefront.core.exceptions import ApplicationError
 from carefront.core.selectors import unique_or_none
-from carefront.relationships.models import AffectedAccount, Commitment, Dependency, Engagement, Incident, Milestone
+from carefront.relationships.models import (
+    AffectedAccount,
+    Cadence,
+    CheckIn,
+    Commitment,
+    Dependency,
+    Engagement,
+    Incident,
+    Interaction,
+    Milestone,
+    NextStep,
+)
 
 
 def _scope(queryset: QuerySet[Any], user: Any, *, staff: Q, contacts: bool) -> QuerySet[Any]:
@@ -55,6 +68,59 @@ def commitments_visible_to(user: Any) -> QuerySet[Commitment]:
 def dependencies_visible_to(user: Any) -> QuerySet[Dependency]:
     mine = Q(account__owner_id=_id(user)) | Q(engagement__owner_id=_id(user))
     return _scope(Dependency.objects.all(), user, staff=mine, contacts=True)
+
+
+def cadences_visible_to(user: Any) -> QuerySet[Cadence]:
+    mine = Q(account__owner_id=_id(user)) | Q(owner_id=_id(user))
+    return _scope(Cadence.objects.all(), user, staff=mine, contacts=False)
+
+
+def check_ins_visible_to(user: Any) -> QuerySet[CheckIn]:
+    mine = Q(account__owner_id=_id(user)) | Q(owner_id=_id(user))
+    return _scope(CheckIn.objects.all(), user, staff=mine, contacts=False)
+
+
+def interactions_visible_to(user: Any) -> QuerySet[Interaction]:
+    mine = Q(account__owner_id=_id(user)) | Q(author_id=_id(user))
+    return _scope(Interaction.objects.all(), user, staff=mine, contacts=False)
+
+
+def access_cadence(*, user: Any, cadence_id: int) -> Cadence:
+    cadence = unique_or_none(
+        cadences_visible_to(user).select_related("account", "account__owner", "owner").filter(pk=cadence_id)
+    )
+    if cadence is None:
+        raise Http404
+    return cadence
+
+
+def access_check_in(*, user: Any, check_in_id: int) -> CheckIn:
+    check_in = unique_or_none(
+        check_ins_visible_to(user).select_related("account", "cadence", "owner").filter(pk=check_in_id)
+    )
+    if check_in is None:
+        raise Http404
+    return check_in
+
+
+def access_interaction(*, user: Any, interaction_id: int) -> Interaction:
+    interaction = unique_or_none(
+        interactions_visible_to(user).select_related("account", "author", "check_in").filter(pk=interaction_id)
+    )
+    if interaction is None:
+        raise Http404
+    return interaction
+
+
+def access_next_step(*, user: Any, next_step_id: int) -> NextStep:
+    step = unique_or_none(
+        NextStep.objects.select_related("interaction", "interaction__account").filter(
+            pk=next_step_id, interaction__in=interactions_visible_to(user)
+        )
+    )
+    if step is None:
+        raise Http404
+    return step
 
 
 def access_engagement(*, user: Any, engagement_id: int) -> Engagement:

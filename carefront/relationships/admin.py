@@ -1,10 +1,10 @@
-"""The back office reads engagements, commitments and dependencies; every change goes through the screens and the
-API, whose services keep due dates, waits and the account's history in step."""
+"""The back office reads engagements, commitments, dependencies, cadences, check-ins and interactions; every
+change goes through the screens and the API, whose services keep due dates, waits and the account's history in step."""
 
 from django.contrib import admin
 
 from carefront.core.admin import ReadOnlyAdmin
-from carefront.relationships.models import Commitment, Dependency, Engagement
+from carefront.relationships.models import Cadence, CheckIn, Commitment, Dependency, Engagement, Interaction
 
 
 @admin.register(Engagement)
@@ -26,3 +26,24 @@ class DependencyAdmin(ReadOnlyAdmin):
     list_display = ["what", "account", "contact", "state", "due_at", "reminders_sent"]
     list_filter = ["state"]
     raw_id_fields = ["account", "contact", "engagement", "blocks_commitment", "blocks_milestone", "blocks_ticket"]
+
+
+@admin.register(Cadence)
+class CadenceAdmin(ReadOnlyAdmin):
+    list_display = ["name", "account", "kind", "rule", "owner", "active"]
+    list_filter = ["kind", "active"]
+    raw_id_fields = ["account", "owner"]
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(ReadOnlyAdmin):
+    list_display = ["cadence", "account", "owner", "scheduled_at", "state"]
+    list_filter = ["state"]
+    raw_id_fields = ["cadence", "account", "owner"]
+
+
+@admin.register(Interaction)
+class InteractionAdmin(ReadOnlyAdmin):
+    list_display = ["account", "kind", "occurred_at", "author"]
+    list_filter = ["kind"]
+    raw_id_fields = ["account", "author", "check_in", "contacts", "staff"]

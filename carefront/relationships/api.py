@@ -116,6 +116,19 @@ class MilestoneIn(StrictIn):
     due_at: IsoDatetime
 
 
+def patch_changes(payload: Schema) -> tuple[dict[str, Any], int | None]:
+    """The fields a PATCH sets, with an `owner_id` read as its user, and the version it was based on; a null is
+    refused (leave a field out to keep it)."""
+    changes = payload.dict(exclude_unset=True)
+    version = changes.pop("version", None)
+    if "owner_id" in changes:
+        changes["owner"] = user_by_id(changes.pop("owner_id"), field="owner_id")
+    for name, value in changes.items():
+        if value is None:
+            raise ApplicationError(_("This field cannot be null."), field=name)
+    return changes, version
+
+
 def _engagement(user: Any, engagement_id: int) -> Any:
     return selectors.engagements_list(user=user).get(pk=engagement_id)
 
@@ -167,13 +180,7 @@ def get_engagement(request: HttpRequest, engagement_id: Id) -> Any:
 def update_engagement(request: HttpRequest, engagement_id: Id, payload: EngagementPatch) -> Any:
     user = staff_actor(request)
     engagement = access_engagement(user=user, engagement_id=engagement_id)
-    changes = payload.dict(exclude_unset=True)
-    version = changes.pop("version", None)
-    if "owner_id" in changes:
-        changes["owner"] = user_by_id(changes.pop("owner_id"), field="owner_id")
-    for name, value in changes.items():
-        if value is None:
-            raise ApplicationError(_("This field cannot be null."), field=name)
+    changes, version = patch_changes(payload)
     services.engagement_update(engagement=engagement, actor=user, version=version, **changes)
     return _engagement_detail(user, engagement_id)
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from carefront.accounts.models import Account, ServiceModel
+from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Role
 from carefront.desk.models import Status, Ticket
 from carefront.relationships.incident_services import (
@@ -22,7 +23,8 @@ from carefront.relationships.incident_services import (
     incident_create,
     incident_drafts_prepare,
 )
-from carefront.relationships.models import AffectedAccount, Milestone
+from carefront.relationships.models import AffectedAccount, CheckIn, Milestone
+from carefront.relationships.schedule import zone_of
 from carefront.relationships.services import (
     Blocked,
     commitment_complete,
@@ -34,6 +36,14 @@ from carefront.relationships.services import (
     engagement_create,
     milestone_complete,
     milestone_create,
+)
+from carefront.relationships.services_checkins import (
+    Held,
+    cadence_create,
+    check_in_hold,
+    checkins_create,
+    checkins_mark_missed,
+    next_step_commit,
 )
 
 DAY = timedelta(days=1)
@@ -150,10 +160,13 @@ def demo_relationships_load(*, end: datetime, travel: Callable[[datetime], None]
         _loose_promises(clients[0], end=end, travel=travel)
         counts[1] += 2
     incidents = _incident_write(clients, end=end, travel=travel)
+    for account in clients[:2]:
+        demo_check_ins_load(account, end=end, travel=travel)
     # As the periodic job would have, a minute before the story ends (nothing in it happens at or after its end).
     last = end - timedelta(minutes=1)
     travel(last)
     commitments_mark_late(now=last)
+    checkins_mark_missed(now=last)
     return DemoRelationships(engagements=counts[0], commitments=counts[1], dependencies=counts[2], incidents=incidents)
 
 
@@ -283,3 +296,71 @@ def _incident_write(clients: list[Account], *, end: datetime, travel: Callable[[
     travel(end - 4 * DAY)
     affected_remedy_record(affected=rows[0], actor=manager, remedy="Refunded the second charge and waived June's fee.")
     return 1
+
+
+# What was said at each held check-in, in turn; the last one of a cadence is left missed.
+TALKS = (
+    (
+        "Reviewed last month's tickets; response times are back on target.",
+        "Keep the current staffing.",
+        "Send the figures",
+    ),
+    ("Discussed the peak season and the new product line.", "Plan extra cover for December.", "Draft the cover plan"),
+    ("Went through the survey results with the team leads.", "Two changes to the returns process.", "Share the notes"),
+)
+
+
+def demo_check_ins_load(account: Account, *, end: datetime, travel: Callable[[datetime], None]) -> int:
+    """A fortnightly call over the last ten weeks: each one held (with notes, outcomes and a next step, the first
+    of which became a commitment) but the last, which was missed. Returns how many check-ins were written.
+
+    The call is at 11:00 in the advisor's zone, read on the client's wall clock, so it sits inside the default
+    working hours; a client too far away for that gets no cadence."""
+    advisor = account.owner
+    if advisor is None:
+        return 0
+    start = end - 70 * DAY
+    advisor_zone = zone_of(advisor.staff_profile.time_zone)
+    eleven = datetime.combine(start.astimezone(advisor_zone).date(), datetime.min.time().replace(hour=11))
+    local = eleven.replace(tzinfo=advisor_zone).astimezone(zone_of(account.time_zone))
+    travel(start - DAY)
+    try:
+        cadence = cadence_create(
+            actor=advisor,
+            account=account,
+            name="Fortnightly call",
+            kind="monthly_call",
+            channel="video",
+            rule="FREQ=WEEKLY;INTERVAL=2",
+            starts_on=local.date(),
+            time_of_day=local.time(),
+            duration_minutes=30,
+        )
+    except ApplicationError:
+        return 0
+    held = 0
+    moment, past = start, end - 3 * DAY
+    while moment < past:
+        travel(moment)
+        checkins_create(now=moment)
+        moment += 7 * DAY
+    due = list(CheckIn.objects.filter(cadence=cadence, scheduled_at__lt=past).order_by("scheduled_at"))
+    for index, check_in in enumerate(due[:-1]):
+        notes, outcomes, step = TALKS[index % len(TALKS)]
+        travel(check_in.scheduled_at + timedelta(minutes=45))
+        interaction = check_in_hold(
+            check_in=check_in,
+            actor=advisor,
+            held=Held(
+                kind="video",
+                occurred_at=check_in.scheduled_at,
+                notes=notes,
+                outcomes=outcomes,
+                next_steps=(step,),
+                contacts=tuple(account.contacts.order_by("id")[:1]),
+            ),
+        )
+        if index == 0:
+            next_step_commit(next_step=interaction.next_steps.get(), actor=advisor)
+        held += 1
+    return held

@@ -33,6 +33,7 @@ from carefront.relationships.models import (
     Wait,
 )
 from carefront.relationships.pausing import spans_total
+from carefront.relationships.selectors_checkins import CheckInCard, check_in_card
 
 PAGE = 50
 CARD_ROWS = 10
@@ -389,10 +390,12 @@ class AccountCard:
     dependencies: list[Dependency]
     more_commitments: bool
     more_dependencies: bool
+    check_ins: CheckInCard
 
 
 def account_card(*, user: Any, account_id: int) -> AccountCard:
-    """The account's open commitments (soonest due first) and open dependencies, two queries."""
+    """The account's open commitments (soonest due first), open dependencies, cadences and next check-ins, four
+    queries."""
     commitments = list(
         commitments_list(user=user, filters=Filters(account=account_id))
         .filter(_unfinished())
@@ -408,6 +411,7 @@ def account_card(*, user: Any, account_id: int) -> AccountCard:
         dependencies=dependencies[:CARD_ROWS],
         more_commitments=len(commitments) > CARD_ROWS,
         more_dependencies=len(dependencies) > CARD_ROWS,
+        check_ins=check_in_card(user=user, account_id=account_id),
     )
 
 

@@ -35,6 +35,7 @@ from carefront.desk.models import Status, Ticket
 from carefront.desk.services import notify_on_commit, ticket_set_waiting_on_client
 from carefront.relationships.access import require_account_manager, require_commitment_editor
 from carefront.relationships.models import (
+    CheckIn,
     Commitment,
     CommitmentState,
     Dependency,
@@ -349,12 +350,15 @@ def commitment_create(
     engagement: Engagement | None = None,
     milestone: Milestone | None = None,
     ticket: Ticket | None = None,
+    check_in: CheckIn | None = None,
 ) -> Commitment:
     """Promise an account something by a date: its advisor or a manager records it, for any active staff member."""
     require_account_manager(actor, account)
     now = timezone.now()
     due = _future(due_at, field="due_at", now=now)
     engagement = _links_clean(account=account, engagement=engagement, milestone=milestone, ticket=ticket)
+    if check_in is not None and check_in.account_id != account.pk:
+        raise ApplicationError(_("The check-in belongs to another account."), field="check_in")
     commitment = Commitment.objects.create(
         account=account,
         title=clean_text(title, field="title", max_length=MAX_TITLE, required=True),
@@ -364,6 +368,7 @@ def commitment_create(
         engagement=engagement,
         milestone=milestone,
         ticket=ticket,
+        check_in=check_in,
         created_at=now,
         updated_at=now,
     )

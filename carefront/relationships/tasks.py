@@ -1,4 +1,5 @@
-"""Background jobs of the relationships: marking late commitments, reminding clients of what they owe us."""
+"""Background jobs of the relationships: marking late commitments, reminding clients of what they owe us, and
+creating check-ins ahead of time (reminding advisors, marking missed ones)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from carefront.relationships.services import commitments_mark_late, dependencies_remind, dependency_reminder_send
+from carefront.relationships.services_checkins import checkins_run
 
 
 @db_task(retries=3, retry_delay=60)
@@ -23,3 +25,10 @@ def mark_late_commitments() -> int:
 def remind_overdue_dependencies() -> int:
     """Hourly: remind the contacts of overdue dependencies (each at most once per interval) and alert advisors."""
     return dependencies_remind()
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def run_check_ins() -> int:
+    """Create check-ins within the horizon, remind advisors of the coming ones (once each), mark missed ones."""
+    done = checkins_run()
+    return done.created + done.reminded + done.missed

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from carefront.relationships import incident_views, views
+from carefront.relationships import feed, incident_views, views, views_checkins
 
 urlpatterns = [
     path("relationships/", views.engagements_page, name="relationships"),
@@ -94,4 +94,29 @@ urlpatterns = [
         incident_views.affected_remedy,
         name="relationships-affected-remedy",
     ),
+    path("relationships/check-ins/", views_checkins.check_ins_page, name="relationships-check-ins"),
+    path(
+        "relationships/check-ins/<int:check_in_id>/held/",
+        views_checkins.check_in_held,
+        name="relationships-check-in-held",
+    ),
+    path(
+        "relationships/check-ins/<int:check_in_id>/cancel/",
+        views_checkins.check_in_cancel,
+        name="relationships-check-in-cancel",
+    ),
+    path("relationships/cadences/new/", views_checkins.cadence_new, name="relationships-cadence-new"),
+    path(
+        "relationships/interactions/<int:interaction_id>/",
+        views_checkins.interaction_page,
+        name="relationships-interaction",
+    ),
+    path(
+        "relationships/next-steps/<int:next_step_id>/commitment/",
+        views_checkins.next_step_commit,
+        name="relationships-next-step-commit",
+    ),
+    path("relationships/calendar/", views_checkins.calendar_settings, name="relationships-calendar"),
+    # No login: the secret in the address is the key (calendar programs cannot sign in).
+    path("calendar/<str:token>.ics", feed.calendar_feed, name="relationships-calendar-feed"),
 ]

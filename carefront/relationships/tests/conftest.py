@@ -71,3 +71,17 @@ def commitment(client_account: Account, dana: Any) -> Commitment:
     return commitment_create(
         actor=dana, account=client_account, title="Send the survey plan", owner=dana, due_at=NOW + timedelta(days=10)
     )
+
+
+@pytest.fixture
+def paris_client(clock: Any, dana: Any) -> Account:
+    """A client of Dana's in her own time zone."""
+    return account_create(
+        actor=None,
+        name="Lumière SARL",
+        kind="organisation",
+        service_model="client",
+        owner=dana,
+        time_zone="Europe/Paris",
+        locale="fr",
+    )

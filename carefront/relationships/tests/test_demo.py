@@ -7,7 +7,7 @@ from typing import Any
 
 from carefront.core.demo import demo_load
 from carefront.relationships.incident_selectors import incident_detail, incidents_log
-from carefront.relationships.models import Commitment, Dependency, Engagement, Incident, Milestone
+from carefront.relationships.models import CheckIn, Commitment, Dependency, Engagement, Incident, Milestone
 from carefront.relationships.selectors import waiting_report
 
 TODAY = date(2025, 6, 30)
@@ -41,6 +41,14 @@ def test_the_demo_has_blocked_engagements_and_kept_late_and_dropped_commitments(
     late = dict(Commitment.objects.filter(state="late").values_list("title", "done_at"))
     assert late["Share the sampling plan"] == END - timedelta(days=9)  # delivered three days after it was due
     assert late["Attendance certificates"] is None  # still owed, past its date
+    # Fortnightly calls: each held but the last, which was missed; the first one's next step became a commitment.
+    check_ins = list(
+        CheckIn.objects.filter(scheduled_at__lt=END).order_by("cadence", "scheduled_at").values_list("cadence", "state")
+    )
+    assert check_ins and {state for _cadence, state in check_ins} == {"held", "missed"}
+    for cadence in {cadence for cadence, _state in check_ins}:
+        assert [state for one, state in check_ins if one == cadence][-1] == "missed"
+    assert Commitment.objects.filter(check_in__isnull=False).count() == len({cadence for cadence, _state in check_ins})
     report = {row.label: row.hours for row in waiting_report(user=morgan, by="engagement", now=END).rows}
     assert report["Support staff training programme"] == 21 * 24
     assert report["Customer satisfaction survey"] == 20 * 24

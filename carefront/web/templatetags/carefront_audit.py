@@ -67,6 +67,14 @@ ACTIONS = {
     "incident_drafted": pgettext_lazy("audit action", "drafted an incident's disclosure"),
     "incident_disclosed": pgettext_lazy("audit action", "told the client of an incident"),
     "incident_remedied": pgettext_lazy("audit action", "made an incident right"),
+    "cadence_created": pgettext_lazy("audit action", "planned a cadence"),
+    "cadence_updated": pgettext_lazy("audit action", "changed a cadence"),
+    "cadence_ended": pgettext_lazy("audit action", "ended a cadence"),
+    "check_in_rescheduled": pgettext_lazy("audit action", "rescheduled a check-in"),
+    "check_in_cancelled": pgettext_lazy("audit action", "cancelled a check-in"),
+    "check_in_held": pgettext_lazy("audit action", "held a check-in"),
+    "check_in_missed": pgettext_lazy("audit action", "found a check-in missed"),
+    "interaction_logged": pgettext_lazy("audit action", "logged an interaction"),
 }
 
 FIELDS = {
@@ -105,10 +113,15 @@ FIELDS = {
     "commitment": gettext_lazy("Commitment"),
     "dependency": gettext_lazy("Dependency"),
     "incident": gettext_lazy("Incident"),
+    "cadence": gettext_lazy("Cadence"),
+    "check_in": gettext_lazy("Check-in"),
+    "interaction": gettext_lazy("Interaction"),
 }
 
 # Relationship items are recorded on the account as {"id", "title", <what changed>}: read by their title.
-ITEMS = frozenset({"engagement", "milestone", "commitment", "dependency", "incident"})
+ITEMS = frozenset(
+    {"engagement", "milestone", "commitment", "dependency", "cadence", "check_in", "interaction", "incident"}
+)
 
 CHOICES: dict[str, type[TextChoices] | Any] = {
     "status": Status,
