@@ -319,8 +319,11 @@ def demo_check_ins_load(account: Account, *, end: datetime, travel: Callable[[da
     advisor = account.owner
     if advisor is None:
         return 0
-    start = end - 70 * DAY
     advisor_zone = zone_of(advisor.staff_profile.time_zone)
+    start = end - 70 * DAY
+    while start.astimezone(advisor_zone).isoweekday() > 5:
+        # The call falls on the weekday it starts on: a weekend start would be outside the working week.
+        start += DAY
     eleven = datetime.combine(start.astimezone(advisor_zone).date(), datetime.min.time().replace(hour=11))
     local = eleven.replace(tzinfo=advisor_zone).astimezone(zone_of(account.time_zone))
     travel(start - DAY)

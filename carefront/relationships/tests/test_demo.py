@@ -61,3 +61,12 @@ def test_the_demo_has_one_incident_told_to_some_and_remedied_for_one(db: Any, mo
     assert (incident.title, incident.severity) == ("Invoices charged twice", "high")
     assert (log.affected_count, log.told_count, log.remedied_count, log.clients_untold) == (3, 2, 1, 1)
     assert not incident_detail(user=morgan, incident_id=incident.pk).fully_disclosed
+
+
+def test_the_demo_plans_its_calls_on_a_weekday_whatever_day_it_is_loaded(db: Any, morgan: Any) -> None:
+    """Loaded on a Sunday seventy days after a Sunday (2026-12-06), the fortnightly calls still start on a weekday,
+    inside the advisors' working week, and are held."""
+    demo_load(seed=11, accounts=40, today=date(2026, 12, 6))
+    states = set(CheckIn.objects.values_list("state", flat=True))
+    assert {"held", "missed"} <= states
+    assert all(moment.isoweekday() <= 5 for moment in CheckIn.objects.values_list("scheduled_at", flat=True))
