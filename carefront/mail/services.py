@@ -136,6 +136,9 @@ class Filed:
 # at this many messages or bytes of raw email (every message of a batch is in memory at once).
 FILING_BATCH = 50
 FILING_BATCH_BYTES = 64 * 1024 * 1024
+# A filing job waits until the oldest message it would file is this old: at most this much later, mail arriving
+# steadily is filed in batches (see bench/README.md).
+FILING_LINGER = timedelta(milliseconds=100)
 INBOUND_FIELDS = [
     "state",
     "kind",
@@ -172,6 +175,9 @@ def inbound_file_waiting(*, first_id: int | None = None, linger: timedelta = tim
         if linger and batch.oldest_received_at is not None and len(batch.ids) < FILING_BATCH:
             wait = (batch.oldest_received_at + linger - timezone.now()).total_seconds()
             if wait > 0:
+                # A deliberate, bounded pause in the worker (never in a request: the immediate queue passes no
+                # linger), like Nagle's algorithm: at most 0.1 s of latency buys batches instead of single filings,
+                # 105 → 159 messages/s on SQLite. Huey's scheduler counts whole seconds, too coarse to wait with.
                 time.sleep(min(wait, linger.total_seconds()))
                 batch = selectors.inbound_waiting_batch(
                     first_id=first_id, limit=FILING_BATCH, max_bytes=FILING_BATCH_BYTES

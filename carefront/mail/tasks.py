@@ -14,10 +14,6 @@ from huey.exceptions import RetryTask
 from carefront.mail import selectors, services
 from carefront.mail.models import DeliveryState
 
-# A filing job waits until the oldest message it would file is this old: at most this much later, mail arriving
-# steadily is filed in batches (see bench/README.md).
-FILING_LINGER = timedelta(milliseconds=100)
-
 # These jobs return nothing: Huey keeps a job's return value until someone reads it (one more write to the
 # queue per message, and on Redis a hash that grows with every email), and nobody reads these.
 
@@ -27,7 +23,7 @@ def process_inbound(inbound_id: int) -> None:
     """File a stored message and a batch of others waiting with it (retried when the database is busy; a
     message is never filed twice, and the jobs of messages another job filed find nothing to do)."""
     # Inline (the immediate queue of tests and development), lingering would hold up whoever stored the message.
-    linger = timedelta(0) if settings.HUEY.get("immediate") else FILING_LINGER
+    linger = timedelta(0) if settings.HUEY.get("immediate") else services.FILING_LINGER
     services.inbound_file_waiting(first_id=inbound_id, linger=linger)
 
 
