@@ -1,0 +1,61 @@
+"""Client relationships (issue 9), one module per part; every model is importable from here.
+
+Engagements, commitments, dependencies and waits are in `work`; cadences, check-ins, interactions and advisor
+settings in `checkins`; incidents in `incidents`.
+"""
+
+from carefront.relationships.models.checkins import (
+    AdvisorSettings,
+    Cadence,
+    CadenceKind,
+    CheckIn,
+    CheckInState,
+    Interaction,
+    InteractionKind,
+    NextStep,
+)
+from carefront.relationships.models.incidents import (
+    AffectedAccount,
+    DisclosureChannel,
+    DisclosureState,
+    Incident,
+    IncidentSeverity,
+    IncidentStatus,
+)
+from carefront.relationships.models.work import (
+    Commitment,
+    CommitmentState,
+    Dependency,
+    DependencyState,
+    Engagement,
+    EngagementKind,
+    EngagementStatus,
+    Milestone,
+    Wait,
+)
+
+__all__ = [
+    "AdvisorSettings",
+    "AffectedAccount",
+    "Cadence",
+    "CadenceKind",
+    "CheckIn",
+    "CheckInState",
+    "Commitment",
+    "CommitmentState",
+    "Dependency",
+    "DependencyState",
+    "DisclosureChannel",
+    "DisclosureState",
+    "Engagement",
+    "EngagementKind",
+    "EngagementStatus",
+    "Incident",
+    "IncidentSeverity",
+    "IncidentStatus",
+    "Interaction",
+    "InteractionKind",
+    "Milestone",
+    "NextStep",
+    "Wait",
+]
