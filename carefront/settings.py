@@ -305,6 +305,19 @@ CAREFRONT_CHECKIN_HORIZON_DAYS = env_int("CAREFRONT_CHECKIN_HORIZON_DAYS", 30, m
 CAREFRONT_CHECKIN_REMINDER_HOURS = env_int("CAREFRONT_CHECKIN_REMINDER_HOURS", 24, minimum=1)
 # A check-in not logged as held this many hours after its end is marked missed.
 CAREFRONT_CHECKIN_GRACE_HOURS = env_int("CAREFRONT_CHECKIN_GRACE_HOURS", 24, minimum=1)
+# The advisors' morning recommendations (relationships.services_recommendations): after this local hour, each
+# advisor's list is made once a day; when each signal speaks up; how long one acted on or dismissed stays away.
+CAREFRONT_RECOMMEND_MORNING_HOUR = env_int("CAREFRONT_RECOMMEND_MORNING_HOUR", 6, minimum=0)
+CAREFRONT_RECOMMEND_NO_CONTACT_DAYS = env_int("CAREFRONT_RECOMMEND_NO_CONTACT_DAYS", 30, minimum=1)
+CAREFRONT_RECOMMEND_SPEND_WINDOW_DAYS = env_int("CAREFRONT_RECOMMEND_SPEND_WINDOW_DAYS", 90, minimum=1)
+CAREFRONT_RECOMMEND_SPEND_DROP_PERCENT = env_int("CAREFRONT_RECOMMEND_SPEND_DROP_PERCENT", 30, minimum=1)
+CAREFRONT_RECOMMEND_RENEWAL_DAYS = env_int("CAREFRONT_RECOMMEND_RENEWAL_DAYS", 60, minimum=1)
+CAREFRONT_RECOMMEND_GOAL_DAYS = env_int("CAREFRONT_RECOMMEND_GOAL_DAYS", 30, minimum=1)
+CAREFRONT_RECOMMEND_SNOOZE_DAYS = env_int("CAREFRONT_RECOMMEND_SNOOZE_DAYS", 14, minimum=1)
+if CAREFRONT_RECOMMEND_MORNING_HOUR > 23:
+    raise ImproperlyConfigured("CAREFRONT_RECOMMEND_MORNING_HOUR must be an hour of the day, 0 to 23.")
+if CAREFRONT_RECOMMEND_SPEND_DROP_PERCENT > 100:
+    raise ImproperlyConfigured("CAREFRONT_RECOMMEND_SPEND_DROP_PERCENT must be a percentage, 1 to 100.")
 # The currency of staff cost rates and of every account's cost to serve.
 CAREFRONT_COST_CURRENCY = env_str("CAREFRONT_COST_CURRENCY", "EUR").upper()
 if len(CAREFRONT_COST_CURRENCY) != 3 or not CAREFRONT_COST_CURRENCY.isalpha():

@@ -190,6 +190,7 @@ def account_update(
     """Change an account's fields, each change audited; service model and owner need a reason."""
     account = Account.objects.select_for_update().get(pk=account.pk)
     version_check(account, version)
+    old_owner_id = account.owner_id
     recorded: list[Change] = []
     update_fields: list[str] = []
 
@@ -242,6 +243,12 @@ def account_update(
     events_record(
         subject_kind="account", subject_id=account.pk, action="updated", changes=recorded, reason=reason, actor=actor
     )
+    if "owner" in update_fields and old_owner_id is not None and account.owner_id is not None:
+        # The old advisor's unfinished work on the account follows it to the new one: nothing is left with
+        # someone who no longer serves the account.
+        from carefront.relationships.services_portfolio import account_work_follow_owner
+
+        account_work_follow_owner(account=account, old_owner_id=old_owner_id, reason=reason, actor=actor)
     return account
 
 

@@ -6,7 +6,7 @@ import enum
 import os
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -510,12 +510,24 @@ def staff_invite(
     return StaffInvite(user=user, password=generated)
 
 
+# What other apps say a staff member still owns, as a refusal to show, or "" when nothing: the core cannot know
+# every app's rows, and each app registers its check when it is ready (`staff_still_owned_register`).
+StillOwned = Callable[[int], str]
+_STILL_OWNED: list[StillOwned] = []
+
+
+def staff_still_owned_register(check: StillOwned) -> None:
+    """Refuse deactivating a staff member while `check` says they still own something (called at app start)."""
+    if check not in _STILL_OWNED:
+        _STILL_OWNED.append(check)
+
+
 @transaction.atomic
 def staff_deactivate(*, user: Any, actor: Actor) -> Any:
     """Stop a staff member from signing in (their API tokens stop working too).
 
-    Refused for yourself, for the last active admin, and while they own accounts: those are handed
-    over first, so no account is ever left with an owner who cannot act.
+    Refused for yourself, for the last active admin, and while they own accounts or any other app's work
+    (`staff_still_owned_register`): those are handed over first, so nothing is left with an owner who cannot act.
     """
     if actor is not None and actor.pk == user.pk:
         raise ApplicationError(_("You cannot deactivate yourself; ask another admin."), field="user", status=409)
@@ -539,6 +551,10 @@ def staff_deactivate(*, user: Any, actor: Actor) -> Any:
             field="user",
             status=409,
         )
+    for still_owned in _STILL_OWNED:
+        refusal = still_owned(user.pk)
+        if refusal:
+            raise ApplicationError(refusal, field="user", status=409)
     user.is_active = False
     user.save(update_fields=["is_active"])
     _admin_log(actor=actor, obj=user, flag=CHANGE, message=_("Deactivated."))

@@ -6,3 +6,9 @@ class RelationshipsConfig(AppConfig):
     name = "carefront.relationships"
     label = "relationships"
     verbose_name = _("Relationships")
+
+    def ready(self) -> None:
+        from carefront.core.services import staff_still_owned_register
+        from carefront.relationships.selectors_portfolio import still_owned_refusal
+
+        staff_still_owned_register(still_owned_refusal)

@@ -45,6 +45,7 @@ from carefront.relationships.services_checkins import (
     checkins_mark_missed,
     next_step_commit,
 )
+from carefront.relationships.services_recommendations import recommendations_run
 
 DAY = timedelta(days=1)
 
@@ -167,6 +168,9 @@ def demo_relationships_load(*, end: datetime, travel: Callable[[datetime], None]
     travel(last)
     commitments_mark_late(now=last)
     checkins_mark_missed(now=last)
+    # Every advisor opens the demo to a morning list, as the hourly job would have made it.
+    advisors = Account.objects.filter(service_model=ServiceModel.CLIENT, owner__isnull=False).values("owner_id")
+    recommendations_run(now=last, advisor_ids=sorted({row["owner_id"] for row in advisors}))
     return DemoRelationships(engagements=counts[0], commitments=counts[1], dependencies=counts[2], incidents=incidents)
 
 

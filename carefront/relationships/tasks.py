@@ -1,5 +1,6 @@
 """Background jobs of the relationships: marking late commitments, reminding clients of what they owe us, and
-creating check-ins ahead of time (reminding advisors, marking missed ones)."""
+creating check-ins ahead of time (reminding advisors, marking missed ones), and each advisor's morning
+recommendations."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from carefront.relationships.services import commitments_mark_late, dependencies_remind, dependency_reminder_send
 from carefront.relationships.services_checkins import checkins_run
+from carefront.relationships.services_recommendations import recommendations_run
 
 
 @db_task(retries=3, retry_delay=60)
@@ -32,3 +34,10 @@ def run_check_ins() -> int:
     """Create check-ins within the horizon, remind advisors of the coming ones (once each), mark missed ones."""
     done = checkins_run()
     return done.created + done.reminded + done.missed
+
+
+@db_periodic_task(crontab(minute="5"))
+def make_morning_recommendations() -> int:
+    """Hourly: make the recommendations of each advisor whose local morning has come and whose list for today is
+    still to make."""
+    return recommendations_run()

@@ -2,9 +2,41 @@
 
 from django.urls import path
 
-from carefront.relationships import feed, incident_views, views, views_checkins
+from carefront.relationships import feed, incident_views, views, views_checkins, views_portfolio
 
 urlpatterns = [
+    path("relationships/portfolio/", views_portfolio.my_portfolio, name="relationships-portfolio"),
+    path("relationships/portfolio/<int:advisor_id>/", views_portfolio.portfolio, name="relationships-portfolio-of"),
+    path(
+        "relationships/portfolio/<int:advisor_id>/hand-over/",
+        views_portfolio.hand_over,
+        name="relationships-hand-over",
+    ),
+    path(
+        "relationships/portfolio/<int:advisor_id>/recommendations/refresh/",
+        views_portfolio.recommendations_refresh,
+        name="relationships-recommendations-refresh",
+    ),
+    path(
+        "relationships/recommendations/<int:recommendation_id>/commit/",
+        views_portfolio.recommendation_commit_view,
+        name="relationships-recommendation-commit",
+    ),
+    path(
+        "relationships/recommendations/<int:recommendation_id>/check-in/",
+        views_portfolio.recommendation_check_in_view,
+        name="relationships-recommendation-check-in",
+    ),
+    path(
+        "relationships/recommendations/<int:recommendation_id>/dismiss/",
+        views_portfolio.recommendation_dismiss_view,
+        name="relationships-recommendation-dismiss",
+    ),
+    path(
+        "relationships/accounts/<int:account_id>/reassign/",
+        views_portfolio.account_reassign_view,
+        name="relationships-account-reassign",
+    ),
     path("relationships/", views.engagements_page, name="relationships"),
     path("relationships/engagements/new/", views.engagement_new, name="relationships-engagement-new"),
     path("relationships/engagements/<int:engagement_id>/", views.engagement_page, name="relationships-engagement"),

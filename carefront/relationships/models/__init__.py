@@ -1,7 +1,7 @@
 """Client relationships (issue 9), one module per part; every model is importable from here.
 
 Engagements, commitments, dependencies and waits are in `work`; cadences, check-ins, interactions and advisor
-settings in `checkins`; incidents in `incidents`.
+settings in `checkins`; incidents in `incidents`; advisors' morning recommendations in `recommendations`.
 """
 
 from carefront.relationships.models.checkins import (
@@ -22,6 +22,12 @@ from carefront.relationships.models.incidents import (
     IncidentSeverity,
     IncidentStatus,
 )
+from carefront.relationships.models.recommendations import (
+    AdvisorRecommendation,
+    RecommendationKind,
+    RecommendationRun,
+    RecommendationState,
+)
 from carefront.relationships.models.work import (
     Commitment,
     CommitmentState,
@@ -35,6 +41,7 @@ from carefront.relationships.models.work import (
 )
 
 __all__ = [
+    "AdvisorRecommendation",
     "AdvisorSettings",
     "AffectedAccount",
     "Cadence",
@@ -57,5 +64,8 @@ __all__ = [
     "InteractionKind",
     "Milestone",
     "NextStep",
+    "RecommendationKind",
+    "RecommendationRun",
+    "RecommendationState",
     "Wait",
 ]

@@ -85,3 +85,10 @@ def paris_client(clock: Any, dana: Any) -> Account:
         time_zone="Europe/Paris",
         locale="fr",
     )
+
+
+def left_without_hand_over(user: Any) -> None:
+    """A staff member who left without their work being handed over: the workspace refuses to deactivate them
+    while they own unfinished work, but the back office's user form (`/admin/`) can still clear `is_active`."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])

@@ -11,9 +11,10 @@ import pytest
 from django.test import Client
 
 from carefront.accounts.models import Account, Contact
+from carefront.core.exceptions import ApplicationError
 from carefront.relationships.models import Commitment, Engagement
 from carefront.relationships.services import Blocked, commitment_create, dependency_create
-from carefront.relationships.tests.conftest import NOW
+from carefront.relationships.tests.conftest import NOW, left_without_hand_over
 
 pytestmark = pytest.mark.django_db
 
@@ -269,7 +270,9 @@ def test_a_manager_finds_the_commitments_of_someone_who_left_and_reassigns_them(
     owed = commitment_create(
         actor=dana, account=client_account, title="Onboarding call", owner=alice, due_at=_iso(timedelta(days=3))
     )
-    staff_deactivate(user=alice, actor=ada)
+    with pytest.raises(ApplicationError):
+        staff_deactivate(user=alice, actor=ada)  # the workspace asks for a hand-over first
+    left_without_hand_over(alice)
     morgan_api = api_client(morgan)
     orphans = morgan_api.get(f"{BASE}/commitments", {"owner_inactive": "true"}).json()["results"]
     assert [c["id"] for c in orphans] == [owed.pk]

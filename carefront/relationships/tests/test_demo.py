@@ -5,9 +5,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from carefront.accounts.models import Account
 from carefront.core.demo import demo_load
 from carefront.relationships.incident_selectors import incident_detail, incidents_log
-from carefront.relationships.models import CheckIn, Commitment, Dependency, Engagement, Incident, Milestone
+from carefront.relationships.models import (
+    AdvisorRecommendation,
+    CheckIn,
+    Commitment,
+    Dependency,
+    Engagement,
+    Incident,
+    Milestone,
+    RecommendationRun,
+)
 from carefront.relationships.selectors import waiting_report
 
 TODAY = date(2025, 6, 30)
@@ -52,6 +62,13 @@ def test_the_demo_has_blocked_engagements_and_kept_late_and_dropped_commitments(
     report = {row.label: row.hours for row in waiting_report(user=morgan, by="engagement", now=END).rows}
     assert report["Support staff training programme"] == 21 * 24
     assert report["Customer satisfaction survey"] == 20 * 24
+    # Every advisor with clients starts the demo with a morning list; the late customer list is on it.
+    advisors = set(Account.objects.filter(service_model="client").values_list("owner_id", flat=True))
+    assert set(AdvisorRecommendation.objects.values_list("advisor_id", flat=True)) <= advisors
+    assert AdvisorRecommendation.objects.filter(
+        kind="dependency_late", facts__what="Customer list for the survey"
+    ).exists()
+    assert RecommendationRun.objects.filter(advisor_id__in=advisors).count() == len(advisors)
 
 
 def test_the_demo_has_one_incident_told_to_some_and_remedied_for_one(db: Any, morgan: Any) -> None:

@@ -29,7 +29,7 @@ from carefront.relationships.services import (
     milestone_complete,
     milestone_create,
 )
-from carefront.relationships.tests.conftest import NOW
+from carefront.relationships.tests.conftest import NOW, left_without_hand_over
 
 pytestmark = pytest.mark.django_db
 
@@ -187,7 +187,9 @@ def test_a_commitment_whose_owner_leaves_is_reassigned_not_orphaned(
     WHEN a manager hands Alice's commitments over to Bob
     THEN Bob owns it, nothing is left with an inactive owner, and the account's history says who and why."""
     commitment_reassign(commitment=commitment, actor=morgan, owner=alice, reason="Alice runs the survey")
-    staff_deactivate(user=alice, actor=ada)
+    with pytest.raises(ApplicationError):
+        staff_deactivate(user=alice, actor=ada)  # the workspace asks for a hand-over first
+    left_without_hand_over(alice)
     with pytest.raises(ApplicationError) as refused:
         commitment_reassign(commitment=commitment, actor=morgan, owner=alice, reason="back")
     assert refused.value.field == "owner"

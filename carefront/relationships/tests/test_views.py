@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 
 from carefront.accounts.models import Account, Contact
+from carefront.core.exceptions import ApplicationError
 from carefront.relationships.models import Commitment, Dependency, Engagement
 from carefront.relationships.services import (
     Blocked,
@@ -19,7 +20,7 @@ from carefront.relationships.services import (
     dependency_receive,
     milestone_create,
 )
-from carefront.relationships.tests.conftest import NOW
+from carefront.relationships.tests.conftest import NOW, left_without_hand_over
 
 pytestmark = pytest.mark.django_db
 
@@ -249,7 +250,9 @@ def test_a_manager_reassigns_the_commitment_of_someone_who_left_from_the_list(
     owed = commitment_create(
         actor=dana, account=client_account, title="Onboarding call", owner=alice, due_at=NOW + timedelta(days=3)
     )
-    staff_deactivate(user=alice, actor=ada)
+    with pytest.raises(ApplicationError):
+        staff_deactivate(user=alice, actor=ada)  # the workspace asks for a hand-over first
+    left_without_hand_over(alice)
     # Dana sees the commitment is stranded but only managers are offered the reassignment.
     assert "Reassign" not in _client(dana).get("/relationships/commitments/").content.decode()
     client = _client(morgan)

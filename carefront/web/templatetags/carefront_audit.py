@@ -75,6 +75,7 @@ ACTIONS = {
     "check_in_held": pgettext_lazy("audit action", "held a check-in"),
     "check_in_missed": pgettext_lazy("audit action", "found a check-in missed"),
     "interaction_logged": pgettext_lazy("audit action", "logged an interaction"),
+    "work_handed_over": pgettext_lazy("audit action", "handed the advisor's work over"),
 }
 
 FIELDS = {
@@ -116,6 +117,10 @@ FIELDS = {
     "cadence": gettext_lazy("Cadence"),
     "check_in": gettext_lazy("Check-in"),
     "interaction": gettext_lazy("Interaction"),
+    "commitments_moved": gettext_lazy("Commitments moved"),
+    "engagements_moved": gettext_lazy("Engagements moved"),
+    "cadences_moved": gettext_lazy("Cadences moved"),
+    "check_ins_moved": gettext_lazy("Check-ins moved"),
 }
 
 # Relationship items are recorded on the account as {"id", "title", <what changed>}: read by their title.
