@@ -537,3 +537,15 @@ class WaitingQuery(Schema):
 def waiting_report(request: HttpRequest, filters: Query[WaitingQuery]) -> Any:
     report = selectors.waiting_report(user=staff_actor(request), by=filters.by, before=filters.before)
     return {"results": report.rows, "next_cursor": report.next_cursor}
+
+
+@router.post(
+    "/relationships/dependencies/{dependency_id}/remind",
+    response={200: DependencyOut, **ERRORS},
+    summary="Remind the client contact now (once late; at most once per reminder interval)",
+)
+def remind_dependency(request: HttpRequest, dependency_id: Id) -> Any:
+    user = staff_actor(request)
+    dependency = access_dependency(user=user, dependency_id=dependency_id)
+    services.dependency_remind_now(dependency=dependency, actor=user)
+    return _dependency(user, dependency_id)

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Account, Contact, ServiceModel
@@ -801,20 +802,56 @@ def dependencies_remind(*, now: datetime | None = None) -> int:
             dependency = locked.select_related("account", "contact", "engagement").first()
             if dependency is None:
                 continue
-            dependency.last_reminded_at = moment
-            dependency.reminders_sent += 1
-            dependency.save(update_fields=["last_reminded_at", "reminders_sent"])
-            _record(
-                account_id=dependency.account_id,
-                action="dependency_reminded",
-                kind="dependency",
-                item=dependency,
-                new={"contact": dependency.contact.name, "reminders_sent": dependency.reminders_sent},
-                actor=None,
-            )
-            _reminder_queue(dependency)
+            _remind(dependency, now=moment, actor=None)
             reminded += 1
     return reminded
+
+
+def _remind(dependency: Dependency, *, now: datetime, actor: Actor) -> None:
+    """Mark the (locked) dependency reminded, on the account's history, and queue the email and the alert."""
+    dependency.last_reminded_at = now
+    dependency.reminders_sent += 1
+    dependency.save(update_fields=["last_reminded_at", "reminders_sent"])
+    _record(
+        account_id=dependency.account_id,
+        action="dependency_reminded",
+        kind="dependency",
+        item=dependency,
+        new={"contact": dependency.contact.name, "reminders_sent": dependency.reminders_sent},
+        actor=actor,
+    )
+    _reminder_queue(dependency)
+
+
+@transaction.atomic
+def dependency_remind_now(*, dependency: Dependency, actor: Actor, now: datetime | None = None) -> Dependency:
+    """Remind the client contact of an overdue dependency at once (the advisor's button), rather than at the
+    hourly job; still at most once per CAREFRONT_DEPENDENCY_REMINDER_DAYS, so the client is never pestered."""
+    moment = now or timezone.now()
+    dependency = (
+        Dependency.objects.select_for_update(of=("self",))
+        .select_related("account", "contact", "engagement")
+        .get(pk=dependency.pk)
+    )
+    require_account_manager(actor, dependency.account)
+    _dependency_open(dependency)
+    if dependency.due_at >= moment:
+        raise ApplicationError(
+            _("It is not due yet: a reminder goes only once it is late."), field="due_at", status=409
+        )
+    last = dependency.last_reminded_at
+    if last is not None and last > moment - _reminder_interval():
+        raise ApplicationError(
+            _("{contact} was reminded on {date}; the next reminder can go from {next}.").format(
+                contact=dependency.contact.name,
+                date=date_format(timezone.localtime(last), "SHORT_DATETIME_FORMAT"),
+                next=date_format(timezone.localtime(last + _reminder_interval()), "SHORT_DATETIME_FORMAT"),
+            ),
+            field="last_reminded_at",
+            status=409,
+        )
+    _remind(dependency, now=moment, actor=actor)
+    return dependency
 
 
 def _advisor_id(dependency: Dependency) -> int | None:

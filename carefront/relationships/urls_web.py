@@ -92,6 +92,11 @@ urlpatterns = [
         views.dependency_cancel,
         name="relationships-dependency-cancel",
     ),
+    path(
+        "relationships/dependencies/<int:dependency_id>/remind/",
+        views.dependency_remind,
+        name="relationships-dependency-remind",
+    ),
     path("relationships/waiting/", views.waiting_page, name="relationships-waiting"),
     path("relationships/incidents/", incident_views.incidents_page, name="relationships-incidents"),
     path("relationships/incidents/new/", incident_views.incident_new, name="relationships-incident-new"),

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -116,6 +117,7 @@ def _due_list(request: HttpRequest, *, tab: str, states: Any, rows_for: Callable
         "filters": filters,
         "page": selectors.due_page(rows_for(user=request.user, filters=filters), after=form.cursor()),
         "query": query.urlencode(),
+        "now": timezone.now(),
     }
 
 
@@ -162,7 +164,13 @@ def engagement_new(request: HttpRequest) -> HttpResponse:
 def _engagement_context(request: HttpRequest, engagement: Engagement, **bound: Any) -> dict[str, Any]:
     detail = selectors.engagement_detail(engagement=engagement)
     may_edit = may_manage_account(request.user, engagement.account)
-    context: dict[str, Any] = {"nav": "relationships", "detail": detail, "engagement": engagement, "may_edit": may_edit}
+    context: dict[str, Any] = {
+        "nav": "relationships",
+        "detail": detail,
+        "engagement": engagement,
+        "may_edit": may_edit,
+        "now": timezone.now(),
+    }
     if may_edit:
         choices = selectors.work_choices(user=request.user, account=engagement.account, engagement=engagement)
         staff = staff_members()
@@ -425,6 +433,23 @@ def dependency_received(request: HttpRequest, dependency_id: int) -> HttpRespons
         lambda: services.dependency_receive(dependency=dependency, actor=request.user),
         fallback=reverse("web:relationships-dependencies"),
     )
+
+
+@require_POST
+@staff_view
+def dependency_remind(request: HttpRequest, dependency_id: int) -> HttpResponse:
+    """Remind the client contact of an overdue dependency now (at most once per reminder interval)."""
+    dependency = access_dependency(user=request.user, dependency_id=dependency_id)
+    try:
+        services.dependency_remind_now(dependency=dependency, actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("{contact} was reminded of “{what}”.").format(contact=dependency.contact.name, what=dependency.what),
+        )
+    return _back(request, reverse("web:relationships-dependencies"))
 
 
 @require_POST

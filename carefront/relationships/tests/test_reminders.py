@@ -11,9 +11,10 @@ from django.test import override_settings
 
 from carefront.accounts.models import Contact
 from carefront.accounts.services import contact_create
+from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Notification
 from carefront.relationships.models import Commitment, Dependency
-from carefront.relationships.services import Blocked, dependency_create, dependency_receive
+from carefront.relationships.services import Blocked, dependency_create, dependency_receive, dependency_remind_now
 from carefront.relationships.tasks import remind_overdue_dependencies
 from carefront.relationships.tests.conftest import NOW
 
@@ -96,3 +97,33 @@ def test_what_was_received_or_no_longer_blocks_anything_is_not_chased(
     clock.move_to(NOW + timedelta(days=3))
     assert _run(django_capture_on_commit_callbacks) == 0
     assert mailoutbox == []
+
+
+def test_the_advisor_reminds_now_once_late_and_not_again_within_the_interval(
+    owed: Dependency,
+    clock: Any,
+    dana: Any,
+    erin: Any,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """GIVEN a dependency due on day 2
+    WHEN Dana presses "Remind now" on day 1, on day 3, then again on day 3, and Erin (another advisor) tries
+    THEN only the day-3 press sends (in French), the others are refused with the reason, and the job does not
+    remind again within the interval."""
+    with pytest.raises(ApplicationError) as early:
+        dependency_remind_now(dependency=owed, actor=dana)
+    assert early.value.status == 409 and early.value.field == "due_at"
+    clock.move_to(NOW + timedelta(days=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        dependency_remind_now(dependency=owed, actor=dana)
+    assert len(_to_contact(mailoutbox)) == 1
+    with pytest.raises(ApplicationError) as again:
+        dependency_remind_now(dependency=owed, actor=dana)
+    assert again.value.status == 409 and "Camille Roux was reminded on" in again.value.message
+    with pytest.raises(ApplicationError) as stranger:
+        dependency_remind_now(dependency=owed, actor=erin)
+    assert stranger.value.status == 403
+    assert _run(django_capture_on_commit_callbacks) == 0
+    assert len(_to_contact(mailoutbox)) == 1
+    assert Dependency.objects.get(pk=owed.pk).reminders_sent == 1
