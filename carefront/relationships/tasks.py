@@ -1,5 +1,5 @@
 """Background jobs of the relationships: marking late commitments, reminding clients of what they owe us, and
-creating check-ins ahead of time (reminding advisors, marking missed ones)."""
+creating check-ins ahead of time (reminding advisors, marking missed ones), scheduling and sending follow-ups."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from carefront.relationships.services import commitments_mark_late, dependencies_remind, dependency_reminder_send
 from carefront.relationships.services_checkins import checkins_run
+from carefront.relationships.services_followups import followups_schedule, followups_send_due
 
 
 @db_task(retries=3, retry_delay=60)
@@ -32,3 +33,15 @@ def run_check_ins() -> int:
     """Create check-ins within the horizon, remind advisors of the coming ones (once each), mark missed ones."""
     done = checkins_run()
     return done.created + done.reminded + done.missed
+
+
+@db_task(retries=3, retry_delay=60)
+def schedule_followups(*, event: str, object_id: int) -> int:
+    """After an event's commit: schedule the follow-ups its rules ask for (once, however often this runs)."""
+    return followups_schedule(event=event, object_id=object_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def send_due_followups() -> int:
+    """Every minute: send (or skip, with the reason) the follow-ups that are due."""
+    return followups_send_due()

@@ -75,6 +75,9 @@ ACTIONS = {
     "check_in_held": pgettext_lazy("audit action", "held a check-in"),
     "check_in_missed": pgettext_lazy("audit action", "found a check-in missed"),
     "interaction_logged": pgettext_lazy("audit action", "logged an interaction"),
+    "follow_up_sent": pgettext_lazy("audit action", "sent a follow-up"),
+    "outreach_opted_out": pgettext_lazy("audit action", "stopped outreach email to a contact"),
+    "outreach_opted_in": pgettext_lazy("audit action", "resumed outreach email to a contact"),
 }
 
 FIELDS = {
@@ -116,6 +119,7 @@ FIELDS = {
     "cadence": gettext_lazy("Cadence"),
     "check_in": gettext_lazy("Check-in"),
     "interaction": gettext_lazy("Interaction"),
+    "follow_up": gettext_lazy("Follow-up"),
 }
 
 # Relationship items are recorded on the account as {"id", "title", <what changed>}: read by their title.
