@@ -67,6 +67,10 @@ def followups_for_account(*, user: Any, account_id: int, size: int = ACCOUNT_CAR
     ).rows
 
 
+def contact_opt_out(*, contact_id: int) -> OutreachOptOut | None:
+    return OutreachOptOut.objects.filter(contact_id=contact_id).first()
+
+
 def opted_out_contact_ids(*, contact_ids: list[int]) -> set[int]:
     """Which of these contacts want no outreach email (one query)."""
     return set(OutreachOptOut.objects.filter(contact_id__in=contact_ids).values_list("contact_id", flat=True))

@@ -90,6 +90,10 @@ TEMPLATE_VARIABLES = (
 )
 
 
+def null_refused() -> str:
+    return _("This field cannot be null.")
+
+
 def default_language() -> str:
     return supported_language(settings.LANGUAGE_CODE) or "en"
 
