@@ -16,6 +16,7 @@ from carefront.accounts.models import Account, ServiceModel
 from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Role
 from carefront.desk.models import Status, Ticket
+from carefront.relationships.demo_followups import demo_followups_load
 from carefront.relationships.incident_services import (
     affected_mark_told,
     affected_remedy_record,
@@ -141,6 +142,7 @@ class DemoRelationships:
     commitments: int
     dependencies: int
     incidents: int = 0
+    follow_ups: int = 0
 
 
 def demo_relationships_load(*, end: datetime, travel: Callable[[datetime], None]) -> DemoRelationships:
@@ -167,7 +169,14 @@ def demo_relationships_load(*, end: datetime, travel: Callable[[datetime], None]
     travel(last)
     commitments_mark_late(now=last)
     checkins_mark_missed(now=last)
-    return DemoRelationships(engagements=counts[0], commitments=counts[1], dependencies=counts[2], incidents=incidents)
+    follow_ups = demo_followups_load(end=end, travel=travel)
+    return DemoRelationships(
+        engagements=counts[0],
+        commitments=counts[1],
+        dependencies=counts[2],
+        incidents=incidents,
+        follow_ups=follow_ups,
+    )
 
 
 def _engagement_write(

@@ -68,6 +68,11 @@ TICKET_SOLVED = "ticket_solved"
 ORDER_CREATED = "order_created"
 CHECK_IN_HELD = "check_in_held"
 HOOK_EVENTS = (TICKET_SOLVED, ORDER_CREATED, CHECK_IN_HELD)
+RULE_EVENTS = {
+    TICKET_SOLVED: [FollowUpEvent.TICKET_SOLVED],
+    ORDER_CREATED: [FollowUpEvent.FIRST_ORDER, FollowUpEvent.NTH_ORDER],
+    CHECK_IN_HELD: [FollowUpEvent.CHECK_IN_HELD],
+}
 
 # The placeholders a follow-up template may use: plain strings, empty when the event has none.
 TEMPLATE_VARIABLES = (
@@ -422,6 +427,8 @@ def followups_after_commit(*, event: str, object_id: int) -> None:
     (nothing if it rolls back)."""
     if event not in HOOK_EVENTS:
         raise ValueError(event)
+    if not FollowUpRule.objects.filter(event__in=RULE_EVENTS[event], is_active=True).exists():
+        return  # no rule listens: no job (an import of many orders queues nothing)
 
     def later() -> None:
         from carefront.relationships.tasks import schedule_followups
