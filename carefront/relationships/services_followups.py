@@ -736,7 +736,7 @@ def outreach_settings_update(*, actor: Actor, quiet_days: Any) -> OutreachSettin
     row.save()
     if old != quiet_days:
         events_record(
-            subject_kind="outreach_settings",
+            subject_kind="outreach",
             subject_id=row.pk,
             action="updated",
             changes=[Change("quiet_days", old, quiet_days)],
