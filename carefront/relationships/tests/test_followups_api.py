@@ -196,3 +196,22 @@ def test_the_unsubscribe_link_asks_then_opts_out_and_refuses_a_bad_or_old_link(c
     clock.move_to(NOW + timedelta(days=366))
     expired = client.get(old)
     assert expired.status_code == 410 and "expired" in expired.content.decode()
+
+
+def test_the_account_page_shows_recent_follow_ups_and_staff_stop_outreach_to_a_contact(
+    morgan: Any, alice: Any, rule: FollowUpRule, carol: Contact
+) -> None:
+    _followups(rule, [carol], count=2)
+    client = _login(morgan)
+    page = client.get(reverse("web:account", args=[carol.account_id]))
+    text = page.content.decode()
+    assert 'id="follow-ups-card"' in text and "Another follow-up went out within the quiet period" in text
+    stopped = client.post(reverse("web:relationships-contact-outreach", args=[carol.pk]), {"opt_out": "1"})
+    assert stopped.status_code == 302
+    assert OutreachOptOut.objects.get(contact=carol).source == "staff"
+    assert "No outreach email" in client.get(reverse("web:account", args=[carol.account_id])).content.decode()
+    # An agent who does not manage the account is refused, and the mark stays.
+    _login(alice).post(reverse("web:relationships-contact-outreach", args=[carol.pk]), {"opt_out": "0"})
+    assert OutreachOptOut.objects.filter(contact=carol).exists()
+    client.post(reverse("web:relationships-contact-outreach", args=[carol.pk]), {"opt_out": "0"})
+    assert not OutreachOptOut.objects.exists()
