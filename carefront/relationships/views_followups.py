@@ -19,7 +19,7 @@ from carefront.relationships import selectors_followups as selectors
 from carefront.relationships import services_followups as services
 from carefront.relationships.access import access_followup_rule
 from carefront.relationships.forms_followups import FollowUpListForm, FollowUpRuleForm, PreviewForm, QuietPeriodForm
-from carefront.relationships.models import FollowUpRule, OptOutSource
+from carefront.relationships.models import OptOutSource
 from carefront.relationships.views import _act
 from carefront.web.access import manager_view, staff_view
 from carefront.web.forms_settings import form_error
@@ -106,7 +106,7 @@ def followup_rule_deactivate(request: HttpRequest, rule_id: int) -> HttpResponse
 @require_GET
 def followups_page(request: HttpRequest) -> HttpResponse:
     """The follow-ups the user may see, newest first, filtered by state and rule, keyset-paginated."""
-    rules = FollowUpRule.objects.order_by("name")
+    rules = selectors.followup_rules_list(user=request.user).order_by("name")
     form = FollowUpListForm(request.GET, rules=rules)
     filters = selectors.FollowUpFilters()
     if form.is_valid():
