@@ -629,6 +629,10 @@ def order_create(
     for line in lines:
         line.order = order
     OrderItem.objects.bulk_create(lines)
+    # The relationships schedule their welcome and thank-you follow-ups after the commit.
+    from carefront.relationships.services_followups import ORDER_CREATED, followups_after_commit
+
+    followups_after_commit(event=ORDER_CREATED, object_id=order.pk)
     return order
 
 

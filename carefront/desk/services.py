@@ -447,6 +447,11 @@ def _status_apply(ticket: Ticket, status: str, now: datetime) -> list[Change]:
     ticket.status_changed_at = now
     if status == Status.SOLVED:
         ticket.solved_at = now
+        # The relationships schedule their "did this fix it?" follow-ups after the commit (none if it rolls back).
+        from carefront.relationships.services_followups import TICKET_SOLVED, followups_after_commit
+
+        if ticket.pk is not None:  # a ticket being imported as solved is history, not an event
+            followups_after_commit(event=TICKET_SOLVED, object_id=ticket.pk)
     elif status == Status.CLOSED:
         ticket.closed_at = now
     elif ticket.status == Status.SOLVED:

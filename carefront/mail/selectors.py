@@ -106,6 +106,27 @@ def ticket_for_email(parsed: ParsedEmail) -> Ticket | None:
     return None
 
 
+def outbound_answered(parsed: ParsedEmail) -> OutboundEmail | None:
+    """The email we started without a ticket (outreach) that this message answers, by In-Reply-To and
+    References."""
+    candidates = list(dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)]))[:100]
+    if not candidates:
+        return None
+    return OutboundEmail.objects.filter(message_id_header__in=candidates, ticket__isnull=True).order_by("-id").first()
+
+
+def mailbox_for_outreach(*, team_ids: Iterable[int] = ()) -> Mailbox | None:
+    """The mailbox an email we start is sent from (replies come back to it): an active one of these teams
+    (the advisor's), else the workspace's first active mailbox; None: the installation's address."""
+    active = Mailbox.objects.filter(is_active=True).select_related("team").order_by("id")
+    teams = list(team_ids)
+    if teams:
+        found = active.filter(team_id__in=teams).first()
+        if found is not None:
+            return found
+    return active.first()
+
+
 def reference_known(message_id: str) -> EmailReference | None:
     if not message_id:
         return None

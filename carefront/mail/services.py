@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -398,9 +398,12 @@ def _file(row: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Filed:
         # They wrote to us from it: the address works again.
         contact_set_email_failing(contact=contact, failing=False)
     opened = ticket is None
+    answered = selectors.outbound_answered(parsed) if ticket is None else None
     if ticket is None:
-        new = tickets_create(actor=None, requests=[_new_ticket(row, parsed, contact)])[0]
+        new = tickets_create(actor=None, requests=[_new_ticket(row, parsed, contact, answering=answered)])[0]
         ticket, message = new.ticket, new.message
+        if answered is not None:
+            _outbound_adopt(answered, ticket)
     elif selectors.is_participant(ticket=ticket, contact=contact):
         message = ticket_reply(
             ticket=ticket,
@@ -421,7 +424,7 @@ def _file(row: InboundEmail, parsed: ParsedEmail, ours: set[str]) -> Filed:
         )
     _followers_add(ticket=ticket, parsed=parsed, mailbox=row.mailbox, ours=ours)
     _reference(parsed=parsed, row=row, ticket=ticket, message=message)
-    if opened:
+    if opened and answered is None:  # an answer to our own email needs no receipt
         _acknowledge(ticket=ticket, contact=contact, mailbox=row.mailbox)
     return Filed(InboundState.PROCESSED, InboundKind.MESSAGE, ticket, message)
 
@@ -538,14 +541,23 @@ def _attachments(parsed: ParsedEmail) -> list[NewAttachment]:
     ]
 
 
-def _new_ticket(row: InboundEmail, parsed: ParsedEmail, contact: Contact) -> NewTicket:
+def _new_ticket(
+    row: InboundEmail, parsed: ParsedEmail, contact: Contact, *, answering: OutboundEmail | None = None
+) -> NewTicket:
+    """A ticket for a message; one answering an email we started (`answering`) shows the answer and, quoted
+    below it, what we wrote."""
     mailbox = row.mailbox
     with translation.override(supported_language(contact.language) or settings.LANGUAGE_CODE):
         subject = parsed.subject or _("(no subject)")
+        body = _display_text(parsed, reply=answering is not None)
+        if answering is not None:
+            quoted = "\n".join(f"> {line}" for line in answering.body_text.strip().splitlines())
+            intro = _("In reply to our email “{subject}”:").format(subject=answering.subject)
+            body = f"{body.strip()}\n\n{intro}\n{quoted}"[:MAX_BODY_CHARS]
     return NewTicket(
         requester=contact,
         subject=subject,
-        body=_display_text(parsed, reply=False),
+        body=body,
         channel=Channel.EMAIL,
         tier=mailbox.tier if mailbox is not None else Tier.L1,
         team=mailbox.team if mailbox is not None else None,
@@ -755,10 +767,14 @@ def mailbox_delete(*, mailbox: Mailbox, actor: Actor) -> None:
 # --- sending -----------------------------------------------------------------------------------------------------
 
 
-def _sender(mailbox: Mailbox | None) -> tuple[str, str]:
-    """The From and Reply-To of mail about a ticket: its mailbox, else the installation's address."""
+def _sender(mailbox: Mailbox | None, *, name: str = "") -> tuple[str, str]:
+    """The From and Reply-To of mail about a ticket: its mailbox, else the installation's address; `name`, when
+    given, is the From's display name instead of the mailbox's (an advisor writing to a client)."""
     if mailbox is not None:
-        return formataddr((mailbox.name, mailbox.address)) if mailbox.name else mailbox.address, mailbox.address
+        name = name or mailbox.name
+        return formataddr((name, mailbox.address)) if name else mailbox.address, mailbox.address
+    if name:
+        return formataddr((name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1])), settings.DEFAULT_FROM_EMAIL
     return settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_FROM_EMAIL
 
 
@@ -769,7 +785,7 @@ def _new_message_id() -> str:
 def _queue(
     *,
     kind: str,
-    ticket: Ticket,
+    ticket: Ticket | None,
     message: Message | None,
     to: Contact,
     cc: Sequence[Contact] = (),
@@ -778,13 +794,16 @@ def _queue(
     context: dict[str, Any],
     mailbox: Mailbox | None,
     automatic: bool,
+    sender_name: str = "",
+    extra_headers: dict[str, str] | None = None,
 ) -> OutboundEmail:
     """Write an email once, in the recipient's language, from one template's text and HTML partials, and queue
-    it for delivery after the commit (or record at once that it cannot go: the address bounces)."""
-    from_address, reply_to = _sender(mailbox)
-    in_reply_to, references = selectors.ticket_thread_ids(ticket)
+    it for delivery after the commit (or record at once that it cannot go: the address bounces). Without a
+    ticket (outreach), a reply opens one that quotes this email (see `_file`)."""
+    from_address, reply_to = _sender(mailbox, name=sender_name)
+    in_reply_to, references = selectors.ticket_thread_ids(ticket) if ticket is not None else ("", [])
     message_id = _new_message_id()
-    headers = {"Message-ID": f"<{message_id}>", "Reply-To": reply_to}
+    headers = {"Message-ID": f"<{message_id}>", "Reply-To": reply_to, **(extra_headers or {})}
     if in_reply_to:
         headers["In-Reply-To"] = f"<{in_reply_to}>"
     if references:
@@ -819,7 +838,10 @@ def _queue(
         state=DeliveryState.FAILED if failing else DeliveryState.QUEUED,
         last_error=failing,
     )
-    EmailReference.objects.create(message_id_header=message_id, ticket=ticket, message=message, direction=Direction.OUT)
+    if ticket is not None:
+        EmailReference.objects.create(
+            message_id_header=message_id, ticket=ticket, message=message, direction=Direction.OUT
+        )
     if not failing:
         outbound_id = row.pk
         transaction.on_commit(lambda: _send_later(outbound_id))
@@ -856,6 +878,46 @@ def reply_email_queue(*, ticket: Ticket, message: Message) -> OutboundEmail | No
         },
         mailbox=mailbox,
         automatic=False,
+    )
+
+
+def outreach_email_queue(
+    *,
+    to: Contact,
+    subject: str,
+    body: str,
+    mailbox: Mailbox | None,
+    sender_name: str = "",
+    ticket: Ticket | None = None,
+    unsubscribe_url: str = "",
+) -> OutboundEmail:
+    """Queue an email we start (a follow-up): plain text written by the caller, from `sender_name` at the
+    mailbox's address (replies come back to the mailbox). On `ticket`'s thread when given, so a reply continues
+    it; otherwise a reply opens a ticket that quotes this email. With a one-click List-Unsubscribe link."""
+    headers = {"List-Unsubscribe": f"<{unsubscribe_url}>"} if unsubscribe_url else {}
+    return _queue(
+        kind=OutboundKind.NOTIFICATION,
+        ticket=ticket,
+        message=None,
+        to=to,
+        subject=subject,
+        template="mail/email/outreach.html",
+        context={"body": body, "unsubscribe_url": unsubscribe_url},
+        mailbox=mailbox,
+        automatic=False,
+        sender_name=sender_name,
+        extra_headers=headers,
+    )
+
+
+def _outbound_adopt(outbound: OutboundEmail, ticket: Ticket) -> None:
+    """An email we sent without a ticket was answered and the answer opened `ticket`: the email belongs to it
+    from now on, so later replies to it thread there too."""
+    outbound.ticket = ticket
+    outbound.save(update_fields=["ticket"])
+    EmailReference.objects.get_or_create(
+        message_id_header=outbound.message_id_header,
+        defaults={"ticket": ticket, "message": None, "direction": Direction.OUT},
     )
 
 

@@ -9,6 +9,9 @@
   never a portal contact;
 - anyone else: nothing.
 
+Follow-ups: managers see every rule and follow-up and manage the rules; other staff see the rules (read-only) and
+the follow-ups of the accounts they own; portal contacts see none.
+
 Incidents: managers and admins see and manage all of them; other staff see, read-only, the incidents that touched
 an account they own (and only those accounts' rows) or that they own; portal contacts see none.
 
@@ -33,6 +36,8 @@ from carefront.relationships.models import (
     Commitment,
     Dependency,
     Engagement,
+    FollowUp,
+    FollowUpRule,
     Incident,
     Interaction,
     Milestone,
@@ -217,3 +222,18 @@ def access_affected(*, user: Any, incident_id: int, account_id: int) -> Affected
     if affected is None:
         raise Http404
     return affected
+
+
+def followup_rules_visible_to(user: Any) -> QuerySet[FollowUpRule]:
+    return FollowUpRule.objects.all() if is_staff_member(user) else FollowUpRule.objects.none()
+
+
+def followups_visible_to(user: Any) -> QuerySet[FollowUp]:
+    return _scope(FollowUp.objects.all(), user, staff=Q(account__owner_id=_id(user)), contacts=False)
+
+
+def access_followup_rule(*, user: Any, rule_id: int) -> FollowUpRule:
+    rule = unique_or_none(followup_rules_visible_to(user).filter(pk=rule_id))
+    if rule is None:
+        raise Http404
+    return rule

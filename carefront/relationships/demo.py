@@ -16,6 +16,7 @@ from carefront.accounts.models import Account, ServiceModel
 from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Role
 from carefront.desk.models import Status, Ticket
+from carefront.relationships.demo_followups import demo_followups_load
 from carefront.relationships.incident_services import (
     affected_mark_told,
     affected_remedy_record,
@@ -142,6 +143,7 @@ class DemoRelationships:
     commitments: int
     dependencies: int
     incidents: int = 0
+    follow_ups: int = 0
 
 
 def demo_relationships_load(*, end: datetime, travel: Callable[[datetime], None]) -> DemoRelationships:
@@ -171,7 +173,14 @@ def demo_relationships_load(*, end: datetime, travel: Callable[[datetime], None]
     # Every advisor opens the demo to a morning list, as the hourly job would have made it.
     advisors = Account.objects.filter(service_model=ServiceModel.CLIENT, owner__isnull=False).values("owner_id")
     recommendations_run(now=last, advisor_ids=sorted({row["owner_id"] for row in advisors}))
-    return DemoRelationships(engagements=counts[0], commitments=counts[1], dependencies=counts[2], incidents=incidents)
+    follow_ups = demo_followups_load(end=end, travel=travel)
+    return DemoRelationships(
+        engagements=counts[0],
+        commitments=counts[1],
+        dependencies=counts[2],
+        incidents=incidents,
+        follow_ups=follow_ups,
+    )
 
 
 def _engagement_write(

@@ -1,13 +1,14 @@
-"""Disclosure drafts from user-written templates, rendered safely.
+"""Text written by managers in Django's template language (incident disclosures, follow-up emails), rendered safely.
 
-A manager writes the wording of an incident's disclosure in Django's template language. That text is untrusted, so
-it is rendered by an engine of its own that knows only a few harmless tags and filters, loads no library, reads no
-file and sees only plain strings (never a model it could call methods on):
+That text is untrusted, so it is rendered by an engine of its own that knows only a few harmless tags and filters,
+loads no library, reads no file and sees only plain strings (never a model it could call methods on):
 
-- `disclosure_template_clean` checks the text at the boundary (the services call it before saving) and refuses any
-  tag outside `ALLOWED_TAGS` — `{% load %}`, `{% include %}`, `{% extends %}`, `{% debug %}`… — and any filter
-  outside `ALLOWED_FILTERS` with a message naming it;
-- `disclosure_render` renders checked text with autoescape off (the draft is plain text) from `DisclosureContext`.
+- `template_text_clean` checks the text at the boundary (the services call it before saving) and refuses any tag
+  outside `ALLOWED_TAGS` — `{% load %}`, `{% include %}`, `{% extends %}`, `{% debug %}`… — and any filter outside
+  `ALLOWED_FILTERS` with a message naming it;
+- `template_text_render` renders checked text with autoescape off (the result is plain text) from a mapping of
+  plain strings; `disclosure_template_clean` and `disclosure_render` are the incidents' names for them, with
+  `DisclosureContext`.
 
 This module's `register` is the engine's only builtin library, so even text that skipped the check cannot reach
 another tag or filter.
@@ -15,6 +16,7 @@ another tag or filter.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
@@ -75,37 +77,49 @@ class DisclosureContext:
     consequence: str
 
 
-class DisclosureTemplateError(ValueError):
-    """The template text uses something a disclosure may not, or is not a valid template."""
+class TemplateTextError(ValueError):
+    """The template text uses something it may not, or is not a valid template."""
 
 
-def disclosure_template_clean(text: str) -> str:
-    """The text if it is a template a disclosure may use; else DisclosureTemplateError with a message to show."""
+# The incidents' name for it (their services and tests catch it).
+DisclosureTemplateError = TemplateTextError
+
+
+def template_text_clean(text: str) -> str:
+    """The text if it is a template the sandbox may render; else TemplateTextError with a message to show."""
     if len(text) > MAX_TEMPLATE:
-        raise DisclosureTemplateError(
-            _("A disclosure template holds at most {count} characters.").format(count=MAX_TEMPLATE)
-        )
+        raise TemplateTextError(_("A template holds at most {count} characters.").format(count=MAX_TEMPLATE))
     for token in Lexer(text).tokenize():
         if token.token_type != TokenType.BLOCK:
             continue
         name = token.split_contents()[0] if token.contents.strip() else ""
         if name not in ALLOWED_TAGS:
-            raise DisclosureTemplateError(
+            raise TemplateTextError(
                 _(
-                    "“{{% {tag} %}}” is not allowed in a disclosure template: it may not load libraries or include "
-                    "files. Use only {{{{ … }}}} placeholders and these tags: {allowed}."
+                    "“{{% {tag} %}}” is not allowed in this template: it may not load libraries or include files. "
+                    "Use only {{{{ … }}}} placeholders and these tags: {allowed}."
                 ).format(tag=name[:40], allowed=", ".join(sorted(ALLOWED_TAGS)))
             )
     try:
         _ENGINE.from_string(text)
     except TemplateSyntaxError as error:
-        raise DisclosureTemplateError(
-            _("This disclosure template cannot be used: {problem}").format(problem=str(error)[:300])
+        raise TemplateTextError(
+            _("This template cannot be used: {problem}").format(problem=str(error)[:300])
         ) from error
     return text
 
 
+def template_text_render(text: str, values: Mapping[str, str]) -> str:
+    """Render a checked template (plain text, nothing escaped) with only these plain strings."""
+    template = _ENGINE.from_string(template_text_clean(text))
+    return template.render(Context(dict(values), autoescape=False)).strip()
+
+
+def disclosure_template_clean(text: str) -> str:
+    """The text if it is a template a disclosure may use; else DisclosureTemplateError with a message to show."""
+    return template_text_clean(text)
+
+
 def disclosure_render(text: str, context: DisclosureContext) -> str:
     """Render a checked template (plain text, nothing escaped) with only the disclosure's context."""
-    template = _ENGINE.from_string(disclosure_template_clean(text))
-    return template.render(Context(asdict(context), autoescape=False)).strip()
+    return template_text_render(text, asdict(context))

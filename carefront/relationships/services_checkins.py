@@ -596,6 +596,9 @@ def check_in_hold(*, check_in: CheckIn, actor: Actor, held: Held) -> Interaction
         new={"state": check_in.state, "interaction": interaction.pk},
         actor=actor,
     )
+    from carefront.relationships.services_followups import CHECK_IN_HELD, followups_after_commit
+
+    followups_after_commit(event=CHECK_IN_HELD, object_id=interaction.pk)
     return interaction
 
 

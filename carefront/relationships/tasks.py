@@ -1,6 +1,6 @@
 """Background jobs of the relationships: marking late commitments, reminding clients of what they owe us, and
-creating check-ins ahead of time (reminding advisors, marking missed ones), and each advisor's morning
-recommendations."""
+creating check-ins ahead of time (reminding advisors, marking missed ones), each advisor's morning
+recommendations, scheduling and sending follow-ups."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from carefront.relationships.services import commitments_mark_late, dependencies_remind, dependency_reminder_send
 from carefront.relationships.services_checkins import checkins_run
+from carefront.relationships.services_followups import followups_schedule, followups_send_due
 from carefront.relationships.services_recommendations import recommendations_run
 
 
@@ -41,3 +42,15 @@ def make_morning_recommendations() -> int:
     """Hourly: make the recommendations of each advisor whose local morning has come and whose list for today is
     still to make."""
     return recommendations_run()
+
+
+@db_task(retries=3, retry_delay=60)
+def schedule_followups(*, event: str, object_id: int) -> int:
+    """After an event's commit: schedule the follow-ups its rules ask for (once, however often this runs)."""
+    return followups_schedule(event=event, object_id=object_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def send_due_followups() -> int:
+    """Every minute: send (or skip, with the reason) the follow-ups that are due."""
+    return followups_send_due()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from carefront.relationships import feed, incident_views, views, views_checkins, views_portfolio
+from carefront.relationships import feed, incident_views, views, views_checkins, views_followups, views_portfolio
 
 urlpatterns = [
     path("relationships/portfolio/", views_portfolio.my_portfolio, name="relationships-portfolio"),
@@ -156,4 +156,19 @@ urlpatterns = [
     path("relationships/calendar/", views_checkins.calendar_settings, name="relationships-calendar"),
     # No login: the secret in the address is the key (calendar programs cannot sign in).
     path("calendar/<str:token>.ics", feed.calendar_feed, name="relationships-calendar-feed"),
+    path("relationships/follow-ups/", views_followups.followups_page, name="relationships-follow-ups"),
+    path(
+        "relationships/contacts/<int:contact_id>/outreach/",
+        views_followups.contact_outreach,
+        name="relationships-contact-outreach",
+    ),
+    path("settings/follow-ups/", views_followups.followup_rules, name="settings-follow-ups"),
+    path("settings/follow-ups/new/", views_followups.followup_rule_edit, name="settings-follow-up-new"),
+    path("settings/follow-ups/<int:rule_id>/", views_followups.followup_rule_edit, name="settings-follow-up"),
+    path(
+        "settings/follow-ups/<int:rule_id>/deactivate/",
+        views_followups.followup_rule_deactivate,
+        name="settings-follow-up-deactivate",
+    ),
+    path("unsubscribe/<str:token>/", views_followups.unsubscribe, name="relationships-unsubscribe"),
 ]

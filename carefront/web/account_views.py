@@ -24,6 +24,7 @@ from carefront.core.selectors import staff_members
 from carefront.insights.selectors import account_insight_card, segments_list
 from carefront.relationships.access import may_manage_account
 from carefront.relationships.selectors import account_card
+from carefront.relationships.selectors_followups import followups_for_account, opted_out_contact_ids
 from carefront.web.access import staff_view
 from carefront.web.forms_accounts import AccountListForm, AccountServiceModelForm
 
@@ -100,7 +101,9 @@ def _page_context(request: HttpRequest, account: Account, *, change_form: Accoun
         "insight": account_insight_card(user=request.user, account_id=account.pk),
         "relationship": account_card(user=request.user, account_id=account.pk),
         "may_manage": may_manage_account(request.user, account),
+        "followups": followups_for_account(user=request.user, account_id=account.pk),
     }
+    context["opted_out"] = opted_out_contact_ids(contact_ids=[contact.pk for contact in context["overview"].contacts])
     if context["can_change_model"]:
         context["change_form"] = change_form or AccountServiceModelForm(
             staff=staff_members(),

@@ -1,7 +1,8 @@
 """Client relationships (issue 9), one module per part; every model is importable from here.
 
 Engagements, commitments, dependencies and waits are in `work`; cadences, check-ins, interactions and advisor
-settings in `checkins`; incidents in `incidents`; advisors' morning recommendations in `recommendations`.
+settings in `checkins`; incidents in `incidents`; advisors' morning recommendations in `recommendations`;
+follow-up rules, follow-ups and outreach opt-outs in `followups`.
 """
 
 from carefront.relationships.models.checkins import (
@@ -13,6 +14,17 @@ from carefront.relationships.models.checkins import (
     Interaction,
     InteractionKind,
     NextStep,
+)
+from carefront.relationships.models.followups import (
+    FollowUp,
+    FollowUpAudience,
+    FollowUpEvent,
+    FollowUpRule,
+    FollowUpState,
+    OptOutSource,
+    OutreachOptOut,
+    OutreachSettings,
+    SkipReason,
 )
 from carefront.relationships.models.incidents import (
     AffectedAccount,
@@ -57,6 +69,11 @@ __all__ = [
     "Engagement",
     "EngagementKind",
     "EngagementStatus",
+    "FollowUp",
+    "FollowUpAudience",
+    "FollowUpEvent",
+    "FollowUpRule",
+    "FollowUpState",
     "Incident",
     "IncidentSeverity",
     "IncidentStatus",
@@ -64,8 +81,12 @@ __all__ = [
     "InteractionKind",
     "Milestone",
     "NextStep",
+    "OptOutSource",
+    "OutreachOptOut",
+    "OutreachSettings",
     "RecommendationKind",
     "RecommendationRun",
     "RecommendationState",
+    "SkipReason",
     "Wait",
 ]

@@ -87,3 +87,18 @@ def test_the_demo_plans_its_calls_on_a_weekday_whatever_day_it_is_loaded(db: Any
     states = set(CheckIn.objects.values_list("state", flat=True))
     assert {"held", "missed"} <= states
     assert all(moment.isoweekday() <= 5 for moment in CheckIn.objects.values_list("scheduled_at", flat=True))
+
+
+def test_the_demo_has_follow_up_rules_and_follow_ups_sent_and_skipped(db: Any) -> None:
+    from carefront.relationships.models import FollowUp, FollowUpRule
+
+    demo_load(seed=11, accounts=40, today=TODAY)
+    assert set(FollowUpRule.objects.values_list("event", flat=True)) == {
+        "ticket_solved",
+        "first_order",
+        "nth_order",
+        "check_in_held",
+    }
+    states = set(FollowUp.objects.values_list("state", flat=True))
+    assert {"sent", "skipped"} <= states
+    assert FollowUp.objects.filter(rule__event="ticket_solved", state="sent").exists()

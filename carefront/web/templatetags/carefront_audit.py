@@ -76,6 +76,9 @@ ACTIONS = {
     "check_in_missed": pgettext_lazy("audit action", "found a check-in missed"),
     "interaction_logged": pgettext_lazy("audit action", "logged an interaction"),
     "work_handed_over": pgettext_lazy("audit action", "handed the advisor's work over"),
+    "follow_up_sent": pgettext_lazy("audit action", "sent a follow-up"),
+    "outreach_opted_out": pgettext_lazy("audit action", "stopped outreach email to a contact"),
+    "outreach_opted_in": pgettext_lazy("audit action", "resumed outreach email to a contact"),
 }
 
 FIELDS = {
@@ -121,6 +124,7 @@ FIELDS = {
     "engagements_moved": gettext_lazy("Engagements moved"),
     "cadences_moved": gettext_lazy("Cadences moved"),
     "check_ins_moved": gettext_lazy("Check-ins moved"),
+    "follow_up": gettext_lazy("Follow-up"),
 }
 
 # Relationship items are recorded on the account as {"id", "title", <what changed>}: read by their title.
