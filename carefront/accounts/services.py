@@ -48,6 +48,7 @@ from carefront.core.validation import (
     clean_time_zone,
     version_check,
 )
+from carefront.relationships.services_health import health_mark_stale
 
 User = get_user_model()
 
@@ -622,6 +623,7 @@ def order_create(
     for line in lines:
         line.order = order
     OrderItem.objects.bulk_create(lines)
+    health_mark_stale(account_ids=[account.pk])
     return order
 
 
@@ -651,6 +653,7 @@ def order_update(*, order: Order, actor: Actor, version: int | None = None, **ch
     order.version += 1
     order.updated_at = timezone.now()
     order.save(update_fields=[*fields, "version", "updated_at"])
+    health_mark_stale(account_ids=[order.account_id])
     return order
 
 

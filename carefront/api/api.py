@@ -119,6 +119,7 @@ def _mount_routers() -> None:
     from carefront.mail.api import router as mail_router
     from carefront.relationships.api import router as relationships_router
     from carefront.relationships.api_checkins import router as checkins_router
+    from carefront.relationships.api_health import router as health_router
     from carefront.relationships.api_incidents import router as incidents_router
 
     api.add_router("/", meta_router)
@@ -134,6 +135,7 @@ def _mount_routers() -> None:
     api.add_router("/", relationships_router)
     api.add_router("/", incidents_router)
     api.add_router("/", checkins_router)
+    api.add_router("/", health_router)
 
 
 _mount_routers()

@@ -57,6 +57,7 @@ from carefront.desk.routing_services import (
     routings_record_new,
 )
 from carefront.desk.sla_services import SlaEvent, sla_ticket_sync, sla_tickets_start
+from carefront.relationships.services_health import health_mark_stale
 
 User = get_user_model()
 
@@ -379,6 +380,8 @@ def tickets_create(*, actor: Actor, requests: Sequence[NewTicket], route: bool =
                 routing_remember(ticket, None)
         routings_record_new(routings)
         Event.objects.bulk_create(events)
+        # A client's tickets weigh on its health score.
+        health_mark_stale(account_ids={ticket.account_id for ticket in tickets})
         for ticket in tickets:
             if ticket.assignee is not None and ticket.assignee != actor:
                 _notify_assigned(ticket)
@@ -557,6 +560,8 @@ def ticket_update(
         routing_record(ticket=ticket, routed=routed)
         events += routing_events(ticket_id=ticket.pk, routed=routed, changes=routed_changes)
     Event.objects.bulk_create(events)
+    if "priority" in columns:
+        health_mark_stale(account_ids=[ticket.account_id])
     if notify_assignee is not None:
         notify_on_commit(
             recipient_id=notify_assignee.pk,

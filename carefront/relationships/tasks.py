@@ -1,5 +1,5 @@
-"""Background jobs of the relationships: marking late commitments, reminding clients of what they owe us, and
-creating check-ins ahead of time (reminding advisors, marking missed ones)."""
+"""Background jobs of the relationships: marking late commitments, reminding clients of what they owe us,
+creating check-ins ahead of time (reminding advisors, marking missed ones), and scoring the clients' health."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from carefront.relationships.services import commitments_mark_late, dependencies_remind, dependency_reminder_send
 from carefront.relationships.services_checkins import checkins_run
+from carefront.relationships.services_health import health_recompute_all, health_recompute_stale
 
 
 @db_task(retries=3, retry_delay=60)
@@ -32,3 +33,27 @@ def run_check_ins() -> int:
     """Create check-ins within the horizon, remind advisors of the coming ones (once each), mark missed ones."""
     done = checkins_run()
     return done.created + done.reminded + done.missed
+
+
+@db_periodic_task(crontab(minute="50"))
+def recompute_health() -> int:
+    """Hourly: score every client account in batches (windows move on with time even when nothing changes)."""
+    return health_recompute_all().accounts
+
+
+@db_task()
+def recompute_health_now() -> int:
+    """Score every client account now: after the health settings changed, or a manager asked."""
+    return health_recompute_all().accounts
+
+
+@db_periodic_task(crontab(minute="*"))
+def recompute_stale_health() -> int:
+    """Every minute: score the clients whose inputs changed (and new clients) if the queued sweep did not."""
+    return health_recompute_stale()
+
+
+@db_task()
+def recompute_stale_health_now() -> int:
+    """Queued after a change to a client's health inputs commits; many changes make one recompute per account."""
+    return health_recompute_stale()

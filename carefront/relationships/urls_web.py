@@ -2,9 +2,11 @@
 
 from django.urls import path
 
-from carefront.relationships import feed, incident_views, views, views_checkins
+from carefront.relationships import feed, incident_views, views, views_checkins, views_health
 
 urlpatterns = [
+    path("settings/health/", views_health.health_settings_view, name="settings-health"),
+    path("settings/health/recompute/", views_health.health_recompute_view, name="settings-health-recompute"),
     path("relationships/", views.engagements_page, name="relationships"),
     path("relationships/engagements/new/", views.engagement_new, name="relationships-engagement-new"),
     path("relationships/engagements/<int:engagement_id>/", views.engagement_page, name="relationships-engagement"),

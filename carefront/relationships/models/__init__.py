@@ -1,7 +1,7 @@
 """Client relationships (issue 9), one module per part; every model is importable from here.
 
 Engagements, commitments, dependencies and waits are in `work`; cadences, check-ins, interactions and advisor
-settings in `checkins`; incidents in `incidents`.
+settings in `checkins`; incidents in `incidents`; health scores in `health`.
 """
 
 from carefront.relationships.models.checkins import (
@@ -14,6 +14,7 @@ from carefront.relationships.models.checkins import (
     InteractionKind,
     NextStep,
 )
+from carefront.relationships.models.health import AccountHealth, HealthBand, HealthSettings, HealthSnapshot
 from carefront.relationships.models.incidents import (
     AffectedAccount,
     DisclosureChannel,
@@ -35,6 +36,7 @@ from carefront.relationships.models.work import (
 )
 
 __all__ = [
+    "AccountHealth",
     "AdvisorSettings",
     "AffectedAccount",
     "Cadence",
@@ -50,6 +52,9 @@ __all__ = [
     "Engagement",
     "EngagementKind",
     "EngagementStatus",
+    "HealthBand",
+    "HealthSettings",
+    "HealthSnapshot",
     "Incident",
     "IncidentSeverity",
     "IncidentStatus",
