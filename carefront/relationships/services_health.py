@@ -17,6 +17,7 @@ the row in force at the cutoff is kept so the chart starts from a known score.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,7 +36,7 @@ from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Event
 from carefront.core.services import Actor, Change, events_record
 from carefront.core.validation import version_check
-from carefront.relationships.health_signals import SIGNALS, HealthConfig, Reading, health_signals
+from carefront.relationships.health_signals import SIGNALS, HealthConfig, Reading, accounts_filter, health_signals
 from carefront.relationships.models import AccountHealth, HealthBand, HealthSettings, HealthSnapshot
 
 BATCH = 1000
@@ -191,15 +192,16 @@ def health_band(score: int | None, config: HealthConfig) -> str:
 def health_compute(readings: Mapping[str, Reading], config: HealthConfig) -> Computed:
     """Score = round(100 × Σ weight × value ÷ Σ weight) over the signals with a weight above 0 and a value; each
     signal's points are its share of that sum (they add up to the score before rounding)."""
+    weights = {key: config.weight(key) for key in readings}
     counted = {
-        key: (config.weight(key), reading.value)
+        key: (weights[key], reading.value)
         for key, reading in readings.items()
-        if reading.value is not None and config.weight(key) > 0
+        if reading.value is not None and weights[key] > 0
     }
     total = sum(weight for weight, _value in counted.values())
     contributions = []
     for key, reading in readings.items():
-        weight = config.weight(key)
+        weight = weights[key]
         share = weight / total if key in counted else 0.0
         value = None if reading.value is None else round(min(1.0, max(0.0, reading.value)), 4)
         contributions.append(
@@ -215,7 +217,8 @@ def health_compute(readings: Mapping[str, Reading], config: HealthConfig) -> Com
     if not total:
         return Computed(score=None, band="", contributions=contributions)
     exact = 100 * sum(weight * min(1.0, max(0.0, value)) for weight, value in counted.values()) / total
-    score = int(Decimal(str(exact)).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+    # Half up, after rounding away the floating-point noise of the sum (62.4999999 is 62.5).
+    score = math.floor(round(exact, 6) + 0.5)
     return Computed(score=score, band=health_band(score, config), contributions=contributions)
 
 
@@ -258,13 +261,14 @@ def health_recompute_accounts(
         # Read first: a change counted after this read keeps the account stale for the next sweep.
         stored = {
             account_id: (score, changes)
-            for account_id, score, changes in AccountHealth.objects.filter(account_id__in=ids).values_list(
+            for account_id, score, changes in AccountHealth.objects.filter(accounts_filter(ids)).values_list(
                 "account_id", "score", "changes"
             )
         }
         readings = {signal.key: signal.read(ids, config, moment) for signal in signals}
         rows: list[tuple[Any, ...]] = []
         history: list[tuple[Any, ...]] = []
+        computed_at, day = datetime_value(moment), moment.date()
         changed = 0
         for account_id in ids:
             computed = health_compute({key: found[account_id] for key, found in readings.items()}, config)
@@ -275,13 +279,13 @@ def health_recompute_accounts(
                     computed.score,
                     computed.band,
                     json_value(computed.contributions),
-                    datetime_value(moment),
+                    computed_at,
                     changes,
                 )
             )
             if computed.score is not None and (account_id not in stored or computed.score != before):
                 changed += 1
-                history.append((account_id, moment.date(), computed.score, computed.band))
+                history.append((account_id, day, computed.score, computed.band))
         rows_upsert(
             model=AccountHealth,
             fields=["account", "score", "band", "contributions", "computed_at", "computed_changes"],

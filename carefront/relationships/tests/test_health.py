@@ -455,3 +455,15 @@ def test_history_keeps_a_row_per_day_the_score_changed_and_forgets_what_is_too_o
     # Every row is older than the cutoff (ten days after NOW): the one in force then, five days after NOW, stays.
     assert health_history_prune(now=later) == 2
     assert list(HealthSnapshot.objects.order_by("day").values_list("score", flat=True)) == [60]
+
+
+def test_the_demos_clients_are_scored_with_a_few_weeks_of_history(db: Any) -> None:
+    from carefront.core.demo import demo_load
+
+    demo_load(seed=11, accounts=40, today=date(2025, 6, 30))
+    clients = set(Account.objects.filter(service_model="client").values_list("pk", flat=True))
+    assert clients and set(AccountHealth.objects.filter(score__isnull=False).values_list("account_id", flat=True)) == (
+        clients
+    )
+    days = set(HealthSnapshot.objects.values_list("day", flat=True))
+    assert len(days) >= 2 and max(days) == date(2025, 6, 29)  # a minute before the story's end
