@@ -153,6 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--data-dir", default=os.environ.get("CAREFRONT_DATA_DIR", ".bench-data/health"))
+    parser.add_argument("--reuse", action="store_true", help="measure again on the database a previous run loaded")
     args = parser.parse_args(argv)
 
     from bench.seed import configure, database_recreate
@@ -166,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
+    from carefront.accounts.models import Account
     from carefront.relationships.models import AccountHealth, HealthSnapshot
     from carefront.relationships.services_health import (
         BATCH,
@@ -175,12 +177,18 @@ def main(argv: list[str] | None = None) -> None:
         health_recompute_stale,
     )
 
-    database_recreate()
-    call_command("migrate", verbosity=0, interactive=False)
     began = time.perf_counter()
-    counts = _load(args.accounts)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    if args.reuse:
+        AccountHealth.objects.all().delete()
+        HealthSnapshot.objects.all().delete()
+        counts = {"accounts": Account.objects.filter(service_model="client").count()}
+    else:
+        database_recreate()
+        call_command("migrate", verbosity=0, interactive=False)
+        began = time.perf_counter()
+        counts = _load(args.accounts)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     loaded = time.perf_counter()
     now = timezone.now()
     first = health_recompute_all(now=now)

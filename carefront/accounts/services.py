@@ -623,7 +623,8 @@ def order_create(
     for line in lines:
         line.order = order
     OrderItem.objects.bulk_create(lines)
-    health_mark_stale(account_ids=[account.pk])
+    if account.service_model == ServiceModel.CLIENT:
+        health_mark_stale(account_ids=[account.pk])
     return order
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 
-from carefront.accounts.models import Channel, Contact
+from carefront.accounts.models import Channel, Contact, ServiceModel
 from carefront.core.access import is_manager, staff_role
 from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Event, Team
@@ -380,8 +380,8 @@ def tickets_create(*, actor: Actor, requests: Sequence[NewTicket], route: bool =
                 routing_remember(ticket, None)
         routings_record_new(routings)
         Event.objects.bulk_create(events)
-        # A client's tickets weigh on its health score.
-        health_mark_stale(account_ids={ticket.account_id for ticket in tickets})
+        # A client's tickets weigh on its health score (each ticket holds its account: no query for customers).
+        health_mark_stale(account_ids={t.account_id for t in tickets if t.account.service_model == ServiceModel.CLIENT})
         for ticket in tickets:
             if ticket.assignee is not None and ticket.assignee != actor:
                 _notify_assigned(ticket)

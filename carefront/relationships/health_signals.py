@@ -132,8 +132,9 @@ def _check_ins_read(ids: Sequence[int], config: HealthConfig, now: datetime) -> 
             held=Count("pk", filter=Q(state=CheckInState.HELD)),
             missed=Count("pk", filter=Q(state=CheckInState.MISSED)),
         )
+        .values_list("account_id", "held", "missed")
     )
-    found = {row["account_id"]: (row["held"], row["missed"]) for row in rows}
+    found = {account_id: (held, missed) for account_id, held, missed in rows}
     readings = {}
     for account_id in ids:
         held, missed = found.get(account_id, (0, 0))
@@ -163,13 +164,14 @@ def _commitments_read(ids: Sequence[int], config: HealthConfig, now: datetime) -
     days = config.window("commitments")
     still_owed = Q(state=CommitmentState.LATE, done_at__isnull=True)
     rows: Any = (
-        Commitment.objects.filter(accounts_filter(ids))
+        Commitment.objects.filter(accounts_filter(ids))  # type: ignore[misc]
         .filter(Q(due_at__gte=_since(config, "commitments", now)) | still_owed)
         .order_by()
         .values("account_id")
         .annotate(**_rate_counts(now))
+        .values_list("account_id", "kept", "late")
     )
-    found = {row["account_id"]: (row["kept"], row["late"]) for row in rows}
+    found = {account_id: (kept, late) for account_id, kept, late in rows}
     readings = {}
     for account_id in ids:
         kept, late = found.get(account_id, (0, 0))
@@ -205,8 +207,9 @@ def _dependencies_read(ids: Sequence[int], config: HealthConfig, now: datetime) 
             late=Count("pk", filter=is_open & Q(due_at__lt=now)),
             resolved=Count("pk", filter=~is_open),
         )
+        .values_list("account_id", "open", "late", "resolved")
     )
-    found = {row["account_id"]: (row["open"], row["late"], row["resolved"]) for row in rows}
+    found = {row[0]: row[1:] for row in rows}
     readings = {}
     for account_id in ids:
         opened, late, resolved = found.get(account_id, (0, 0, 0))

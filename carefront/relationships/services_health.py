@@ -189,25 +189,26 @@ def health_band(score: int | None, config: HealthConfig) -> str:
     return HealthBand.AMBER if score < config.amber_below else HealthBand.GREEN
 
 
-def health_compute(readings: Mapping[str, Reading], config: HealthConfig) -> Computed:
+def health_compute(
+    readings: Mapping[str, Reading], config: HealthConfig, weights: Mapping[str, float] | None = None
+) -> Computed:
     """Score = round(100 × Σ weight × value ÷ Σ weight) over the signals with a weight above 0 and a value; each
-    signal's points are its share of that sum (they add up to the score before rounding)."""
-    weights = {key: config.weight(key) for key in readings}
-    counted = {
-        key: (weights[key], reading.value)
-        for key, reading in readings.items()
-        if reading.value is not None and weights[key] > 0
-    }
-    total = sum(weight for weight, _value in counted.values())
+    signal's points are its share of that sum (they add up to the score before rounding). `weights`: the config's,
+    looked up once for a whole batch."""
+    weights = weights if weights is not None else {key: config.weight(key) for key in readings}
+    values = {key: None if r.value is None else min(1.0, max(0.0, r.value)) for key, r in readings.items()}
+    total = sum(weights[key] for key, value in values.items() if value is not None and weights[key] > 0)
+    exact = 0.0
     contributions = []
     for key, reading in readings.items():
-        weight = weights[key]
-        share = weight / total if key in counted else 0.0
-        value = None if reading.value is None else round(min(1.0, max(0.0, reading.value)), 4)
+        weight, value = weights[key], values[key]
+        share = weight / total if value is not None and weight > 0 else 0.0
+        if share:
+            exact += 100 * share * value  # type: ignore[operator]
         contributions.append(
             {
                 "key": key,
-                "value": value,
+                "value": None if value is None else round(value, 4),
                 "weight": weight,
                 "share": round(share, 4),
                 "points": round(100 * share * (value or 0), 1),
@@ -216,7 +217,6 @@ def health_compute(readings: Mapping[str, Reading], config: HealthConfig) -> Com
         )
     if not total:
         return Computed(score=None, band="", contributions=contributions)
-    exact = 100 * sum(weight * min(1.0, max(0.0, value)) for weight, value in counted.values()) / total
     # Half up, after rounding away the floating-point noise of the sum (62.4999999 is 62.5).
     score = math.floor(round(exact, 6) + 0.5)
     return Computed(score=score, band=health_band(score, config), contributions=contributions)
@@ -257,6 +257,7 @@ def health_recompute_accounts(
     moment = now or timezone.now()
     config = config or health_config()
     signals = [signal for signal in health_signals() if config.weight(signal.key) > 0]
+    weights = {signal.key: config.weight(signal.key) for signal in signals}
     with transaction.atomic():
         # Read first: a change counted after this read keeps the account stale for the next sweep.
         stored = {
@@ -271,7 +272,7 @@ def health_recompute_accounts(
         computed_at, day = datetime_value(moment), moment.date()
         changed = 0
         for account_id in ids:
-            computed = health_compute({key: found[account_id] for key, found in readings.items()}, config)
+            computed = health_compute({key: found[account_id] for key, found in readings.items()}, config, weights)
             before, changes = stored.get(account_id, (None, 0))
             rows.append(
                 (
