@@ -79,6 +79,7 @@ from carefront.core.validation import (
     clean_phone,
     clean_text,
 )
+from carefront.relationships.services_health import health_mark_stale
 
 EXPORT_CHUNK = 2000
 
@@ -718,6 +719,8 @@ class _OrdersImport(BatchImport):
                 OrderItem, ORDER_ITEM_FIELDS, [(pks[row[1]], *line) for row, lines in created for line in lines]
             )
             self.counts.created += len(created)
+            # New orders move their clients' spend trend (corrections are left to the hourly recompute).
+            health_mark_stale(account_ids={row[0] for row, _ in created})
 
 
 @transaction.atomic

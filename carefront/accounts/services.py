@@ -48,6 +48,7 @@ from carefront.core.validation import (
     clean_time_zone,
     version_check,
 )
+from carefront.relationships.services_health import health_mark_stale
 
 User = get_user_model()
 
@@ -633,6 +634,8 @@ def order_create(
     from carefront.relationships.services_followups import ORDER_CREATED, followups_after_commit
 
     followups_after_commit(event=ORDER_CREATED, object_id=order.pk)
+    if account.service_model == ServiceModel.CLIENT:
+        health_mark_stale(account_ids=[account.pk])
     return order
 
 
@@ -662,6 +665,7 @@ def order_update(*, order: Order, actor: Actor, version: int | None = None, **ch
     order.version += 1
     order.updated_at = timezone.now()
     order.save(update_fields=[*fields, "version", "updated_at"])
+    health_mark_stale(account_ids=[order.account_id])
     return order
 
 

@@ -120,6 +120,7 @@ def _mount_routers() -> None:
     from carefront.relationships.api import router as relationships_router
     from carefront.relationships.api_checkins import router as checkins_router
     from carefront.relationships.api_followups import router as followups_router
+    from carefront.relationships.api_health import router as health_router
     from carefront.relationships.api_incidents import router as incidents_router
     from carefront.relationships.api_portfolio import router as portfolio_router
 
@@ -138,6 +139,7 @@ def _mount_routers() -> None:
     api.add_router("/", checkins_router)
     api.add_router("/", portfolio_router)
     api.add_router("/", followups_router)
+    api.add_router("/", health_router)
 
 
 _mount_routers()

@@ -69,7 +69,7 @@ from carefront.insights.services import insight_settings, insight_settings_updat
 from carefront.knowledge.demo_articles import demo_articles_load
 from carefront.mail.selectors import mailbox_for_addresses
 from carefront.mail.services import mailbox_create
-from carefront.relationships.demo import demo_relationships_load
+from carefront.relationships.demo import demo_health_load, demo_relationships_load
 
 User = get_user_model()
 
@@ -192,6 +192,8 @@ def demo_load(
         sla_clocks_check(now=end)
         # Score the accounts as the nightly job would, so the Insights page has something to say on day one.
         insights_refresh_now(now=end)
+        # Score the clients' health as the hourly job would have, with a few weeks of history for their charts.
+        demo_health_load(end=end)
 
     return DemoSummary(
         seed=seed,

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 
-from carefront.accounts.models import Channel, Contact
+from carefront.accounts.models import Channel, Contact, ServiceModel
 from carefront.core.access import is_manager, staff_role
 from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Event, Team
@@ -57,6 +57,7 @@ from carefront.desk.routing_services import (
     routings_record_new,
 )
 from carefront.desk.sla_services import SlaEvent, sla_ticket_sync, sla_tickets_start
+from carefront.relationships.services_health import health_mark_stale
 
 User = get_user_model()
 
@@ -379,6 +380,8 @@ def tickets_create(*, actor: Actor, requests: Sequence[NewTicket], route: bool =
                 routing_remember(ticket, None)
         routings_record_new(routings)
         Event.objects.bulk_create(events)
+        # A client's tickets weigh on its health score (each ticket holds its account: no query for customers).
+        health_mark_stale(account_ids={t.account_id for t in tickets if t.account.service_model == ServiceModel.CLIENT})
         for ticket in tickets:
             if ticket.assignee is not None and ticket.assignee != actor:
                 _notify_assigned(ticket)
@@ -562,6 +565,8 @@ def ticket_update(
         routing_record(ticket=ticket, routed=routed)
         events += routing_events(ticket_id=ticket.pk, routed=routed, changes=routed_changes)
     Event.objects.bulk_create(events)
+    if "priority" in columns:
+        health_mark_stale(account_ids=[ticket.account_id])
     if notify_assignee is not None:
         notify_on_commit(
             recipient_id=notify_assignee.pk,

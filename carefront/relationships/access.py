@@ -237,3 +237,28 @@ def access_followup_rule(*, user: Any, rule_id: int) -> FollowUpRule:
     if rule is None:
         raise Http404
     return rule
+
+
+# Health scores: the account's advisor and managers, as for cadences; never a portal contact.
+
+
+def may_see_health(user: Any, account: Any) -> bool:
+    """Whether the user may read this client's health score: its advisor, or a manager."""
+    return account.service_model == "client" and (
+        is_manager(user) or (is_staff_member(user) and account.owner_id == _id(user))
+    )
+
+
+def health_accounts_visible_to(user: Any) -> QuerySet[Any]:
+    """The client accounts whose health the user may read."""
+    from carefront.accounts.models import Account
+
+    return _scope(Account.objects.filter(service_model="client"), user, staff=Q(owner_id=_id(user)), contacts=False)
+
+
+def access_health_account(*, user: Any, account_id: int) -> Any:
+    """The client account, for reading its health, or 404 for anything else the user may not see."""
+    account = unique_or_none(health_accounts_visible_to(user).select_related("owner").filter(pk=account_id))
+    if account is None:
+        raise Http404
+    return account

@@ -46,6 +46,7 @@ from carefront.relationships.services_checkins import (
     checkins_mark_missed,
     next_step_commit,
 )
+from carefront.relationships.services_health import health_recompute_all
 from carefront.relationships.services_recommendations import recommendations_run
 
 DAY = timedelta(days=1)
@@ -380,3 +381,16 @@ def demo_check_ins_load(account: Account, *, end: datetime, travel: Callable[[da
             next_step_commit(next_step=interaction.next_steps.get(), actor=advisor)
         held += 1
     return held
+
+
+# Days before the story's end on which the demo scores its clients, so each chart has a few points of history.
+HEALTH_HISTORY_DAYS_AGO = (84, 56, 28, 14, 7, 0)
+
+
+def demo_health_load(*, end: datetime) -> int:
+    """Score every client as the hourly job would have on a few days of the story's last weeks, then at its end;
+    returns how many clients are scored."""
+    scored = 0
+    for days_ago in HEALTH_HISTORY_DAYS_AGO:
+        scored = health_recompute_all(now=end - timedelta(days=days_ago, minutes=1)).accounts
+    return scored

@@ -48,6 +48,7 @@ from carefront.relationships.models import (
     Wait,
 )
 from carefront.relationships.pausing import due_extend
+from carefront.relationships.services_health import health_mark_stale
 
 User = get_user_model()
 
@@ -77,7 +78,11 @@ def _record(
     reason: str = "",
     actor: Actor,
 ) -> None:
-    """One event on the account's history: what happened to which engagement, commitment or dependency."""
+    """One event on the account's history: what happened to which engagement, commitment or dependency.
+
+    Every such change may move the account's health score: it is marked stale here, for the queued recompute.
+    """
+    health_mark_stale(account_ids=[account_id])
     label = {"id": item.pk, "title": str(item)}
     events_record(
         subject_kind="account",

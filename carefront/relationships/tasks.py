@@ -1,6 +1,6 @@
-"""Background jobs of the relationships: marking late commitments, reminding clients of what they owe us, and
+"""Background jobs of the relationships: marking late commitments, reminding clients of what they owe us,
 creating check-ins ahead of time (reminding advisors, marking missed ones), each advisor's morning
-recommendations, scheduling and sending follow-ups."""
+recommendations, scheduling and sending follow-ups, and scoring the clients' health."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from carefront.relationships.services import commitments_mark_late, dependencies_remind, dependency_reminder_send
 from carefront.relationships.services_checkins import checkins_run
 from carefront.relationships.services_followups import followups_schedule, followups_send_due
+from carefront.relationships.services_health import health_recompute_all, health_recompute_stale
 from carefront.relationships.services_recommendations import recommendations_run
 
 
@@ -54,3 +55,27 @@ def schedule_followups(*, event: str, object_id: int) -> int:
 def send_due_followups() -> int:
     """Every minute: send (or skip, with the reason) the follow-ups that are due."""
     return followups_send_due()
+
+
+@db_periodic_task(crontab(minute="50"))
+def recompute_health() -> int:
+    """Hourly: score every client account in batches (windows move on with time even when nothing changes)."""
+    return health_recompute_all().accounts
+
+
+@db_task()
+def recompute_health_now() -> int:
+    """Score every client account now: after the health settings changed, or a manager asked."""
+    return health_recompute_all().accounts
+
+
+@db_periodic_task(crontab(minute="*"))
+def recompute_stale_health() -> int:
+    """Every minute: score the clients whose inputs changed (and new clients) if the queued sweep did not."""
+    return health_recompute_stale()
+
+
+@db_task()
+def recompute_stale_health_now() -> int:
+    """Queued after a change to a client's health inputs commits; many changes make one recompute per account."""
+    return health_recompute_stale()

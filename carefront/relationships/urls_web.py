@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from carefront.relationships import feed, incident_views, views, views_checkins, views_followups, views_portfolio
+from carefront.relationships import (
+    feed,
+    incident_views,
+    views,
+    views_checkins,
+    views_followups,
+    views_health,
+    views_portfolio,
+)
 
 urlpatterns = [
     path("relationships/portfolio/", views_portfolio.my_portfolio, name="relationships-portfolio"),
@@ -37,6 +45,8 @@ urlpatterns = [
         views_portfolio.account_reassign_view,
         name="relationships-account-reassign",
     ),
+    path("settings/health/", views_health.health_settings_view, name="settings-health"),
+    path("settings/health/recompute/", views_health.health_recompute_view, name="settings-health-recompute"),
     path("relationships/", views.engagements_page, name="relationships"),
     path("relationships/engagements/new/", views.engagement_new, name="relationships-engagement-new"),
     path("relationships/engagements/<int:engagement_id>/", views.engagement_page, name="relationships-engagement"),

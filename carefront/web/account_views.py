@@ -22,9 +22,10 @@ from carefront.core.access import is_manager
 from carefront.core.exceptions import ApplicationError
 from carefront.core.selectors import staff_members
 from carefront.insights.selectors import account_insight_card, segments_list
-from carefront.relationships.access import may_manage_account
+from carefront.relationships.access import may_manage_account, may_see_health
 from carefront.relationships.selectors import account_card
 from carefront.relationships.selectors_followups import followups_for_account, opted_out_contact_ids
+from carefront.relationships.selectors_health import account_health
 from carefront.web.access import staff_view
 from carefront.web.forms_accounts import AccountListForm, AccountServiceModelForm
 
@@ -102,6 +103,8 @@ def _page_context(request: HttpRequest, account: Account, *, change_form: Accoun
         "relationship": account_card(user=request.user, account_id=account.pk),
         "may_manage": may_manage_account(request.user, account),
         "followups": followups_for_account(user=request.user, account_id=account.pk),
+        "health": account_health(account_id=account.pk) if may_see_health(request.user, account) else None,
+        "may_edit_health": is_manager(request.user),
     }
     context["opted_out"] = opted_out_contact_ids(contact_ids=[contact.pk for contact in context["overview"].contacts])
     if context["can_change_model"]:

@@ -2,7 +2,7 @@
 
 Engagements, commitments, dependencies and waits are in `work`; cadences, check-ins, interactions and advisor
 settings in `checkins`; incidents in `incidents`; advisors' morning recommendations in `recommendations`;
-follow-up rules, follow-ups and outreach opt-outs in `followups`.
+follow-up rules, follow-ups and outreach opt-outs in `followups`; health scores in `health`.
 """
 
 from carefront.relationships.models.checkins import (
@@ -26,6 +26,7 @@ from carefront.relationships.models.followups import (
     OutreachSettings,
     SkipReason,
 )
+from carefront.relationships.models.health import AccountHealth, HealthBand, HealthSettings, HealthSnapshot
 from carefront.relationships.models.incidents import (
     AffectedAccount,
     DisclosureChannel,
@@ -53,6 +54,7 @@ from carefront.relationships.models.work import (
 )
 
 __all__ = [
+    "AccountHealth",
     "AdvisorRecommendation",
     "AdvisorSettings",
     "AffectedAccount",
@@ -74,6 +76,9 @@ __all__ = [
     "FollowUpEvent",
     "FollowUpRule",
     "FollowUpState",
+    "HealthBand",
+    "HealthSettings",
+    "HealthSnapshot",
     "Incident",
     "IncidentSeverity",
     "IncidentStatus",
