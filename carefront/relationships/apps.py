@@ -6,3 +6,9 @@ class RelationshipsConfig(AppConfig):
     name = "carefront.relationships"
     label = "relationships"
     verbose_name = _("Relationships")
+
+    def ready(self) -> None:
+        # Its kinds of account-timeline entries (imported here: the registry lives in the accounts app).
+        from carefront.relationships.selectors_timeline import register
+
+        register()
