@@ -12,10 +12,14 @@ in `SECTIONS`: add one as `def bench_<name>(args) -> dict` and list it there.
 internal notes, ticket changes, account changes, orders, interactions, check-ins held and missed, commitments,
 dependencies, engagements; times over three years, some at the same instant), written with bulk_create. Then,
 in-process through Django's test client signed in as a manager (who sees every kind), each URL is requested
-`--requests` times after a warm-up, and its server time's p50/p95 (ms) and SQL query count are reported:
+`--requests` times after a warm-up, and its server time's p50/p95 (ms) and SQL query count are reported, with
+the process's CPU time per request (`cpu_p50_ms`, `cpu_p95_ms`: the database runs in-process for SQLite, so on
+a machine shared with other work this says what the request itself costs, where the wall time also counts
+waiting for a CPU):
 
 - `page_first`: the account page (`/accounts/{id}/`) with the newest timeline entries;
 - `page_deep`: the same page at a cursor in the middle of the history (`?before=`);
+- `fragment_first`: the timeline alone, as htmx asks for it when a kind chip is ticked (none ticked here);
 - `fragment_deep`: the htmx "Show older" fragment at that cursor (the timeline alone);
 - `page_filtered`: the page with two kinds chosen (`?kind=commitment&kind=dependency`);
 - `api_first`, `api_deep`: `GET /api/v1/accounts/{id}/timeline`, first page and at the middle cursor.
@@ -311,13 +315,17 @@ def _measure(client: Any, url: str, *, requests: int, headers: dict[str, str] | 
     if response.status_code != 200:
         raise SystemExit(f"{url}: HTTP {response.status_code}")
     timings: list[float] = []
+    cpu: list[float] = []
     for _ in range(requests):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         client.get(url, headers=headers or {})
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
     return {
         "p50_ms": round(statistics.median(timings), 1),
         "p95_ms": round(_percentile(timings, 0.95), 1),
+        "cpu_p50_ms": round(statistics.median(cpu), 1),
+        "cpu_p95_ms": round(_percentile(cpu, 0.95), 1),
         "queries": len(queries),
         "bytes": len(response.content),
     }
@@ -341,6 +349,7 @@ def bench_timeline(args: argparse.Namespace) -> dict[str, Any]:
     urls: dict[str, tuple[str, dict[str, str] | None]] = {
         "page_first": (page, None),
         "page_deep": (f"{page}?before={middle}", None),
+        "fragment_first": (page, {"HX-Request": "true", "HX-Target": "timeline"}),
         "fragment_deep": (f"{page}?before={middle}", {"HX-Request": "true"}),
         "page_filtered": (f"{page}?kind=commitment&kind=dependency", None),
         "api_first": (api, None),

@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='event',
-            index=models.Index(fields=['subject_kind', 'subject_id', 'occurred_at', 'id'], name='event_subject_time_idx'),
+            index=models.Index(fields=['subject_kind', 'subject_id', 'occurred_at', 'id', 'action', 'field'], name='event_subject_time_idx'),
         ),
     ]
