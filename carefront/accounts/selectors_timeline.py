@@ -148,7 +148,8 @@ def _older_than(cursor: TimelineCursor | None, *, rank: int, time_field: str) ->
         return Q(**{f"{time_field}__lte": cursor.at})
     if rank > cursor.rank:
         return Q(**{f"{time_field}__lt": cursor.at})
-    return Q(**{f"{time_field}__lt": cursor.at}) | Q(**{time_field: cursor.at, "id__lt": cursor.id})
+    # The range on its own first, so that the index on (account, time, id) is searched from the cursor on.
+    return Q(**{f"{time_field}__lte": cursor.at}) & (Q(**{f"{time_field}__lt": cursor.at}) | Q(id__lt=cursor.id))
 
 
 def account_timeline(
