@@ -180,7 +180,8 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         indexes = [
-            models.Index(fields=["account", "placed_at"], name="order_account_placed_idx"),
+            # The account page and its timeline read orders newest first by (placed_at, id).
+            models.Index(fields=["account", "placed_at", "id"], name="order_account_placed_idx"),
             models.Index(fields=["placed_at", "id"], name="order_placed_idx"),
             # The incremental insights refresh looks for the orders changed since it last ran.
             models.Index(fields=["updated_at"], name="order_updated_idx"),

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
-from heapq import merge
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -14,14 +13,11 @@ from django.utils import timezone
 
 from carefront.accounts.access import accounts_visible_to, contacts_visible_to, orders_visible_to
 from carefront.accounts.models import Account, AccountDomain, Contact, Order
-from carefront.core.selectors import events_for
 from carefront.desk.selectors import (
     OPEN_STATUSES,
     CostToServe,
     TicketFilters,
     account_cost_to_serve,
-    messages_of_account,
-    ticket_events_of_account,
     tickets_list,
 )
 from carefront.insights.selectors import segment_accounts_q
@@ -227,141 +223,6 @@ def account_overview(*, user: Any, account: Account) -> AccountOverview:
         recent_tickets=tickets[:OVERVIEW_TICKETS],
         more_tickets=len(tickets) > OVERVIEW_TICKETS,
     )
-
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True, order=True)
-class TimelineCursor:
-    """A position in a timeline: entries are ordered by time, then kind, then id, newest first."""
-
-    at: datetime
-    rank: int
-    id: int
-
-    def encode(self) -> str:
-        return f"{(self.at - EPOCH) // timedelta(microseconds=1)}-{self.rank}-{self.id}"
-
-    @classmethod
-    def decode(cls, raw: str | None) -> TimelineCursor | None:
-        """The cursor in `raw`, or None for anything that is not one (the first page is shown)."""
-        parts = (raw or "").split("-")
-        if len(parts) != 3 or not all(part.isdigit() for part in parts):
-            return None
-        micros, rank, pk = (int(part) for part in parts)
-        try:
-            at = EPOCH + timedelta(microseconds=micros)
-        except OverflowError:
-            return None
-        return cls(at=at, rank=rank, id=pk)
-
-
-class TimelineKind:
-    """The kinds of timeline entries; the number breaks ties between entries of the same instant."""
-
-    ACCOUNT_EVENT = 0
-    TICKET_EVENT = 1
-    MESSAGE = 2
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One thing that happened with an account: a change to it, a change to one of its tickets, or a message."""
-
-    cursor: TimelineCursor
-    kind: int
-    event: Any = None
-    message: Any = None
-    ticket_number: int | None = None
-
-    @property
-    def is_message(self) -> bool:
-        return self.kind == TimelineKind.MESSAGE
-
-    @property
-    def is_ticket_event(self) -> bool:
-        return self.kind == TimelineKind.TICKET_EVENT
-
-
-@dataclass(frozen=True)
-class TimelinePage:
-    entries: list[TimelineEntry]
-    next_cursor: str | None
-
-
-TIMELINE_PAGE = 30
-
-
-def _older_than(cursor: TimelineCursor | None, *, rank: int, time_field: str) -> Q:
-    """Rows that come after `cursor` in the newest-first order (time, kind, id)."""
-    if cursor is None:
-        return Q()
-    if rank < cursor.rank:
-        return Q(**{f"{time_field}__lte": cursor.at})
-    if rank > cursor.rank:
-        return Q(**{f"{time_field}__lt": cursor.at})
-    return Q(**{f"{time_field}__lt": cursor.at}) | Q(**{time_field: cursor.at, "id__lt": cursor.id})
-
-
-def account_timeline(
-    *, user: Any, account: Account, before: TimelineCursor | None = None, limit: int = TIMELINE_PAGE
-) -> TimelinePage:
-    """Changes to the account and to its tickets, and the messages of its tickets, newest first.
-
-    Keyset-paginated across the three kinds: each page costs one query per kind, whatever the
-    account's history holds.
-    """
-    account_events = (
-        events_for(subject_kind="account", subject_id=account.pk)
-        .filter(_older_than(before, rank=TimelineKind.ACCOUNT_EVENT, time_field="occurred_at"))
-        .order_by("-occurred_at", "-id")[: limit + 1]
-    )
-    ticket_events = (
-        ticket_events_of_account(account_id=account.pk)
-        # A reply or note is on the timeline as the message itself; its event adds only what it changed.
-        .exclude(action="noted")
-        .exclude(action="replied", field="")
-        .filter(_older_than(before, rank=TimelineKind.TICKET_EVENT, time_field="occurred_at"))
-        .order_by("-occurred_at", "-id")[: limit + 1]
-    )
-    messages = (
-        messages_of_account(user=user, account_id=account.pk)
-        .filter(_older_than(before, rank=TimelineKind.MESSAGE, time_field="created_at"))
-        .order_by("-created_at", "-id")[: limit + 1]
-    )
-    streams = [
-        [
-            TimelineEntry(
-                cursor=TimelineCursor(e.occurred_at, TimelineKind.ACCOUNT_EVENT, e.pk),
-                kind=TimelineKind.ACCOUNT_EVENT,
-                event=e,
-            )
-            for e in account_events
-        ],
-        [
-            TimelineEntry(
-                cursor=TimelineCursor(e.occurred_at, TimelineKind.TICKET_EVENT, e.pk),
-                kind=TimelineKind.TICKET_EVENT,
-                event=e,
-                ticket_number=getattr(e, "ticket_number", None),
-            )
-            for e in ticket_events
-        ],
-        [
-            TimelineEntry(
-                cursor=TimelineCursor(m.created_at, TimelineKind.MESSAGE, m.pk),
-                kind=TimelineKind.MESSAGE,
-                message=m,
-                ticket_number=m.ticket.number,
-            )
-            for m in messages
-        ],
-    ]
-    combined = list(merge(*streams, key=lambda entry: entry.cursor, reverse=True))
-    entries = combined[:limit]
-    more = len(combined) > limit
-    return TimelinePage(entries=entries, next_cursor=entries[-1].cursor.encode() if more and entries else None)
 
 
 def account_domains(*, account: Account) -> list[str]:

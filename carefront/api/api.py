@@ -108,6 +108,7 @@ def api_health(request: HttpRequest) -> dict[str, str]:
 
 def _mount_routers() -> None:
     from carefront.accounts.api import router as accounts_router
+    from carefront.accounts.api_timeline import router as timeline_router
     from carefront.api.meta import router as meta_router
     from carefront.desk.api import router as desk_router
     from carefront.desk.api_conversations import router as conversations_router
@@ -126,6 +127,7 @@ def _mount_routers() -> None:
 
     api.add_router("/", meta_router)
     api.add_router("/", accounts_router)
+    api.add_router("/", timeline_router)
     api.add_router("/", desk_router)
     api.add_router("/", sla_router)
     api.add_router("/", macros_router)

@@ -122,6 +122,12 @@ class Event(models.Model):
         verbose_name_plural = _("events")
         indexes = [
             models.Index(fields=["subject_kind", "subject_id", "id"], name="event_subject_idx"),
+            # The account timeline: an account's or a ticket's events newest first by (occurred_at, id); with the
+            # action and field, which pick the ticket events it shows, so that a page's ids are read from it alone.
+            models.Index(
+                fields=["subject_kind", "subject_id", "occurred_at", "id", "action", "field"],
+                name="event_subject_time_idx",
+            ),
             # The per-tier report reads the tier changes (and tiers at creation) of a period.
             models.Index(fields=["occurred_at"], name="event_tier_idx", condition=models.Q(field="tier")),
         ]

@@ -6,3 +6,9 @@ class DeskConfig(AppConfig):
     name = "carefront.desk"
     label = "desk"
     verbose_name = _("Desk")
+
+    def ready(self) -> None:
+        # Its kinds of account-timeline entries (imported here: the registry lives in the accounts app).
+        from carefront.desk.selectors_timeline import register
+
+        register()

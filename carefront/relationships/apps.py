@@ -12,3 +12,7 @@ class RelationshipsConfig(AppConfig):
         from carefront.relationships.selectors_portfolio import still_owned_refusal
 
         staff_still_owned_register(still_owned_refusal)
+        # Its kinds of account-timeline entries (imported here: the registry lives in the accounts app).
+        from carefront.relationships.selectors_timeline import register
+
+        register()

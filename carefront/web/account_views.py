@@ -11,12 +11,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carefront.accounts.access import access_account
 from carefront.accounts.models import Account
-from carefront.accounts.selectors import TimelineCursor, account_overview, account_timeline, accounts_list
+from carefront.accounts.selectors import account_overview, accounts_list
+from carefront.accounts.selectors_timeline import TimelineCursor, account_timeline, timeline_sources
 from carefront.accounts.services import account_change_owner, account_change_service_model
 from carefront.core.access import is_manager
 from carefront.core.exceptions import ApplicationError
@@ -90,14 +92,29 @@ def account_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/account/list.html", {"nav": "accounts", "form": form, "page": page})
 
 
-def _page_context(request: HttpRequest, account: Account, *, change_form: AccountServiceModelForm | None = None) -> Any:
+def _timeline_context(request: HttpRequest, account: Account) -> dict[str, Any]:
+    """One page of the account's timeline, of the kinds ticked (`?kind=…&kind=…`; none ticked is every kind),
+    after `?before=<cursor>` (a cursor that is not one shows the newest)."""
+    kinds = timeline_sources(user=request.user)
+    known = {kind.key for kind in kinds}
+    selected = [key for key in request.GET.getlist("kind") if key in known]
     before = TimelineCursor.decode(request.GET.get("before"))
+    return {
+        "account": account,
+        "timeline": account_timeline(user=request.user, account=account, kinds=selected, before=before),
+        "timeline_kinds": kinds,
+        "selected_kinds": selected,
+        # The kinds again in the "Show older" link, so the next page keeps the filter.
+        "kind_query": urlencode([("kind", key) for key in selected]),
+        "paged": before is not None,
+    }
+
+
+def _page_context(request: HttpRequest, account: Account, *, change_form: AccountServiceModelForm | None = None) -> Any:
     context: dict[str, Any] = {
         "nav": "accounts",
-        "account": account,
         "overview": account_overview(user=request.user, account=account),
-        "timeline": account_timeline(user=request.user, account=account, before=before),
-        "paged": before is not None,
+        **_timeline_context(request, account),
         "can_change_model": is_manager(request.user),
         "insight": account_insight_card(user=request.user, account_id=account.pk),
         "relationship": account_card(user=request.user, account_id=account.pk),
@@ -118,10 +135,9 @@ def _page_context(request: HttpRequest, account: Account, *, change_form: Accoun
 @staff_view
 def account_page(request: HttpRequest, account_id: int) -> HttpResponse:
     account = access_account(user=request.user, account_id=account_id)
-    if _htmx(request) and "before" in request.GET:
-        before = TimelineCursor.decode(request.GET.get("before"))
-        timeline = account_timeline(user=request.user, account=account, before=before)
-        return render(request, f"{PAGE}#timeline-page", {"account": account, "timeline": timeline})
+    # htmx asks for the timeline alone: the older entries ("Show older") or the first page of other kinds.
+    if _htmx(request) and ("before" in request.GET or request.htmx.target == "timeline"):  # type: ignore[attr-defined]
+        return render(request, f"{PAGE}#timeline-page", _timeline_context(request, account))
     return render(request, PAGE, _page_context(request, account))
 
 

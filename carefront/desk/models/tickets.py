@@ -147,6 +147,8 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status", "id"], name="ticket_assignee_idx"),
             models.Index(fields=["team", "status", "id"], name="ticket_team_idx"),
             models.Index(fields=["account", "id"], name="ticket_account_idx"),
+            # The account timeline: tickets newest first by (created_at, id).
+            models.Index(fields=["account", "created_at", "id"], name="ticket_account_created_idx"),
             models.Index(fields=["requester", "id"], name="ticket_requester_idx"),
             models.Index(fields=["updated_at", "id"], name="ticket_updated_idx"),
             # The inbox counts every queue in one aggregate over the open and recently solved tickets: this

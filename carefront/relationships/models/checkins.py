@@ -136,7 +136,8 @@ class CheckIn(models.Model):
         verbose_name = _("check-in")
         verbose_name_plural = _("check-ins")
         indexes = [
-            models.Index(fields=["account", "scheduled_at"], name="checkin_account_idx"),
+            # The account timeline reads check-ins newest first by (scheduled_at, id).
+            models.Index(fields=["account", "scheduled_at", "id"], name="checkin_account_idx"),
             models.Index(fields=["owner", "scheduled_at"], name="checkin_owner_idx"),
             models.Index(fields=["state", "scheduled_at"], name="checkin_state_idx"),
         ]
@@ -184,7 +185,8 @@ class Interaction(models.Model):
     class Meta:
         verbose_name = _("interaction")
         verbose_name_plural = _("interactions")
-        indexes = [models.Index(fields=["account", "occurred_at"], name="interaction_account_idx")]
+        # The account timeline reads interactions newest first by (occurred_at, id).
+        indexes = [models.Index(fields=["account", "occurred_at", "id"], name="interaction_account_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"

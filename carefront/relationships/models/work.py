@@ -73,6 +73,8 @@ class Engagement(models.Model):
         verbose_name_plural = _("engagements")
         indexes = [
             models.Index(fields=["account", "id"], name="engagement_account_idx"),
+            # The account timeline: newest first by (created_at, id).
+            models.Index(fields=["account", "created_at", "id"], name="engagement_account_time_idx"),
             models.Index(fields=["owner", "status", "id"], name="engagement_owner_idx"),
             models.Index(fields=["status", "id"], name="engagement_status_idx"),
         ]
@@ -175,6 +177,8 @@ class Commitment(models.Model):
         verbose_name_plural = _("commitments")
         indexes = [
             models.Index(fields=["account", "id"], name="commitment_account_idx"),
+            # The account timeline: newest first by (created_at, id).
+            models.Index(fields=["account", "created_at", "id"], name="commitment_account_time_idx"),
             models.Index(fields=["owner", "state", "id"], name="commitment_owner_idx"),
             models.Index(fields=["state", "due_at"], name="commitment_due_idx"),
         ]
@@ -257,6 +261,8 @@ class Dependency(models.Model):
         verbose_name_plural = _("dependencies")
         indexes = [
             models.Index(fields=["account", "id"], name="dependency_account_idx"),
+            # The account timeline: newest first by (created_at, id).
+            models.Index(fields=["account", "created_at", "id"], name="dependency_account_time_idx"),
             models.Index(fields=["state", "due_at"], name="dependency_due_idx"),
         ]
         constraints = [
