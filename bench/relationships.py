@@ -1,4 +1,4 @@
-"""Client relationships at scale: the account timeline (and, later, the advisor portfolio and the recommendations).
+"""Client relationships at scale: the account timeline, the advisor portfolio and the morning recommendations job.
 
     .venv/bin/python -m bench.relationships [--only timeline] [--items 100000] [--requests 60] [--data-dir DIR]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cf_bench .venv/bin/python -m bench.relationships
@@ -24,7 +24,19 @@ waiting for a CPU):
 - `page_filtered`: the page with two kinds chosen (`?kind=commitment&kind=dependency`);
 - `api_first`, `api_deep`: `GET /api/v1/accounts/{id}/timeline`, first page and at the middle cursor.
 
-The target: every one under 100 ms at the 95th percentile, on SQLite and PostgreSQL.
+`portfolio`: a new advisor with `--clients-per-advisor` clients (each with five commitments, some late, a late or
+coming dependency, check-ins held and coming, interactions, three tickets and a health score); then the
+portfolio page (`page_first`), its second page (`page_second`, keyset) and `GET /api/v1/relationships/portfolio`
+(`api_first`), signed in as the advisor, measured as above.
+
+The target for the timeline and the portfolio: every one under 100 ms at the 95th percentile, on SQLite and
+PostgreSQL.
+
+`recommendations`: `--clients` client accounts over `--advisors` new advisors, all two months old without a
+contact logged (so every one is recommended for contact), a fifth with spend down this quarter, one in twenty
+owing a late customer list and with a ticket opened today; then the morning job for all of them, timed twice
+(`first` opens every recommendation; `again` finds them open and opens none), with its SQL query count. Target:
+the first run under 60 s.
 """
 
 from __future__ import annotations
@@ -44,6 +56,7 @@ from typing import Any
 from bench.seed import configure, database_drop, seed
 
 TARGET_P95_MS = 100
+JOB_TARGET_SECONDS = 60
 BATCH = 5_000
 # How the timeline's entries are shared out between the kinds (they add up to 1).
 SHARES = {
@@ -370,7 +383,287 @@ def bench_timeline(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {"timeline": bench_timeline}
+def _portfolio_accounts(*, clients: int, rng: Random) -> Any:
+    """A new advisor with `clients` client accounts, each with what the portfolio counts: commitments (some late),
+    dependencies (some late), check-ins (past and coming), interactions, open tickets and a health score."""
+    from django.db import transaction
+
+    from carefront.accounts.models import Account, Contact
+    from carefront.core.models import Role
+    from carefront.core.services import staff_create
+    from carefront.desk.models import Ticket
+    from carefront.relationships.models import (
+        AccountHealth,
+        Cadence,
+        CheckIn,
+        Commitment,
+        Dependency,
+        Interaction,
+    )
+
+    now = datetime.now(tz=UTC)
+    advisor = staff_create(username="portfolio.bench", email="portfolio@bench.example", role=Role.ADVISOR)
+    with transaction.atomic():
+        accounts = Account.objects.bulk_create(
+            Account(name=f"Portfolio client {n:04}", kind="organisation", service_model="client", owner=advisor)
+            for n in range(clients)
+        )
+        contacts = Contact.objects.bulk_create(
+            Contact(account=account, name=f"Contact {n}", email=f"c{n}@portfolio.bench")
+            for n, account in enumerate(accounts)
+        )
+        commitments = Commitment.objects.bulk_create(
+            Commitment(
+                account=account,
+                title=f"Promise {n}-{k}",
+                owner=advisor,
+                state="open",
+                promised_due_at=(due := now + timedelta(days=rng.randint(-10, 30))),
+                due_at=due,
+                created_at=now - timedelta(days=40),
+            )
+            for n, account in enumerate(accounts)
+            for k in range(5)
+        )
+        Dependency.objects.bulk_create(
+            Dependency(
+                account=commitment.account,
+                what=f"Access {n}",
+                contact=contacts[n // 5],
+                due_at=now + timedelta(days=rng.randint(-10, 20)),
+                blocks_commitment=commitment,
+                created_at=now - timedelta(days=30),
+            )
+            for n, commitment in enumerate(commitments)
+            if n % 5 == 0
+        )
+        cadences = Cadence.objects.bulk_create(
+            Cadence(
+                account=account,
+                name="Monthly call",
+                duration_minutes=30,
+                rule="FREQ=MONTHLY",
+                starts_on=now.date(),
+                time_of_day=dtime(10),
+                owner=advisor,
+            )
+            for account in accounts
+        )
+        CheckIn.objects.bulk_create(
+            CheckIn(
+                cadence=cadence,
+                account=cadence.account,
+                owner=advisor,
+                occurs_at=(moment := now + timedelta(days=30 * month - 45, hours=rng.randint(0, 9))),
+                scheduled_at=moment,
+                duration_minutes=30,
+                state="scheduled" if month > 1 else "held",
+            )
+            for cadence in cadences
+            for month in range(4)
+        )
+        Interaction.objects.bulk_create(
+            Interaction(
+                account=account, kind="call", occurred_at=now - timedelta(days=rng.randint(1, 90)), author=advisor
+            )
+            for account in accounts
+            for _ in range(3)
+        )
+        first_number = 800_000_000
+        Ticket.objects.bulk_create(
+            Ticket(
+                number=first_number + n,
+                subject=f"Question {n}",
+                status=rng.choice(["open", "pending", "solved"]),
+                account=contact.account,
+                requester=contact,
+                created_at=now - timedelta(days=2),
+                updated_at=now - timedelta(days=2),
+            )
+            for n, contact in enumerate(contacts * 3)
+        )
+        AccountHealth.objects.bulk_create(
+            AccountHealth(account=account, score=rng.randint(10, 100), band="green", computed_at=now)
+            for account in accounts
+        )
+    return advisor
+
+
+def bench_portfolio(args: argparse.Namespace) -> dict[str, Any]:
+    from django.test import Client
+
+    from carefront.relationships.selectors_portfolio import PAGE, portfolio_page
+
+    started = time.monotonic()
+    advisor = _portfolio_accounts(clients=args.clients_per_advisor, rng=Random(args.seed))
+    load_seconds = round(time.monotonic() - started, 1)
+    _analyze()
+    client = Client()
+    client.force_login(advisor)
+    second = portfolio_page(advisor=advisor).next_cursor
+    urls: dict[str, tuple[str, dict[str, str] | None]] = {
+        "page_first": ("/relationships/portfolio/", None),
+        "page_second": (f"/relationships/portfolio/?after={second}", None),
+        "api_first": ("/api/v1/relationships/portfolio", None),
+    }
+    measured = {
+        name: _measure(client, url, requests=args.requests, headers=headers) for name, (url, headers) in urls.items()
+    }
+    return {
+        "clients": args.clients_per_advisor,
+        "page_size": PAGE,
+        "load_seconds": load_seconds,
+        "requests": args.requests,
+        "target_p95_ms": TARGET_P95_MS,
+        "within_target": all(result["p95_ms"] < TARGET_P95_MS for result in measured.values()),
+        **measured,
+    }
+
+
+def _recommendation_accounts(*, clients: int, advisors: int, rng: Random) -> list[int]:
+    """`clients` client accounts over `advisors` new advisors, two months old: every one has a signal of some kind
+    (none logged a contact; a fifth spent much less this quarter; one in twenty owes us something late; one in
+    twenty opened a ticket today)."""
+    from django.db import transaction
+
+    from carefront.accounts.models import Account, Contact, Order
+    from carefront.core.models import Role
+    from carefront.core.services import staff_create
+    from carefront.desk.models import Ticket
+    from carefront.relationships.models import Commitment, Dependency
+
+    now = datetime.now(tz=UTC)
+    owners = [
+        staff_create(username=f"recommend{n}", email=f"recommend{n}@bench.example", role=Role.ADVISOR)
+        for n in range(advisors)
+    ]
+    batch = 5000
+    with transaction.atomic():
+        accounts = Account.objects.bulk_create(
+            (
+                Account(
+                    name=f"Recommendation client {n:06}",
+                    kind="organisation",
+                    service_model="client",
+                    owner=owners[n % advisors],
+                    created_at=now - timedelta(days=60),
+                )
+                for n in range(clients)
+            ),
+            batch_size=batch,
+        )
+        chosen = accounts[::20]
+        contacts = Contact.objects.bulk_create(
+            (
+                Contact(account=account, name=f"Contact {n}", email=f"r{n}@recommend.bench")
+                for n, account in enumerate(chosen)
+            ),
+            batch_size=batch,
+        )
+        Order.objects.bulk_create(
+            (
+                Order(
+                    account=account,
+                    external_id=f"recommend-{n}-{k}",
+                    placed_at=now - timedelta(days=100 + k * 10 if k else 20),
+                    amount=f"{rng.randint(50, 500)}.00",
+                    currency="EUR",
+                )
+                for n, account in enumerate(accounts[::5])
+                for k in range(3)
+            ),
+            batch_size=batch,
+        )
+        commitments = Commitment.objects.bulk_create(
+            (
+                Commitment(
+                    account=contact.account,
+                    title="Survey report",
+                    owner=contact.account.owner,
+                    promised_due_at=now + timedelta(days=20),
+                    due_at=now + timedelta(days=20),
+                )
+                for contact in contacts
+            ),
+            batch_size=batch,
+        )
+        Dependency.objects.bulk_create(
+            (
+                Dependency(
+                    account=contact.account,
+                    what="Customer list",
+                    contact=contact,
+                    due_at=now - timedelta(days=3),
+                    blocks_commitment=commitment,
+                )
+                for contact, commitment in zip(contacts, commitments, strict=True)
+            ),
+            batch_size=batch,
+        )
+        Ticket.objects.bulk_create(
+            (
+                Ticket(
+                    number=700_000_000 + n,
+                    subject=f"Problem {n}",
+                    status="open",
+                    account=contact.account,
+                    requester=contact,
+                    created_at=now - timedelta(hours=3),
+                    updated_at=now - timedelta(hours=3),
+                )
+                for n, contact in enumerate(contacts)
+            ),
+            batch_size=batch,
+        )
+    return [owner.pk for owner in owners]
+
+
+def bench_recommendations(args: argparse.Namespace) -> dict[str, Any]:
+    from django.db import connection
+
+    from carefront.relationships.models import AdvisorRecommendation
+    from carefront.relationships.services_recommendations import recommendations_run
+
+    started = time.monotonic()
+    advisor_ids = _recommendation_accounts(clients=args.clients, advisors=args.advisors, rng=Random(args.seed))
+    load_seconds = round(time.monotonic() - started, 1)
+    _analyze()
+    runs: list[dict[str, Any]] = []
+    for label in ("first", "again"):
+        queries: list[str] = []
+
+        def count(execute: Any, sql: str, params: Any, many: bool, context: Any, into: list[str] = queries) -> Any:
+            into.append(sql)
+            return execute(sql, params, many, context)
+
+        started, cpu_started = time.perf_counter(), time.process_time()
+        with connection.execute_wrapper(count):
+            opened = recommendations_run(advisor_ids=advisor_ids)
+        runs.append(
+            {
+                "run": label,
+                "seconds": round(time.perf_counter() - started, 2),
+                "cpu_seconds": round(time.process_time() - cpu_started, 2),
+                "opened": opened,
+                "queries": len(queries),
+            }
+        )
+    return {
+        "clients": args.clients,
+        "advisors": args.advisors,
+        "load_seconds": load_seconds,
+        "recommendations": AdvisorRecommendation.objects.count(),
+        "target_seconds": JOB_TARGET_SECONDS,
+        "within_target": runs[0]["seconds"] < JOB_TARGET_SECONDS,
+        "runs": runs,
+    }
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
+    "timeline": bench_timeline,
+    "portfolio": bench_portfolio,
+    "recommendations": bench_recommendations,
+}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -379,6 +672,11 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--items", type=int, default=100_000, help="timeline entries of the account (default 100000)")
     parser.add_argument("--background", type=int, default=20_000, help="tickets of other accounts (default 20000)")
     parser.add_argument("--requests", type=int, default=60, help="timed requests per URL (default 60)")
+    parser.add_argument(
+        "--clients-per-advisor", type=int, default=200, help="clients in the benchmarked portfolio (default 200)"
+    )
+    parser.add_argument("--clients", type=int, default=100_000, help="client accounts for the job (default 100000)")
+    parser.add_argument("--advisors", type=int, default=500, help="their advisors (default 500)")
     parser.add_argument("--seed", type=int, default=42, help="the generator's seed (default 42)")
     parser.add_argument(
         "--data-dir",

@@ -40,7 +40,9 @@ class PortfolioAccountOut(Schema):
     open_tickets: int
     next_check_in: datetime | None
     last_interaction: datetime | None
-    attention: int = Field(description="What the order is by, highest first (then the account's id).")
+    health_score: int | None = Field(description="0–100; null until the client is first scored.")
+    health_band: str | None = Field(description="red, amber or green; null or empty until scored.")
+    attention: int = Field(description="1000 × overdue + 100 − health (50 when unscored): the order, highest first.")
 
 
 class OnTimeOut(Schema):

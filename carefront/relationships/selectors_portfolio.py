@@ -3,7 +3,7 @@ staff member still owns (so that nobody leaves with work that would be orphaned)
 
 The portfolio is one query per page whatever the portfolio holds: every figure is a correlated subquery served by
 an index that leads with the account, and the order (what needs attention first) is a keyset over one computed
-number and the account's id.
+number (1000 × overdue items + 100 − health) and the account's id.
 """
 
 from __future__ import annotations
@@ -36,9 +36,11 @@ from carefront.relationships.models import (
     Wait,
 )
 
-PAGE = 50
+PAGE = 30
 # An overdue item outweighs any difference of health: a client with something overdue comes first.
 OVERDUE_WEIGHT = 1000
+MAX_HEALTH = 100
+UNSCORED = 50
 UNFINISHED_COMMITMENT = Q(state=CommitmentState.OPEN) | Q(state=CommitmentState.LATE, done_at__isnull=True)
 OPEN_ENGAGEMENT = Q(status__in=[EngagementStatus.PLANNED, EngagementStatus.ACTIVE])
 
@@ -81,8 +83,13 @@ def portfolio_rows(*, advisor_id: int, now: datetime) -> QuerySet[Account]:
             ),
             last_interaction=_per_account(Interaction.objects.all(), Max("occurred_at")),
         )
-        .annotate(overdue=F("overdue_commitments") + F("late_dependencies") + F("overdue_check_ins"))
-        .annotate(attention=F("overdue") * OVERDUE_WEIGHT)
+        .annotate(health_score=F("health__score"), health_band=F("health__band"))
+        # Then the least healthy first; a client not yet scored counts as middling. (The overdue total itself is
+        # added up in Python: selecting it too would make the database count everything once more.)
+        .annotate(
+            attention=(F("overdue_commitments") + F("late_dependencies") + F("overdue_check_ins")) * OVERDUE_WEIGHT
+            + (MAX_HEALTH - Coalesce(F("health__score"), Value(UNSCORED), output_field=IntegerField()))
+        )
         .order_by("-attention", "id")
     )
 
@@ -133,6 +140,8 @@ def portfolio_page(
     accounts = list(rows[: size + 1])
     more = len(accounts) > size
     accounts = accounts[:size]
+    for account in accounts:
+        account.overdue = account.overdue_commitments + account.late_dependencies + account.overdue_check_ins  # type: ignore[attr-defined]
     last = accounts[-1] if more and accounts else None
     cursor = PortfolioCursor(attention=last.attention, id=last.pk).encode() if last is not None else None  # type: ignore[attr-defined]
     return PortfolioPage(advisor=advisor, accounts=accounts, next_cursor=cursor)

@@ -297,3 +297,20 @@ def test_the_portfolio_api_pages_by_attention_and_guards_other_portfolios(
     assert moved.status_code == 200, moved.json()
     assert moved.json()["accounts"] == 5
     assert api_client(morgan).get(f"{API}/advisors/{dana.pk}/owned").json()["accounts"] == 0
+
+
+def test_among_clients_with_nothing_overdue_the_least_healthy_comes_first(
+    clock: Any, client_account: Account, paris_client: Account, dana: Any
+) -> None:
+    from carefront.relationships.models import AccountHealth
+
+    AccountHealth.objects.create(account=client_account, score=82, band="green")
+    AccountHealth.objects.create(account=paris_client, score=31, band="red")
+    unscored = _clients(dana, 1)[0]
+
+    page = portfolio_page(advisor=dana)
+
+    assert [account.pk for account in page.accounts] == [paris_client.pk, unscored.pk, client_account.pk]
+    assert [account.health_band for account in page.accounts] == ["red", None, "green"]  # type: ignore[attr-defined]
+    html = _client(dana).get("/relationships/portfolio/").content.decode()
+    assert "31 · At risk" in html and "not scored yet" in html
