@@ -120,6 +120,7 @@ def _mount_routers() -> None:
     from carefront.relationships.api import router as relationships_router
     from carefront.relationships.api_checkins import router as checkins_router
     from carefront.relationships.api_incidents import router as incidents_router
+    from carefront.relationships.api_profile import router as profile_router
 
     api.add_router("/", meta_router)
     api.add_router("/", accounts_router)
@@ -134,6 +135,7 @@ def _mount_routers() -> None:
     api.add_router("/", relationships_router)
     api.add_router("/", incidents_router)
     api.add_router("/", checkins_router)
+    api.add_router("/", profile_router)
 
 
 _mount_routers()

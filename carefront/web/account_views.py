@@ -24,6 +24,7 @@ from carefront.core.selectors import staff_members
 from carefront.insights.selectors import account_insight_card, segments_list
 from carefront.relationships.access import may_manage_account
 from carefront.relationships.selectors import account_card
+from carefront.relationships.selectors_profile import profile_card
 from carefront.web.access import staff_view
 from carefront.web.forms_accounts import AccountListForm, AccountServiceModelForm
 
@@ -99,6 +100,7 @@ def _page_context(request: HttpRequest, account: Account, *, change_form: Accoun
         "can_change_model": is_manager(request.user),
         "insight": account_insight_card(user=request.user, account_id=account.pk),
         "relationship": account_card(user=request.user, account_id=account.pk),
+        "profile": profile_card(user=request.user, account=account),
         "may_manage": may_manage_account(request.user, account),
     }
     if context["can_change_model"]:

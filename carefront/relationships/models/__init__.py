@@ -1,7 +1,8 @@
 """Client relationships (issue 9), one module per part; every model is importable from here.
 
 Engagements, commitments, dependencies and waits are in `work`; cadences, check-ins, interactions and advisor
-settings in `checkins`; incidents in `incidents`.
+settings in `checkins`; incidents in `incidents`; the client profile (goals, preferences, key people, services) in
+`profile`.
 """
 
 from carefront.relationships.models.checkins import (
@@ -22,6 +23,18 @@ from carefront.relationships.models.incidents import (
     IncidentSeverity,
     IncidentStatus,
 )
+from carefront.relationships.models.profile import (
+    BillingPeriod,
+    ClientGoal,
+    ClientProfile,
+    ClientService,
+    GoalState,
+    KeyPerson,
+    KeyPersonRole,
+    ProfileField,
+    ProfileFieldKind,
+    ServiceStatus,
+)
 from carefront.relationships.models.work import (
     Commitment,
     CommitmentState,
@@ -37,10 +50,14 @@ from carefront.relationships.models.work import (
 __all__ = [
     "AdvisorSettings",
     "AffectedAccount",
+    "BillingPeriod",
     "Cadence",
     "CadenceKind",
     "CheckIn",
     "CheckInState",
+    "ClientGoal",
+    "ClientProfile",
+    "ClientService",
     "Commitment",
     "CommitmentState",
     "Dependency",
@@ -50,12 +67,18 @@ __all__ = [
     "Engagement",
     "EngagementKind",
     "EngagementStatus",
+    "GoalState",
     "Incident",
     "IncidentSeverity",
     "IncidentStatus",
     "Interaction",
     "InteractionKind",
+    "KeyPerson",
+    "KeyPersonRole",
     "Milestone",
     "NextStep",
+    "ProfileField",
+    "ProfileFieldKind",
+    "ServiceStatus",
     "Wait",
 ]
