@@ -5,10 +5,25 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from django.db.models import F
+
+from carefront.accounts.models import Account
 from carefront.core.demo import demo_load
 from carefront.relationships.incident_selectors import incident_detail, incidents_log
-from carefront.relationships.models import CheckIn, Commitment, Dependency, Engagement, Incident, Milestone
+from carefront.relationships.models import (
+    CheckIn,
+    ClientGoal,
+    ClientProfile,
+    Commitment,
+    Dependency,
+    Engagement,
+    Incident,
+    KeyPerson,
+    Milestone,
+    ProfileField,
+)
 from carefront.relationships.selectors import waiting_report
+from carefront.relationships.selectors_profile import goals_due_within, services_renewing_within
 
 TODAY = date(2025, 6, 30)
 END = datetime(2025, 6, 30, tzinfo=UTC)
@@ -70,3 +85,20 @@ def test_the_demo_plans_its_calls_on_a_weekday_whatever_day_it_is_loaded(db: Any
     states = set(CheckIn.objects.values_list("state", flat=True))
     assert {"held", "missed"} <= states
     assert all(moment.isoweekday() <= 5 for moment in CheckIn.objects.values_list("scheduled_at", flat=True))
+
+
+def test_the_demo_clients_have_profiles_with_goals_near_and_renewals_coming(db: Any, morgan: Any) -> None:
+    demo_load(seed=11, accounts=40, today=TODAY)
+    clients = Account.objects.filter(service_model="client")
+    assert clients.exists()
+    assert ClientProfile.objects.count() == clients.count()
+    assert set(ProfileField.objects.values_list("kind", flat=True)) >= {"choice", "number"}
+    assert all(
+        profile.fields.get("support_tier") in {"Gold", "Silver", "Bronze"} for profile in ClientProfile.objects.all()
+    )
+    assert goals_due_within(account_ids=None, days=14, today=TODAY).exists()
+    assert ClientGoal.objects.filter(state="open", target_date__lt=TODAY).exists()  # one already past its date
+    renewals = services_renewing_within(account_ids=None, days=60, today=TODAY)
+    assert renewals.filter(renews_on__gte=TODAY + timedelta(days=30)).exists()
+    assert KeyPerson.objects.filter(role="decision_maker").count() >= 1
+    assert not KeyPerson.objects.exclude(contact__account_id=F("account_id")).exists()
