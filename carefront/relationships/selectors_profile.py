@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 
@@ -21,6 +21,7 @@ from carefront.relationships.models import (
     ClientService,
     GoalState,
     KeyPerson,
+    KeyPersonRole,
     ProfileField,
     ProfileFieldKind,
     ServiceStatus,
@@ -35,6 +36,16 @@ CARD_SERVICES = 10
 SIDEBAR_ROWS = 3
 
 Accounts = Iterable[int] | QuerySet[Any] | None
+# Key people as a newcomer should meet them: who decides first, the everyday users last.
+ROLE_ORDER = (
+    KeyPersonRole.DECISION_MAKER,
+    KeyPersonRole.EXECUTIVE_SPONSOR,
+    KeyPersonRole.CHAMPION,
+    KeyPersonRole.TECHNICAL,
+    KeyPersonRole.BILLING,
+    KeyPersonRole.USER,
+    KeyPersonRole.OTHER,
+)
 
 
 def _accounts(rows: QuerySet[Any], account_ids: Accounts) -> QuerySet[Any]:
@@ -216,8 +227,11 @@ def profile_card(
     goal_rows = list(
         goals_list(user=user, account=account.pk, state=GoalState.OPEN).order_by("target_date", "id")[: goals + 1]
     )
+    rank = Case(
+        *(When(role=role, then=Value(index)) for index, role in enumerate(ROLE_ORDER)), output_field=IntegerField()
+    )
     people_rows = list(
-        key_people_list(user=user, account=account.pk).order_by("role", "contact__name", "id")[: people + 1]
+        key_people_list(user=user, account=account.pk).order_by(rank, "contact__name", "id")[: people + 1]
     )
     service_rows = list(
         client_services_list(user=user, account=account.pk)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from carefront.accounts.access import access_account, contacts_visible_to
+from carefront.accounts.models import ServiceModel
 from carefront.core.exceptions import ApplicationError
 from carefront.relationships import selectors_profile as selectors
 from carefront.relationships import services_profile as services
@@ -238,6 +239,9 @@ def profile_sidebar(request: HttpRequest, account_id: int) -> HttpResponse:
     """The compact profile for the ticket sidebar, loaded by htmx so the ticket page's queries do not grow."""
     account = access_account(user=request.user, account_id=account_id)
     card = selectors.profile_sidebar(user=request.user, account=account)
+    if card.empty and account.service_model != ServiceModel.CLIENT:
+        # A customer with nothing recorded: the placeholder goes, rather than a card saying nothing on every ticket.
+        return HttpResponse("")
     return render(request, "relationships/profile_sidebar.html", {"card": card, "account": account})
 
 

@@ -283,3 +283,56 @@ def test_managers_define_profile_fields_in_settings(morgan: Any, dana: Any) -> N
     )
     page = client.get("/settings/profile-fields/").content.decode()
     assert "Tier" in page and "Retired" in page
+
+
+def test_a_customer_with_nothing_recorded_gets_no_sidebar_card(acme: Account, carol: Contact, alice: Any) -> None:
+    response = _login(alice).get(f"/relationships/accounts/{acme.pk}/profile/sidebar/")
+    assert (response.status_code, response.content) == (200, b"")
+
+
+def test_goals_and_services_are_changed_from_their_pages_and_key_people_read_by_role(
+    client_account: Account, dana: Any, charlie: Contact
+) -> None:
+    goal = goal_create(actor=dana, account=client_account, title="Retire at 60", target_date=date(2031, 5, 1))
+    service = client_service_create(
+        actor=dana,
+        account=client_account,
+        name="Premium support",
+        started_on=date(2025, 4, 1),
+        renews_on=date(2026, 4, 1),
+        amount="1500",
+        currency="EUR",
+    )
+    ivy = contact_create(actor=None, account=client_account, name="Ada Billing", email="ada@globex.example")
+    key_person_add(actor=dana, account=client_account, contact=ivy, role="billing")
+    key_person_add(actor=dana, account=client_account, contact=charlie, role="decision_maker")
+    client = _login(dana)
+    page = client.get(f"/relationships/goals/{goal.pk}/").content.decode()
+    assert 'value="Retire at 60"' in page and 'value="2031-05-01"' in page
+    moved = client.post(
+        f"/relationships/goals/{goal.pk}/", {"title": "Retire at 60", "target_date": "2030-05-01", "version": "1"}
+    )
+    assert moved.status_code == 302
+    goal.refresh_from_db()
+    assert (goal.target_date, goal.version) == (date(2030, 5, 1), 2)
+    stale = client.post(
+        f"/relationships/goals/{goal.pk}/", {"title": "Retire at 61", "target_date": "2030-05-01", "version": "1"}
+    )
+    assert stale.status_code == 409
+    assert "changed by someone else" in stale.content.decode()
+    fields = {
+        "name": "Premium support",
+        "status": "paused",
+        "started_on": "2025-04-01",
+        "renews_on": "",
+        "amount": "1500.00",
+        "currency": "EUR",
+        "period": "month",
+        "version": "1",
+    }
+    assert client.post(f"/relationships/services/{service.pk}/", fields).status_code == 302
+    service.refresh_from_db()
+    assert (service.status, service.renews_on, service.version) == ("paused", None, 2)
+    card = _card(client.get(f"/accounts/{client_account.pk}/").content.decode(), 'id="profile-card"')
+    assert card.index("Charlie Martin") < card.index("Ada Billing")  # the decision maker first
+    assert "Premium support" in card and "Paused" in card
