@@ -2,14 +2,16 @@
 the client buys, and the definitions of those fields. Staff only: any staff member reads a profile, the account's
 advisor or a manager changes it (403 for other staff), managers define the fields; portal contacts none of it."""
 
+import re
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import BeforeValidator
 
 from carefront.accounts.access import access_account, access_contact
 from carefront.api.common import ERRORS, Id, IdCursorPagination, StrictIn, staff_actor
@@ -33,6 +35,29 @@ ServiceStatusName = Literal["active", "paused", "ended"]
 PeriodName = Literal["month", "quarter", "year"]
 FieldKindName = Literal["text", "number", "date", "choice", "yes_no"]
 VERSION = Field(None, description="The version you read; a stale one is refused with 409.")
+
+
+def _iso_date_only(value: Any) -> Any:
+    # Pydantic would read a number (or numeric text, as a query string has) as a Unix timestamp; the schema
+    # promises an ISO 8601 date.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValueError("expected an ISO 8601 date such as 2026-03-31")
+    return value.strip()
+
+
+def _iso_time_only(value: Any) -> Any:
+    # Likewise pydantic would read a number as seconds since midnight.
+    if isinstance(value, time) or value is None:
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?", value.strip()):
+        raise ValueError("expected an ISO 8601 time such as 14:30")
+    return value.strip()
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+IsoTime = Annotated[time, BeforeValidator(_iso_time_only)]
 
 
 def _changes(payload: Schema, *, nullable: frozenset[str] = frozenset()) -> tuple[dict[str, Any], int | None]:
@@ -66,8 +91,8 @@ class ProfilePatch(StrictIn):
     preferred_channel: ChannelName | None = None
     preferred_language: str | None = Field(None, max_length=16)
     meeting_days: str | None = Field(None, pattern=r"^[1-7]{0,7}$")
-    meeting_from: time | None = None
-    meeting_until: time | None = None
+    meeting_from: IsoTime | None = None
+    meeting_until: IsoTime | None = None
     meeting_notes: str | None = Field(None, max_length=5000)
     fields: dict[str, Any] | None = Field(
         None, description="Merged into the stored values: each key a defined field, a null removes its value."
@@ -130,20 +155,20 @@ class GoalOut(Schema):
 class GoalQuery(Schema):
     account: Id | None = None
     state: GoalStateName | None = None
-    target_before: date | None = Field(None, description="Target date on or before.")
-    target_after: date | None = Field(None, description="Target date on or after.")
+    target_before: IsoDate | None = Field(None, description="Target date on or before.")
+    target_after: IsoDate | None = Field(None, description="Target date on or after.")
 
 
 class GoalIn(StrictIn):
     account_id: Id
     title: str = Field(min_length=1, max_length=200)
-    target_date: date = Field(description="May be in the past: the client's goal is recorded as they tell it.")
+    target_date: IsoDate = Field(description="May be in the past: the client's goal is recorded as they tell it.")
     notes: str = Field("", max_length=5000)
 
 
 class GoalPatch(StrictIn):
     title: str | None = Field(None, min_length=1, max_length=200)
-    target_date: date | None = None
+    target_date: IsoDate | None = None
     notes: str | None = Field(None, max_length=5000)
     version: Id | None = VERSION
 
@@ -298,16 +323,16 @@ class ClientServiceOut(Schema):
 class ClientServiceQuery(Schema):
     account: Id | None = None
     status: ServiceStatusName | None = None
-    renews_before: date | None = Field(None, description="Renews on or before.")
-    renews_after: date | None = Field(None, description="Renews on or after.")
+    renews_before: IsoDate | None = Field(None, description="Renews on or before.")
+    renews_after: IsoDate | None = Field(None, description="Renews on or after.")
 
 
 class ClientServiceIn(StrictIn):
     account_id: Id
     name: str = Field(min_length=1, max_length=200)
     status: ServiceStatusName = "active"
-    started_on: date
-    renews_on: date | None = None
+    started_on: IsoDate
+    renews_on: IsoDate | None = None
     amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
     currency: str = Field(min_length=3, max_length=3)
     period: PeriodName = "month"
@@ -316,8 +341,8 @@ class ClientServiceIn(StrictIn):
 class ClientServicePatch(StrictIn):
     name: str | None = Field(None, min_length=1, max_length=200)
     status: ServiceStatusName | None = None
-    started_on: date | None = None
-    renews_on: date | None = Field(None, description="Null: it does not renew.")
+    started_on: IsoDate | None = None
+    renews_on: IsoDate | None = Field(None, description="Null: it does not renew.")
     amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
     currency: str | None = Field(None, min_length=3, max_length=3)
     period: PeriodName | None = None
@@ -397,15 +422,15 @@ class ProfileFieldIn(StrictIn):
     kind: FieldKindName
     choices: list[str] = Field(default_factory=list, max_length=50)
     help_text: str = Field("", max_length=300)
-    position: int = Field(0, ge=0, le=10_000)
+    position: int = Field(0, ge=0, le=10_000, strict=True)
 
 
 class ProfileFieldPatch(StrictIn):
     label: str | None = Field(None, min_length=1, max_length=100)
     choices: list[str] | None = Field(None, max_length=50)
     help_text: str | None = Field(None, max_length=300)
-    position: int | None = Field(None, ge=0, le=10_000)
-    active: bool | None = None
+    position: int | None = Field(None, ge=0, le=10_000, strict=True)
+    active: bool | None = Field(None, strict=True)
     version: Id | None = VERSION
 
 
