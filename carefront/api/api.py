@@ -124,6 +124,7 @@ def _mount_routers() -> None:
     from carefront.relationships.api_health import router as health_router
     from carefront.relationships.api_incidents import router as incidents_router
     from carefront.relationships.api_portfolio import router as portfolio_router
+    from carefront.relationships.api_profile import router as profile_router
 
     api.add_router("/", meta_router)
     api.add_router("/", accounts_router)
@@ -142,6 +143,7 @@ def _mount_routers() -> None:
     api.add_router("/", portfolio_router)
     api.add_router("/", followups_router)
     api.add_router("/", health_router)
+    api.add_router("/", profile_router)
 
 
 _mount_routers()

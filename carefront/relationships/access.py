@@ -12,6 +12,9 @@
 Follow-ups: managers see every rule and follow-up and manage the rules; other staff see the rules (read-only) and
 the follow-ups of the accounts they own; portal contacts see none.
 
+The client profile (goals, preferences, key people, services): any staff member reads it, the account's advisor
+and managers change it, managers define its fields; portal contacts see none of it.
+
 Incidents: managers and admins see and manage all of them; other staff see, read-only, the incidents that touched
 an account they own (and only those accounts' rows) or that they own; portal contacts see none.
 
@@ -33,6 +36,8 @@ from carefront.relationships.models import (
     AffectedAccount,
     Cadence,
     CheckIn,
+    ClientGoal,
+    ClientService,
     Commitment,
     Dependency,
     Engagement,
@@ -40,8 +45,10 @@ from carefront.relationships.models import (
     FollowUpRule,
     Incident,
     Interaction,
+    KeyPerson,
     Milestone,
     NextStep,
+    ProfileField,
 )
 
 
@@ -262,3 +269,57 @@ def access_health_account(*, user: Any, account_id: int) -> Any:
     if account is None:
         raise Http404
     return account
+
+
+# --- the client profile --------------------------------------------------------------------------
+# Any staff member who may see the account reads its profile (whoever helps the client should know them); writes
+# are for the account's advisor or a manager (`require_account_manager`); portal contacts see none of it.
+
+
+def _staff_only(queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
+    return queryset if is_staff_member(user) else queryset.none()
+
+
+def goals_visible_to(user: Any) -> QuerySet[ClientGoal]:
+    return _staff_only(ClientGoal.objects.all(), user)
+
+
+def key_people_visible_to(user: Any) -> QuerySet[KeyPerson]:
+    return _staff_only(KeyPerson.objects.all(), user)
+
+
+def client_services_visible_to(user: Any) -> QuerySet[ClientService]:
+    return _staff_only(ClientService.objects.all(), user)
+
+
+def access_goal(*, user: Any, goal_id: int) -> ClientGoal:
+    goal = unique_or_none(goals_visible_to(user).select_related("account", "account__owner").filter(pk=goal_id))
+    if goal is None:
+        raise Http404
+    return goal
+
+
+def access_key_person(*, user: Any, key_person_id: int) -> KeyPerson:
+    person = unique_or_none(
+        key_people_visible_to(user).select_related("account", "account__owner", "contact").filter(pk=key_person_id)
+    )
+    if person is None:
+        raise Http404
+    return person
+
+
+def access_client_service(*, user: Any, service_id: int) -> ClientService:
+    service = unique_or_none(
+        client_services_visible_to(user).select_related("account", "account__owner").filter(pk=service_id)
+    )
+    if service is None:
+        raise Http404
+    return service
+
+
+def access_profile_field(*, user: Any, field_id: int) -> ProfileField:
+    """A profile field's definition, for a manager (who alone defines them); 404 for anyone else."""
+    field = unique_or_none(ProfileField.objects.filter(pk=field_id)) if is_manager(user) else None
+    if field is None:
+        raise Http404
+    return field

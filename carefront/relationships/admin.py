@@ -1,10 +1,23 @@
-"""The back office reads engagements, commitments, dependencies, cadences, check-ins and interactions; every
-change goes through the screens and the API, whose services keep due dates, waits and the account's history in step."""
+"""The back office reads engagements, commitments, dependencies, cadences, check-ins, interactions and client
+profiles; every change goes through the screens and the API, whose services keep due dates, waits and the account's
+history in step."""
 
 from django.contrib import admin
 
 from carefront.core.admin import ReadOnlyAdmin
-from carefront.relationships.models import Cadence, CheckIn, Commitment, Dependency, Engagement, Interaction
+from carefront.relationships.models import (
+    Cadence,
+    CheckIn,
+    ClientGoal,
+    ClientProfile,
+    ClientService,
+    Commitment,
+    Dependency,
+    Engagement,
+    Interaction,
+    KeyPerson,
+    ProfileField,
+)
 
 
 @admin.register(Engagement)
@@ -47,3 +60,36 @@ class InteractionAdmin(ReadOnlyAdmin):
     list_display = ["account", "kind", "occurred_at", "author"]
     list_filter = ["kind"]
     raw_id_fields = ["account", "author", "check_in", "contacts", "staff"]
+
+
+@admin.register(ProfileField)
+class ProfileFieldAdmin(ReadOnlyAdmin):
+    list_display = ["label", "key", "kind", "position", "active"]
+    list_filter = ["kind", "active"]
+
+
+@admin.register(ClientProfile)
+class ClientProfileAdmin(ReadOnlyAdmin):
+    list_display = ["account", "preferred_channel", "preferred_language", "meeting_days", "updated_at"]
+    raw_id_fields = ["account"]
+
+
+@admin.register(ClientGoal)
+class ClientGoalAdmin(ReadOnlyAdmin):
+    list_display = ["title", "account", "target_date", "state"]
+    list_filter = ["state"]
+    raw_id_fields = ["account"]
+
+
+@admin.register(KeyPerson)
+class KeyPersonAdmin(ReadOnlyAdmin):
+    list_display = ["contact", "account", "role"]
+    list_filter = ["role"]
+    raw_id_fields = ["account", "contact"]
+
+
+@admin.register(ClientService)
+class ClientServiceAdmin(ReadOnlyAdmin):
+    list_display = ["name", "account", "status", "amount", "currency", "period", "renews_on"]
+    list_filter = ["status", "period"]
+    raw_id_fields = ["account"]

@@ -1,7 +1,7 @@
 """The demo's relationships: three engagements of the kinds clients buy, each held up by what the client owes us
 (a customer list, access to call recordings, staff released from the phones), with kept, late and dropped
-commitments, written through the services at the moments they happened; and one incident, a billing error that
-charged three clients twice, told to two of them and refunded to one."""
+commitments, written through the services at the moments they happened; one incident, a billing error that
+charged three clients twice, told to two of them and refunded to one; and every client's profile (`demo_profile`)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Role
 from carefront.desk.models import Status, Ticket
 from carefront.relationships.demo_followups import demo_followups_load
+from carefront.relationships.demo_profile import demo_profiles_load
 from carefront.relationships.incident_services import (
     affected_mark_told,
     affected_remedy_record,
@@ -166,6 +167,16 @@ def demo_relationships_load(*, end: datetime, travel: Callable[[datetime], None]
     incidents = _incident_write(clients, end=end, travel=travel)
     for account in clients[:2]:
         demo_check_ins_load(account, end=end, travel=travel)
+    # Every client's profile, not only the first three's (but not again for those an earlier seed loaded).
+    demo_profiles_load(
+        list(
+            Account.objects.filter(service_model=ServiceModel.CLIENT, owner__isnull=False, client_profile__isnull=True)
+            .select_related("owner")
+            .order_by("id")
+        ),
+        end=end,
+        travel=travel,
+    )
     # As the periodic job would have, a minute before the story ends (nothing in it happens at or after its end).
     last = end - timedelta(minutes=1)
     travel(last)

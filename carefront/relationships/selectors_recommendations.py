@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -71,10 +71,19 @@ def recommendation_reason(row: AdvisorRecommendation, *, now: datetime | None = 
             previous=facts.get("previous"),
             currency=facts.get("currency", ""),
         )
-    if kind == RecommendationKind.RENEWAL_NEAR:
-        return _("“{service}” renews on {date}.").format(service=facts.get("service", ""), date=facts.get("date", ""))
-    if kind == RecommendationKind.GOAL_NEAR:
-        return _("Their goal “{goal}” is due on {date}.").format(goal=facts.get("goal", ""), date=facts.get("date", ""))
+    if kind in (RecommendationKind.RENEWAL_NEAR, RecommendationKind.GOAL_NEAR):
+        day = parse_date(facts.get("date") or "") or now.date()
+        when = date_format(day, "SHORT_DATE_FORMAT")
+        days = max(0, (day - timezone.localdate(now)).days)
+        if kind == RecommendationKind.RENEWAL_NEAR:
+            return ngettext(
+                "“{service}” renews on {date}, in {days} day.", "“{service}” renews on {date}, in {days} days.", days
+            ).format(service=facts.get("service", ""), date=when, days=days)
+        return ngettext(
+            "Their goal “{goal}” is due on {date}, in {days} day.",
+            "Their goal “{goal}” is due on {date}, in {days} days.",
+            days,
+        ).format(goal=facts.get("goal", ""), date=when, days=days)
     return ""
 
 

@@ -41,6 +41,7 @@ from carefront.relationships.models import (
     RecommendationState,
 )
 from carefront.relationships.schedule import zone_of
+from carefront.relationships.selectors_profile import goals_due_within, services_renewing_within
 from carefront.relationships.services import _reason, commitment_create
 from carefront.relationships.services_checkins import cadence_create, working_hours
 
@@ -189,7 +190,36 @@ def spend_dropped(chunk: Chunk, now: datetime, limits: Thresholds) -> Iterable[F
             )
 
 
-SIGNALS: list[Signal] = [no_contact, check_ins_overdue, dependencies_late, new_tickets, spend_dropped]
+def renewals_near(chunk: Chunk, now: datetime, limits: Thresholds) -> Iterable[Found]:
+    """A service the client buys renews within N days (counted in UTC days)."""
+    rows = services_renewing_within(account_ids=chunk.ids, days=limits.renewal_days, today=now.date())
+    for pk, account_id, name, renews_on in rows.values_list("pk", "account_id", "name", "renews_on"):
+        yield Found(
+            account_id,
+            RecommendationKind.RENEWAL_NEAR,
+            f"service:{pk}:{renews_on}",
+            {"service": name, "date": _iso(renews_on)},
+        )
+
+
+def goals_near(chunk: Chunk, now: datetime, limits: Thresholds) -> Iterable[Found]:
+    """An open goal of the client's is due within N days."""
+    rows = goals_due_within(account_ids=chunk.ids, days=limits.goal_days, today=now.date())
+    for pk, account_id, title, target in rows.values_list("pk", "account_id", "title", "target_date"):
+        yield Found(
+            account_id, RecommendationKind.GOAL_NEAR, f"goal:{pk}:{target}", {"goal": title, "date": _iso(target)}
+        )
+
+
+SIGNALS: list[Signal] = [
+    no_contact,
+    check_ins_overdue,
+    dependencies_late,
+    new_tickets,
+    spend_dropped,
+    renewals_near,
+    goals_near,
+]
 
 
 # --- the morning job ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from carefront.relationships import (
     views_followups,
     views_health,
     views_portfolio,
+    views_profile,
 )
 
 urlpatterns = [
@@ -164,6 +165,43 @@ urlpatterns = [
         name="relationships-next-step-commit",
     ),
     path("relationships/calendar/", views_checkins.calendar_settings, name="relationships-calendar"),
+    path(
+        "relationships/accounts/<int:account_id>/profile/",
+        views_profile.profile_edit,
+        name="relationships-profile-edit",
+    ),
+    path(
+        "relationships/accounts/<int:account_id>/profile/sidebar/",
+        views_profile.profile_sidebar,
+        name="relationships-profile-sidebar",
+    ),
+    path("relationships/accounts/<int:account_id>/goals/new/", views_profile.goal_new, name="relationships-goal-new"),
+    path("relationships/goals/<int:goal_id>/", views_profile.goal_edit, name="relationships-goal"),
+    path("relationships/goals/<int:goal_id>/achieve/", views_profile.goal_achieve, name="relationships-goal-achieve"),
+    path("relationships/goals/<int:goal_id>/abandon/", views_profile.goal_abandon, name="relationships-goal-abandon"),
+    path(
+        "relationships/accounts/<int:account_id>/key-people/new/",
+        views_profile.key_person_new,
+        name="relationships-key-person-new",
+    ),
+    path(
+        "relationships/key-people/<int:key_person_id>/", views_profile.key_person_edit, name="relationships-key-person"
+    ),
+    path(
+        "relationships/key-people/<int:key_person_id>/remove/",
+        views_profile.key_person_remove,
+        name="relationships-key-person-remove",
+    ),
+    path(
+        "relationships/accounts/<int:account_id>/services/new/",
+        views_profile.client_service_new,
+        name="relationships-service-new",
+    ),
+    path("relationships/services/<int:service_id>/", views_profile.client_service_edit, name="relationships-service"),
+    path("settings/profile-fields/", views_profile.profile_fields_settings, name="settings-profile-fields"),
+    path(
+        "settings/profile-fields/<int:field_id>/", views_profile.profile_fields_settings, name="settings-profile-field"
+    ),
     # No login: the secret in the address is the key (calendar programs cannot sign in).
     path("calendar/<str:token>.ics", feed.calendar_feed, name="relationships-calendar-feed"),
     path("relationships/follow-ups/", views_followups.followups_page, name="relationships-follow-ups"),

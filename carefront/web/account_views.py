@@ -28,6 +28,7 @@ from carefront.relationships.access import may_manage_account, may_see_health
 from carefront.relationships.selectors import account_card
 from carefront.relationships.selectors_followups import followups_for_account, opted_out_contact_ids
 from carefront.relationships.selectors_health import account_health
+from carefront.relationships.selectors_profile import profile_card
 from carefront.web.access import staff_view
 from carefront.web.forms_accounts import AccountListForm, AccountServiceModelForm
 
@@ -118,6 +119,7 @@ def _page_context(request: HttpRequest, account: Account, *, change_form: Accoun
         "can_change_model": is_manager(request.user),
         "insight": account_insight_card(user=request.user, account_id=account.pk),
         "relationship": account_card(user=request.user, account_id=account.pk),
+        "profile": profile_card(user=request.user, account=account),
         "may_manage": may_manage_account(request.user, account),
         "followups": followups_for_account(user=request.user, account_id=account.pk),
         "health": account_health(account_id=account.pk) if may_see_health(request.user, account) else None,

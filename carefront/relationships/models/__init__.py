@@ -2,7 +2,8 @@
 
 Engagements, commitments, dependencies and waits are in `work`; cadences, check-ins, interactions and advisor
 settings in `checkins`; incidents in `incidents`; advisors' morning recommendations in `recommendations`;
-follow-up rules, follow-ups and outreach opt-outs in `followups`; health scores in `health`.
+follow-up rules, follow-ups and outreach opt-outs in `followups`; health scores in `health`; the client profile
+(goals, preferences, key people, services) in `profile`.
 """
 
 from carefront.relationships.models.checkins import (
@@ -35,6 +36,18 @@ from carefront.relationships.models.incidents import (
     IncidentSeverity,
     IncidentStatus,
 )
+from carefront.relationships.models.profile import (
+    BillingPeriod,
+    ClientGoal,
+    ClientProfile,
+    ClientService,
+    GoalState,
+    KeyPerson,
+    KeyPersonRole,
+    ProfileField,
+    ProfileFieldKind,
+    ServiceStatus,
+)
 from carefront.relationships.models.recommendations import (
     AdvisorRecommendation,
     RecommendationKind,
@@ -58,10 +71,14 @@ __all__ = [
     "AdvisorRecommendation",
     "AdvisorSettings",
     "AffectedAccount",
+    "BillingPeriod",
     "Cadence",
     "CadenceKind",
     "CheckIn",
     "CheckInState",
+    "ClientGoal",
+    "ClientProfile",
+    "ClientService",
     "Commitment",
     "CommitmentState",
     "Dependency",
@@ -76,6 +93,7 @@ __all__ = [
     "FollowUpEvent",
     "FollowUpRule",
     "FollowUpState",
+    "GoalState",
     "HealthBand",
     "HealthSettings",
     "HealthSnapshot",
@@ -84,14 +102,19 @@ __all__ = [
     "IncidentStatus",
     "Interaction",
     "InteractionKind",
+    "KeyPerson",
+    "KeyPersonRole",
     "Milestone",
     "NextStep",
     "OptOutSource",
     "OutreachOptOut",
     "OutreachSettings",
+    "ProfileField",
+    "ProfileFieldKind",
     "RecommendationKind",
     "RecommendationRun",
     "RecommendationState",
+    "ServiceStatus",
     "SkipReason",
     "Wait",
 ]

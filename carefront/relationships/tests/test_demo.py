@@ -5,20 +5,27 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from django.db.models import F
+
 from carefront.accounts.models import Account
 from carefront.core.demo import demo_load
 from carefront.relationships.incident_selectors import incident_detail, incidents_log
 from carefront.relationships.models import (
     AdvisorRecommendation,
     CheckIn,
+    ClientGoal,
+    ClientProfile,
     Commitment,
     Dependency,
     Engagement,
     Incident,
+    KeyPerson,
     Milestone,
+    ProfileField,
     RecommendationRun,
 )
 from carefront.relationships.selectors import waiting_report
+from carefront.relationships.selectors_profile import goals_due_within, services_renewing_within
 
 TODAY = date(2025, 6, 30)
 END = datetime(2025, 6, 30, tzinfo=UTC)
@@ -102,3 +109,20 @@ def test_the_demo_has_follow_up_rules_and_follow_ups_sent_and_skipped(db: Any) -
     states = set(FollowUp.objects.values_list("state", flat=True))
     assert {"sent", "skipped"} <= states
     assert FollowUp.objects.filter(rule__event="ticket_solved", state="sent").exists()
+
+
+def test_the_demo_clients_have_profiles_with_goals_near_and_renewals_coming(db: Any, morgan: Any) -> None:
+    demo_load(seed=11, accounts=40, today=TODAY)
+    clients = Account.objects.filter(service_model="client")
+    assert clients.exists()
+    assert ClientProfile.objects.count() == clients.count()
+    assert set(ProfileField.objects.values_list("kind", flat=True)) >= {"choice", "number"}
+    assert all(
+        profile.fields.get("support_tier") in {"Gold", "Silver", "Bronze"} for profile in ClientProfile.objects.all()
+    )
+    assert goals_due_within(account_ids=None, days=14, today=TODAY).exists()
+    assert ClientGoal.objects.filter(state="open", target_date__lt=TODAY).exists()  # one already past its date
+    renewals = services_renewing_within(account_ids=None, days=60, today=TODAY)
+    assert renewals.filter(renews_on__gte=TODAY + timedelta(days=30)).exists()
+    assert KeyPerson.objects.filter(role="decision_maker").count() >= 1
+    assert not KeyPerson.objects.exclude(contact__account_id=F("account_id")).exists()

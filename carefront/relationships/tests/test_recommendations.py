@@ -259,3 +259,32 @@ def test_the_recommendations_api_lists_acts_and_dismisses(
     )
     assert dismissed.status_code == 204
     assert dana_api.get(f"{API}/recommendations").json()["results"] == []
+
+
+def test_a_renewal_and_a_goal_coming_up_are_recommended_with_their_dates(
+    clock: Any, client_account: Account, dana: Any
+) -> None:
+    from datetime import date
+
+    from carefront.relationships.services_profile import client_service_create, goal_create
+
+    client_service_create(
+        actor=dana,
+        account=client_account,
+        name="Premium support",
+        started_on=date(2025, 4, 1),
+        amount="1200.00",
+        currency="EUR",
+        period="year",
+        renews_on=date(2026, 4, 1),
+    )
+    goal_create(actor=dana, account=client_account, title="Cut churn 5 %", target_date=date(2026, 3, 20))
+    goal_create(actor=dana, account=client_account, title="Open in Spain", target_date=date(2026, 9, 1))
+
+    recommendations_run(advisor_ids=[dana.pk])
+
+    found = _open(dana)
+    assert {"renewal_near", "goal_near"} <= set(found)
+    assert recommendation_reason(found["renewal_near"]) == "“Premium support” renews on 04/01/2026, in 30 days."
+    assert recommendation_reason(found["goal_near"]) == "Their goal “Cut churn 5 %” is due on 03/20/2026, in 18 days."
+    assert AdvisorRecommendation.objects.filter(kind="goal_near").count() == 1  # September's is too far off

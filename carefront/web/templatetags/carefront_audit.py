@@ -79,6 +79,16 @@ ACTIONS = {
     "follow_up_sent": pgettext_lazy("audit action", "sent a follow-up"),
     "outreach_opted_out": pgettext_lazy("audit action", "stopped outreach email to a contact"),
     "outreach_opted_in": pgettext_lazy("audit action", "resumed outreach email to a contact"),
+    "profile_updated": pgettext_lazy("audit action", "changed the client profile"),
+    "goal_created": pgettext_lazy("audit action", "recorded a client goal"),
+    "goal_updated": pgettext_lazy("audit action", "changed a client goal"),
+    "goal_achieved": pgettext_lazy("audit action", "marked a client goal achieved"),
+    "goal_abandoned": pgettext_lazy("audit action", "marked a client goal abandoned"),
+    "key_person_added": pgettext_lazy("audit action", "named a key person"),
+    "key_person_updated": pgettext_lazy("audit action", "changed a key person"),
+    "key_person_removed": pgettext_lazy("audit action", "removed a key person"),
+    "client_service_added": pgettext_lazy("audit action", "recorded a service the client buys"),
+    "client_service_updated": pgettext_lazy("audit action", "changed a service the client buys"),
 }
 
 FIELDS = {
@@ -125,11 +135,28 @@ FIELDS = {
     "cadences_moved": gettext_lazy("Cadences moved"),
     "check_ins_moved": gettext_lazy("Check-ins moved"),
     "follow_up": gettext_lazy("Follow-up"),
+    "profile": gettext_lazy("Client profile"),
+    "goal": gettext_lazy("Goal"),
+    "key_person": gettext_lazy("Key person"),
+    "client_service": gettext_lazy("Service bought"),
+    "profile_field": gettext_lazy("Profile field"),
 }
 
 # Relationship items are recorded on the account as {"id", "title", <what changed>}: read by their title.
 ITEMS = frozenset(
-    {"engagement", "milestone", "commitment", "dependency", "cadence", "check_in", "interaction", "incident"}
+    {
+        "engagement",
+        "milestone",
+        "commitment",
+        "dependency",
+        "cadence",
+        "check_in",
+        "interaction",
+        "incident",
+        "goal",
+        "key_person",
+        "client_service",
+    }
 )
 
 CHOICES: dict[str, type[TextChoices] | Any] = {

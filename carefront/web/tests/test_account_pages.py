@@ -240,8 +240,9 @@ def test_account_page_query_count_does_not_grow(alice, morgan, acme, carol, tick
     assert fragment.count('<li class="timeline-entry') == 30
     # 13 for the page itself, four for the relationships card (open commitments, open dependencies, cadences,
     # next check-ins), two for follow-ups (the recent ones, the contacts who opted out), one for the health score,
-    # and one per kind of timeline entry.
-    assert len(few.captured_queries) <= 20 + len(timeline_sources(user=morgan))
+    # five for the client profile card (profile fields, profile, open goals, key people, services), and one per
+    # kind of timeline entry.
+    assert len(few.captured_queries) <= 25 + len(timeline_sources(user=morgan))
 
 
 def test_timeline_costs_one_query_per_kind(alice, acme, carol, django_assert_num_queries):
