@@ -32,6 +32,7 @@ from carefront.relationships.access import (
     access_milestone,
 )
 from carefront.relationships.selectors import Filters
+from carefront.relationships.services_reminders import dependency_remind_now
 
 router = Router(tags=["relationships"])
 
@@ -547,5 +548,5 @@ def waiting_report(request: HttpRequest, filters: Query[WaitingQuery]) -> Any:
 def remind_dependency(request: HttpRequest, dependency_id: Id) -> Any:
     user = staff_actor(request)
     dependency = access_dependency(user=user, dependency_id=dependency_id)
-    services.dependency_remind_now(dependency=dependency, actor=user)
+    dependency_remind_now(dependency=dependency, actor=user)
     return _dependency(user, dependency_id)

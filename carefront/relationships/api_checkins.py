@@ -23,7 +23,7 @@ from carefront.api.common import (
 from carefront.relationships import selectors_checkins as selectors
 from carefront.relationships import services_checkins as services
 from carefront.relationships.access import access_cadence, access_check_in, access_next_step
-from carefront.relationships.api import patch_changes
+from carefront.relationships.api import ReasonIn, patch_changes
 
 router = Router(tags=["relationships"])
 
@@ -85,10 +85,6 @@ class CadencePatch(StrictIn):
 class CadenceQuery(Schema):
     account: Id | None = None
     active: bool | None = None
-
-
-class ReasonIn(StrictIn):
-    reason: str = Field(min_length=1, max_length=1000)
 
 
 def _cadence(user: Any, cadence_id: int) -> Any:

@@ -28,7 +28,7 @@ class TemplateText(Schema):
     body: str = Field(max_length=10_000)
 
 
-class RuleOut(Schema):
+class FollowUpRuleOut(Schema):
     id: int
     name: str
     event: EventName
@@ -42,7 +42,7 @@ class RuleOut(Schema):
     updated_at: datetime
 
 
-class RuleIn(StrictIn):
+class FollowUpRuleIn(StrictIn):
     name: str = Field(min_length=1, max_length=200)
     event: EventName
     order_count: int | None = Field(None, description="The N of an nth_order rule (2 or more).")
@@ -55,7 +55,7 @@ class RuleIn(StrictIn):
     )
 
 
-class RulePatch(StrictIn):
+class FollowUpRulePatch(StrictIn):
     name: str | None = Field(None, min_length=1, max_length=200)
     event: EventName | None = None
     order_count: int | None = None
@@ -120,28 +120,34 @@ def _templates(value: dict[str, Any]) -> dict[str, Any]:
     return {code: dict(text) for code, text in value.items()}
 
 
-@router.get("/relationships/follow-up-rules", response={200: list[RuleOut], **ERRORS}, summary="List follow-up rules")
+@router.get(
+    "/relationships/follow-up-rules", response={200: list[FollowUpRuleOut], **ERRORS}, summary="List follow-up rules"
+)
 @paginate(IdCursorPagination)
 def list_rules(request: HttpRequest, filters: Query[RuleQuery]) -> Any:
     return selectors.followup_rules_list(user=staff_actor(request), active=filters.active)
 
 
-@router.post("/relationships/follow-up-rules", response={201: RuleOut, **ERRORS}, summary="Write a rule (managers)")
-def create_rule(request: HttpRequest, payload: RuleIn) -> Any:
+@router.post(
+    "/relationships/follow-up-rules", response={201: FollowUpRuleOut, **ERRORS}, summary="Write a rule (managers)"
+)
+def create_rule(request: HttpRequest, payload: FollowUpRuleIn) -> Any:
     data = payload.dict()
     data["templates"] = _templates(data["templates"])
     return Status(201, services.followup_rule_create(actor=staff_actor(request), **data))
 
 
-@router.get("/relationships/follow-up-rules/{rule_id}", response={200: RuleOut, **ERRORS}, summary="A rule")
+@router.get("/relationships/follow-up-rules/{rule_id}", response={200: FollowUpRuleOut, **ERRORS}, summary="A rule")
 def get_rule(request: HttpRequest, rule_id: Id) -> Any:
     return access_followup_rule(user=staff_actor(request), rule_id=rule_id)
 
 
 @router.patch(
-    "/relationships/follow-up-rules/{rule_id}", response={200: RuleOut, **ERRORS}, summary="Change it (managers)"
+    "/relationships/follow-up-rules/{rule_id}",
+    response={200: FollowUpRuleOut, **ERRORS},
+    summary="Change it (managers)",
 )
-def update_rule(request: HttpRequest, rule_id: Id, payload: RulePatch) -> Any:
+def update_rule(request: HttpRequest, rule_id: Id, payload: FollowUpRulePatch) -> Any:
     user = staff_actor(request)
     rule = access_followup_rule(user=user, rule_id=rule_id)
     changes = payload.dict(exclude_unset=True)
@@ -156,7 +162,7 @@ def update_rule(request: HttpRequest, rule_id: Id, payload: RulePatch) -> Any:
 
 @router.delete(
     "/relationships/follow-up-rules/{rule_id}",
-    response={200: RuleOut, **ERRORS},
+    response={200: FollowUpRuleOut, **ERRORS},
     summary="Deactivate it: what it scheduled is skipped, its history stays (managers)",
 )
 def deactivate_rule(request: HttpRequest, rule_id: Id) -> Any:

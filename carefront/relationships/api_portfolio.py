@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 from carefront.accounts.access import access_account
 from carefront.api.common import ERRORS, Id, UserRef, staff_actor, user_by_id
 from carefront.relationships import selectors
+from carefront.relationships.api import ReasonIn, ReassignIn
 from carefront.relationships.selectors_portfolio import (
     PortfolioCursor,
     access_portfolio,
@@ -45,7 +46,7 @@ class PortfolioAccountOut(Schema):
     attention: int = Field(description="1000 × overdue + 100 − health (50 when unscored): the order, highest first.")
 
 
-class OnTimeOut(Schema):
+class PortfolioOnTimeOut(Schema):
     kept: int
     late: int
     dropped: int
@@ -55,7 +56,7 @@ class OnTimeOut(Schema):
 
 class PortfolioOut(Schema):
     advisor: UserRef
-    on_time: OnTimeOut
+    on_time: PortfolioOnTimeOut
     results: list[PortfolioAccountOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
 
@@ -76,11 +77,6 @@ def get_portfolio(request: HttpRequest, query: Query[PortfolioQuery]) -> Any:
     page = portfolio_page(advisor=advisor, after=PortfolioCursor.decode(query.cursor))
     rate = selectors.on_time_rate(user=user, filters=selectors.Filters(owner=advisor.pk))
     return {"advisor": advisor, "on_time": rate, "results": page.accounts, "next_cursor": page.next_cursor}
-
-
-class ReassignIn(Schema):
-    owner_id: Id
-    reason: str = Field(max_length=1000)
 
 
 class ReassignedOut(Schema):
@@ -156,7 +152,7 @@ def hand_over(request: HttpRequest, advisor_id: Id, payload: HandOverIn) -> Any:
 # --- the morning recommendations -------------------------------------------------------------------
 
 
-class RecommendationOut(Schema):
+class AdvisorRecommendationOut(Schema):
     id: int
     account_id: int
     account_name: str = Field(alias="account.name")
@@ -172,8 +168,8 @@ class RecommendationOut(Schema):
     created_at: datetime
 
 
-class RecommendationPageOut(Schema):
-    results: list[RecommendationOut]
+class AdvisorRecommendationPageOut(Schema):
+    results: list[AdvisorRecommendationOut]
     next_cursor: int | None = Field(description="Pass as `before` for the next page.")
 
 
@@ -184,7 +180,7 @@ class RecommendationQuery(Schema):
 
 @router.get(
     "/relationships/recommendations",
-    response={200: RecommendationPageOut, **ERRORS},
+    response={200: AdvisorRecommendationPageOut, **ERRORS},
     summary="An advisor's open recommendations, newest first",
 )
 def list_recommendations(request: HttpRequest, query: Query[RecommendationQuery]) -> Any:
@@ -194,13 +190,13 @@ def list_recommendations(request: HttpRequest, query: Query[RecommendationQuery]
     return {"results": page.rows, "next_cursor": page.next_cursor}
 
 
-class RefreshOut(Schema):
+class RecommendationsRefreshOut(Schema):
     opened: int
 
 
 @router.post(
     "/relationships/recommendations/refresh",
-    response={200: RefreshOut, **ERRORS},
+    response={200: RecommendationsRefreshOut, **ERRORS},
     summary="Make an advisor's recommendations again now",
 )
 def refresh_recommendations(request: HttpRequest, query: Query[RecommendationQuery]) -> Any:
@@ -248,16 +244,12 @@ def check_in_recommendation(request: HttpRequest, recommendation_id: Id) -> Any:
     )
 
 
-class DismissIn(Schema):
-    reason: str = Field(max_length=1000)
-
-
 @router.post(
     "/relationships/recommendations/{recommendation_id}/dismiss",
     response={204: None, **ERRORS},
     summary="Dismiss a recommendation, saying why",
 )
-def dismiss_recommendation(request: HttpRequest, recommendation_id: Id, payload: DismissIn) -> Any:
+def dismiss_recommendation(request: HttpRequest, recommendation_id: Id, payload: ReasonIn) -> Any:
     user = staff_actor(request)
     row = access_recommendation(user=user, recommendation_id=recommendation_id)
     recommendation_dismiss(recommendation=row, actor=user, reason=payload.reason)

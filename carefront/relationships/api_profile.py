@@ -25,6 +25,7 @@ from carefront.relationships.access import (
     access_key_person,
     access_profile_field,
 )
+from carefront.relationships.api import ReasonIn
 
 router = Router(tags=["relationships"])
 
@@ -173,10 +174,6 @@ class GoalPatch(StrictIn):
     version: Id | None = VERSION
 
 
-class ReasonIn(StrictIn):
-    reason: str = Field(min_length=1, max_length=1000)
-
-
 @router.get("/relationships/goals", response={200: list[GoalOut], **ERRORS}, summary="List clients' goals")
 @paginate(IdCursorPagination)
 def list_goals(request: HttpRequest, filters: Query[GoalQuery]) -> Any:
@@ -226,7 +223,7 @@ def abandon_goal(request: HttpRequest, goal_id: Id, payload: ReasonIn) -> Any:
 # --- key people ----------------------------------------------------------------------------------
 
 
-class ContactRef(Schema):
+class KeyContactRef(Schema):
     id: int
     name: str
     email: str
@@ -235,7 +232,7 @@ class ContactRef(Schema):
 class KeyPersonOut(Schema):
     id: int
     account_id: int
-    contact: ContactRef
+    contact: KeyContactRef
     role: RoleName
     notes: str
     version: int

@@ -12,6 +12,8 @@ from typing import Any
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from carefront.core.access import is_staff_member
 from carefront.relationships.access import client_services_visible_to, goals_visible_to, key_people_visible_to
@@ -256,3 +258,32 @@ def profile_card(
 def profile_sidebar(*, user: Any, account: Any) -> ProfileCard:
     """The ticket sidebar's compact profile: the top goals, key people and services, same five queries."""
     return profile_card(user=user, account=account, goals=SIDEBAR_ROWS, people=SIDEBAR_ROWS, services=SIDEBAR_ROWS)
+
+
+FOLLOW_UP_GOALS = 3
+
+
+def profile_as_text(*, account_id: int) -> dict[str, str]:
+    """The client's open goals (soonest first) and preferences as plain text, for outreach templates (in the active
+    language): two queries."""
+    goals = ClientGoal.objects.filter(account_id=account_id, state=GoalState.OPEN).order_by("target_date", "id")
+    profile = ClientProfile.objects.filter(account_id=account_id).first()
+    preferences: list[str] = []
+    if profile is not None:
+        if profile.preferred_channel:
+            preferences.append(_("prefers {channel}").format(channel=profile.get_preferred_channel_display().lower()))
+        if profile.meeting_from and profile.meeting_until:
+            preferences.append(
+                _("meets from {start} to {end}").format(
+                    start=profile.meeting_from.strftime("%H:%M"), end=profile.meeting_until.strftime("%H:%M")
+                )
+            )
+        if profile.meeting_notes:
+            preferences.append(profile.meeting_notes)
+    return {
+        "goals": "; ".join(
+            _("{goal} (by {date})").format(goal=goal.title, date=date_format(goal.target_date, "SHORT_DATE_FORMAT"))
+            for goal in goals[:FOLLOW_UP_GOALS]
+        ),
+        "preferences": "; ".join(preferences),
+    }

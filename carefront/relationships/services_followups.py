@@ -52,6 +52,7 @@ from carefront.relationships.models import (
     SkipReason,
 )
 from carefront.relationships.selectors_followups import outreach_settings
+from carefront.relationships.selectors_profile import profile_as_text
 from carefront.relationships.services import _record
 
 MAX_NAME = 200
@@ -337,8 +338,8 @@ def followup_context(
     order: Order | None = None,
     interaction: Interaction | None = None,
 ) -> dict[str, str]:
-    """The plain strings a follow-up template sees (call inside the contact's language). Client profile values
-    (goals, preferences) go in `goals` and `preferences`: empty until the client profile exists."""
+    """The plain strings a follow-up template sees (call inside the contact's language), the client profile's open
+    goals and preferences among them (`goals`, `preferences`)."""
     zone = contact.time_zone or account.time_zone
     last = interaction or (
         Interaction.objects.filter(account=account)
@@ -362,9 +363,8 @@ def followup_context(
         "last_interaction_date": _when(last.occurred_at, zone) if last is not None else "",
         "last_interaction_kind": str(InteractionKind(last.kind).label) if last is not None else "",
         "last_interaction_summary": _summary(last) if last is not None else "",
-        # The client profile (issue 9, part 6) adds its values here: the client's goals and preferences, as text.
-        "goals": "",
-        "preferences": "",
+        # The client's open goals and preferences, from its profile, as text.
+        **profile_as_text(account_id=account.pk),
     }
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from carefront.relationships.services import commitments_mark_late, dependencies_remind, dependency_reminder_send
+from carefront.relationships.services import commitments_mark_late
 from carefront.relationships.services_checkins import checkins_run
 from carefront.relationships.services_followups import followups_schedule, followups_send_due
 from carefront.relationships.services_health import health_recompute_all, health_recompute_stale
 from carefront.relationships.services_recommendations import recommendations_run
+from carefront.relationships.services_reminders import dependencies_remind, dependency_reminder_send
 
 
 @db_task(retries=3, retry_delay=60)

@@ -41,6 +41,7 @@ from carefront.relationships.forms import (
     StatusForm,
 )
 from carefront.relationships.models import Engagement, EngagementStatus
+from carefront.relationships.services_reminders import dependency_remind_now
 from carefront.web.access import staff_view
 from carefront.web.forms_settings import form_error
 
@@ -441,7 +442,7 @@ def dependency_remind(request: HttpRequest, dependency_id: int) -> HttpResponse:
     """Remind the client contact of an overdue dependency now (at most once per reminder interval)."""
     dependency = access_dependency(user=request.user, dependency_id=dependency_id)
     try:
-        services.dependency_remind_now(dependency=dependency, actor=request.user)
+        dependency_remind_now(dependency=dependency, actor=request.user)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

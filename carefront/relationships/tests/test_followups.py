@@ -394,3 +394,35 @@ def test_two_runs_for_one_follow_up_send_it_once(clock: Any, run: Any, ticket: T
     assert run(followup_send, followup_id=followup.pk) is None
     assert OutboundEmail.objects.count() == 1
     assert len(mail.outbox) == 1
+
+
+def test_a_follow_up_to_a_client_can_speak_of_their_goals_and_preferences(
+    clock: Any, run: Any, client_account: Account, dana: Any, advisors_box: Mailbox, morgan: Any
+) -> None:
+    from datetime import date
+
+    from carefront.relationships.services_profile import goal_create, profile_update
+
+    contact_create(actor=None, account=client_account, name="Gina Lopez", email="gina@globex.example")
+    goal_create(actor=dana, account=client_account, title="Cut churn 5 %", target_date=date(2026, 12, 31))
+    profile_update(actor=dana, account=client_account, preferred_channel="phone", meeting_notes="Mornings only")
+    _rule(
+        "first_order",
+        name="Welcome",
+        delay_minutes=0,
+        audience="clients",
+        templates={"en": {"subject": "Welcome", "body": "With your goals in mind: {{ goals }}. {{ preferences }}."}},
+    )
+    run(
+        order_create,
+        actor=None,
+        account=client_account,
+        external_id="G-1",
+        placed_at=NOW - timedelta(days=1),
+        currency="EUR",
+        amount="99.00",
+    )
+    assert run(followups_send_due) == 1
+    assert mail.outbox[0].body.startswith(
+        "With your goals in mind: Cut churn 5 % (by 12/31/2026). prefers phone; Mornings only."
+    )

@@ -14,7 +14,8 @@ from carefront.accounts.services import contact_create
 from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Notification
 from carefront.relationships.models import Commitment, Dependency
-from carefront.relationships.services import Blocked, dependency_create, dependency_receive, dependency_remind_now
+from carefront.relationships.services import Blocked, dependency_create, dependency_receive
+from carefront.relationships.services_reminders import dependency_remind_now
 from carefront.relationships.tasks import remind_overdue_dependencies
 from carefront.relationships.tests.conftest import NOW
 
