@@ -405,7 +405,7 @@ def test_a_follow_up_to_a_client_can_speak_of_their_goals_and_preferences(
 
     contact_create(actor=None, account=client_account, name="Gina Lopez", email="gina@globex.example")
     goal_create(actor=dana, account=client_account, title="Cut churn 5 %", target_date=date(2026, 12, 31))
-    profile_update(actor=dana, account=client_account, preferred_channel="phone", meeting_notes="Mornings only")
+    profile_update(actor=dana, account=client_account, preferred_channel="call", meeting_notes="Mornings only")
     _rule(
         "first_order",
         name="Welcome",
@@ -424,5 +424,5 @@ def test_a_follow_up_to_a_client_can_speak_of_their_goals_and_preferences(
     )
     assert run(followups_send_due) == 1
     assert mail.outbox[0].body.startswith(
-        "With your goals in mind: Cut churn 5 % (by 12/31/2026). prefers phone; Mornings only."
+        "With your goals in mind: Cut churn 5 % (by 12/31/2026). prefers call; Mornings only."
     )
