@@ -18,6 +18,7 @@ from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, QuerySet
@@ -300,6 +301,10 @@ def _admin_log(*, actor: Actor, obj: Any, flag: int, message: str) -> None:
     user_id = actor.pk if actor is not None and actor.is_authenticated else None
     if user_id is None:
         return
+    # The entry names its model by content type, which Django caches per process; read afresh (one query, for a rare
+    # write) so that content types made again since (as a database flush between browser tests does, with new ids)
+    # never leave the log pointing at a row that is gone.
+    ContentType.objects.clear_cache()
     LogEntry.objects.log_actions(user_id=user_id, queryset=[obj], action_flag=flag, change_message=message)
 
 

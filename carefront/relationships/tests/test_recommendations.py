@@ -251,7 +251,7 @@ def test_the_recommendations_api_lists_acts_and_dismisses(
     refused = dana_api.post(
         f"{API}/recommendations/{by_kind['no_contact']['id']}/dismiss", {"reason": ""}, content_type="application/json"
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422  # a reason is required, as everywhere in the API
     dismissed = dana_api.post(
         f"{API}/recommendations/{by_kind['no_contact']['id']}/dismiss",
         {"reason": "We met at the trade fair"},
