@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -33,6 +34,7 @@ from carefront.core.access import is_manager, is_staff_member, portal_account_id
 from carefront.core.exceptions import ApplicationError
 from carefront.core.selectors import unique_or_none
 from carefront.relationships.models import (
+    AdvisorRecommendation,
     AffectedAccount,
     Cadence,
     CheckIn,
@@ -323,3 +325,29 @@ def access_profile_field(*, user: Any, field_id: int) -> ProfileField:
     if field is None:
         raise Http404
     return field
+
+
+# Portfolios and recommendations: an advisor's own, or anyone's for a manager.
+
+
+def access_portfolio(*, user: Any, advisor_id: int) -> Any:
+    """The advisor whose portfolio the user asks for: their own, or anyone's for a manager; else 404."""
+    if not is_staff_member(user) or (advisor_id != user.pk and not is_manager(user)):
+        raise Http404
+    advisor = get_user_model().objects.filter(pk=advisor_id, staff_profile__isnull=False).first()
+    if advisor is None:
+        raise Http404
+    return advisor
+
+
+def access_recommendation(*, user: Any, recommendation_id: int) -> AdvisorRecommendation:
+    """The recommendation, if it was made for the user (or the user is a manager); else 404."""
+    rows = AdvisorRecommendation.objects.select_related("account", "advisor")
+    if not is_manager(user):
+        if not is_staff_member(user):
+            raise Http404
+        rows = rows.filter(advisor_id=user.pk)
+    row = rows.filter(pk=recommendation_id).first()
+    if row is None:
+        raise Http404
+    return row

@@ -10,14 +10,14 @@ from ninja import Field, Query, Router, Schema, Status
 from carefront.accounts.access import access_account
 from carefront.api.common import ERRORS, Id, UserRef, staff_actor, user_by_id
 from carefront.relationships import selectors
+from carefront.relationships.access import access_portfolio, access_recommendation
 from carefront.relationships.api import ReasonIn, ReassignIn
 from carefront.relationships.selectors_portfolio import (
     PortfolioCursor,
-    access_portfolio,
     owned_items,
     portfolio_page,
 )
-from carefront.relationships.selectors_recommendations import access_recommendation, recommendations_open
+from carefront.relationships.selectors_recommendations import recommendations_open
 from carefront.relationships.services_portfolio import account_reassign, portfolio_hand_over
 from carefront.relationships.services_recommendations import (
     recommendation_commit,
@@ -232,14 +232,13 @@ def commit_recommendation(request: HttpRequest, recommendation_id: Id) -> Any:
 def check_in_recommendation(request: HttpRequest, recommendation_id: Id) -> Any:
     user = staff_actor(request)
     row = access_recommendation(user=user, recommendation_id=recommendation_id)
-    cadence = recommendation_plan_check_in(recommendation=row, actor=user)
-    first = cadence.check_ins.order_by("scheduled_at").first()
+    check_in = recommendation_plan_check_in(recommendation=row, actor=user)
     return Status(
         201,
         {
             "recommendation_id": row.pk,
-            "cadence_id": cadence.pk,
-            "scheduled_at": first.scheduled_at if first is not None else None,
+            "cadence_id": check_in.cadence_id,
+            "scheduled_at": check_in.scheduled_at,
         },
     )
 

@@ -12,15 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from carefront.accounts.models import Account, ServiceModel
-from carefront.core.access import is_manager, is_staff_member
 from carefront.desk.models import Status, Ticket
 from carefront.relationships.models import (
     Cadence,
@@ -32,16 +29,16 @@ from carefront.relationships.models import (
     DependencyState,
     Engagement,
     EngagementStatus,
+    HealthBand,
     Interaction,
-    Wait,
 )
+from carefront.relationships.selectors import _count, _unfinished, _waiting
 
 PAGE = 30
 # An overdue item outweighs any difference of health: a client with something overdue comes first.
 OVERDUE_WEIGHT = 1000
 MAX_HEALTH = 100
 UNSCORED = 50
-UNFINISHED_COMMITMENT = Q(state=CommitmentState.OPEN) | Q(state=CommitmentState.LATE, done_at__isnull=True)
 OPEN_ENGAGEMENT = Q(status__in=[EngagementStatus.PLANNED, EngagementStatus.ACTIVE])
 
 
@@ -52,32 +49,24 @@ def _per_account(rows: QuerySet[Any], aggregate: Any) -> Subquery:
     )
 
 
-def _count(rows: QuerySet[Any]) -> Coalesce:
-    return Coalesce(_per_account(rows, Count("pk")), Value(0), output_field=IntegerField())
-
-
 def portfolio_rows(*, advisor_id: int, now: datetime) -> QuerySet[Account]:
     """The advisor's client accounts, each annotated with what the portfolio shows, most attention first."""
     # Late, or past due and not waiting on the client (a wait moves the due date on only when it ends).
-    overdue_commitments = Commitment.objects.filter(
-        Q(state=CommitmentState.LATE, done_at__isnull=True)
-        | (
-            Q(state=CommitmentState.OPEN, due_at__lt=now)
-            & ~Q(Exists(Wait.objects.filter(ended_at__isnull=True, commitment=OuterRef("pk"))))
-        )
+    overdue_commitment = Q(state=CommitmentState.LATE, done_at__isnull=True) | (
+        Q(state=CommitmentState.OPEN, due_at__lt=now) & ~Q(_waiting(commitment=OuterRef("pk")))
     )
-    late_dependencies = Dependency.objects.filter(state=DependencyState.OPEN, due_at__lt=now)
+    late_dependency = Q(state=DependencyState.OPEN, due_at__lt=now)
     # A check-in whose time passed and that is neither held nor yet marked missed by the job.
-    overdue_check_ins = CheckIn.objects.filter(state=CheckInState.SCHEDULED, scheduled_at__lt=now)
+    overdue_check_in = Q(state=CheckInState.SCHEDULED, scheduled_at__lt=now)
     return (
         Account.objects.filter(owner_id=advisor_id, service_model=ServiceModel.CLIENT)
         .annotate(
-            open_commitments=_count(Commitment.objects.filter(UNFINISHED_COMMITMENT)),
-            overdue_commitments=_count(overdue_commitments),
-            open_dependencies=_count(Dependency.objects.filter(state=DependencyState.OPEN)),
-            late_dependencies=_count(late_dependencies),
-            overdue_check_ins=_count(overdue_check_ins),
-            open_tickets=_count(Ticket.objects.exclude(status__in=[Status.SOLVED, Status.CLOSED])),
+            open_commitments=_count(Commitment, "account", _unfinished()),
+            overdue_commitments=_count(Commitment, "account", overdue_commitment),
+            open_dependencies=_count(Dependency, "account", Q(state=DependencyState.OPEN)),
+            late_dependencies=_count(Dependency, "account", late_dependency),
+            overdue_check_ins=_count(CheckIn, "account", overdue_check_in),
+            open_tickets=_count(Ticket, "account", ~Q(status__in=[Status.SOLVED, Status.CLOSED])),
             next_check_in=_per_account(
                 CheckIn.objects.filter(state=CheckInState.SCHEDULED, scheduled_at__gte=now), Min("scheduled_at")
             ),
@@ -120,16 +109,6 @@ class PortfolioPage:
     next_cursor: str | None
 
 
-def access_portfolio(*, user: Any, advisor_id: int) -> Any:
-    """The advisor whose portfolio the user asks for: their own, or anyone's for a manager; else 404."""
-    if not is_staff_member(user) or (advisor_id != user.pk and not is_manager(user)):
-        raise Http404
-    advisor = get_user_model().objects.filter(pk=advisor_id, staff_profile__isnull=False).first()
-    if advisor is None:
-        raise Http404
-    return advisor
-
-
 def portfolio_page(
     *, advisor: Any, after: PortfolioCursor | None = None, size: int = PAGE, now: datetime | None = None
 ) -> PortfolioPage:
@@ -142,6 +121,8 @@ def portfolio_page(
     accounts = accounts[:size]
     for account in accounts:
         account.overdue = account.overdue_commitments + account.late_dependencies + account.overdue_check_ins  # type: ignore[attr-defined]
+        band = account.health_band  # type: ignore[attr-defined]
+        account.health_label = HealthBand(band).label if band else ""  # type: ignore[attr-defined]
     last = accounts[-1] if more and accounts else None
     cursor = PortfolioCursor(attention=last.attention, id=last.pk).encode() if last is not None else None  # type: ignore[attr-defined]
     return PortfolioPage(advisor=advisor, accounts=accounts, next_cursor=cursor)
@@ -171,7 +152,7 @@ def work_owned_by(*, user_id: int, where: Q | None = None) -> dict[str, QuerySet
     engagements, active cadences and scheduled check-ins."""
     where = where or Q()
     return {
-        "commitments": Commitment.objects.filter(where, UNFINISHED_COMMITMENT, owner_id=user_id),
+        "commitments": Commitment.objects.filter(where, _unfinished(), owner_id=user_id),
         "engagements": Engagement.objects.filter(where, OPEN_ENGAGEMENT, owner_id=user_id),
         "cadences": Cadence.objects.filter(where, active=True, owner_id=user_id),
         "check_ins": CheckIn.objects.filter(where, state=CheckInState.SCHEDULED, owner_id=user_id),

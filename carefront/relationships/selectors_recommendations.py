@@ -7,14 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from carefront.core.access import is_manager, is_staff_member
 from carefront.relationships.models import AdvisorRecommendation, RecommendationKind, RecommendationState
 
 PAGE = 50
@@ -105,16 +103,3 @@ def recommendations_open(*, advisor: Any, before: int | None = None, size: int =
         row.reason = recommendation_reason(row, now=now)  # type: ignore[attr-defined]
     page = found[:size]
     return RecommendationPage(rows=page, next_cursor=page[-1].pk if len(found) > size else None)
-
-
-def access_recommendation(*, user: Any, recommendation_id: int) -> AdvisorRecommendation:
-    """The recommendation, if it was made for the user (or the user is a manager); else 404."""
-    rows = AdvisorRecommendation.objects.select_related("account", "advisor")
-    if not is_manager(user):
-        if not is_staff_member(user):
-            raise Http404
-        rows = rows.filter(advisor_id=user.pk)
-    row = rows.filter(pk=recommendation_id).first()
-    if row is None:
-        raise Http404
-    return row

@@ -29,7 +29,6 @@ from carefront.core.services import Actor
 from carefront.desk.models import Status, Ticket
 from carefront.relationships.models import (
     AdvisorRecommendation,
-    Cadence,
     CheckIn,
     CheckInState,
     Commitment,
@@ -399,9 +398,9 @@ def _next_slot(advisor: Any, *, after: datetime) -> datetime:
 @transaction.atomic
 def recommendation_plan_check_in(
     *, recommendation: AdvisorRecommendation, actor: Actor, at: datetime | None = None
-) -> Cadence:
-    """Make the suggestion a one-off check-in (a cadence of one occurrence), at the start of the advisor's next
-    working day unless said otherwise."""
+) -> CheckIn:
+    """Make the suggestion a one-off check-in (a cadence of one occurrence, created at once), at the start of the
+    advisor's next working day unless said otherwise; returns that check-in."""
     row = _decidable(recommendation, actor)
     start = at or _next_slot(row.advisor, after=timezone.now())
     local = start.astimezone(zone_of(row.account.time_zone))
@@ -417,7 +416,7 @@ def recommendation_plan_check_in(
     )
     row.state, row.cadence = RecommendationState.ACTED, cadence
     _decide(row, actor, ["cadence"])
-    return cadence
+    return CheckIn.objects.get(cadence=cadence)
 
 
 @transaction.atomic

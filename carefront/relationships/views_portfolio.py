@@ -22,16 +22,15 @@ from carefront.core.access import is_manager
 from carefront.core.exceptions import ApplicationError
 from carefront.core.selectors import staff_members
 from carefront.relationships import selectors
+from carefront.relationships.access import access_portfolio, access_recommendation
 from carefront.relationships.forms import ReassignForm
 from carefront.relationships.forms_portfolio import HandOverForm
 from carefront.relationships.selectors_portfolio import (
     PortfolioCursor,
-    access_portfolio,
     owned_items,
     portfolio_page,
 )
 from carefront.relationships.selectors_recommendations import (
-    access_recommendation,
     recommendation_reason,
     recommendations_open,
 )
@@ -42,6 +41,7 @@ from carefront.relationships.services_recommendations import (
     recommendation_plan_check_in,
     recommendations_run,
 )
+from carefront.relationships.views import _htmx
 from carefront.web.access import staff_view
 from carefront.web.forms_settings import form_error
 
@@ -166,7 +166,7 @@ def hand_over(request: HttpRequest, advisor_id: int) -> HttpResponse:
 
 
 def _recommendation_done(request: HttpRequest, row: Any, message: str, link: str | None = None) -> HttpResponse:
-    if getattr(request, "htmx", False):
+    if _htmx(request):
         return render(
             request, "relationships/_recommendation.html", {"recommendation": row, "done": message, "link": link}
         )
@@ -175,7 +175,7 @@ def _recommendation_done(request: HttpRequest, row: Any, message: str, link: str
 
 
 def _recommendation_refused(request: HttpRequest, row: Any, error: ApplicationError) -> HttpResponse:
-    if getattr(request, "htmx", False):
+    if _htmx(request):
         row.reason = recommendation_reason(row)
         context = {"recommendation": row, "error": error.message}
         return render(request, "relationships/_recommendation.html", context, status=error.status)
@@ -200,13 +200,11 @@ def recommendation_commit_view(request: HttpRequest, recommendation_id: int) -> 
 def recommendation_check_in_view(request: HttpRequest, recommendation_id: int) -> HttpResponse:
     row = access_recommendation(user=request.user, recommendation_id=recommendation_id)
     try:
-        cadence = recommendation_plan_check_in(recommendation=row, actor=request.user)
+        check_in = recommendation_plan_check_in(recommendation=row, actor=request.user)
     except ApplicationError as error:
         return _recommendation_refused(request, row, error)
-    first = cadence.check_ins.order_by("scheduled_at").first()
-    when = first.scheduled_at if first is not None else None
     message = _("Check-in planned: {when}").format(
-        when=date_format(timezone.localtime(when), "SHORT_DATETIME_FORMAT") if when else "—"
+        when=date_format(timezone.localtime(check_in.scheduled_at), "SHORT_DATETIME_FORMAT")
     )
     return _recommendation_done(request, row, message, reverse("web:relationships-check-ins"))
 

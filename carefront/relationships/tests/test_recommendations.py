@@ -19,7 +19,6 @@ from carefront.core.exceptions import ApplicationError
 from carefront.desk.services import ticket_create
 from carefront.relationships.models import (
     AdvisorRecommendation,
-    CheckIn,
     Commitment,
     RecommendationRun,
     RecommendationState,
@@ -154,8 +153,7 @@ def test_one_click_makes_a_commitment_or_a_check_in_and_a_dismissal_needs_a_reas
     assert (commitment.owner_id, commitment.account_id) == (dana.pk, client_account.pk)
     assert commitment.due_at == NOW + timedelta(days=42)
 
-    cadence = recommendation_plan_check_in(recommendation=found["no_contact"], actor=dana)
-    check_in = CheckIn.objects.get(cadence=cadence)
+    check_in = recommendation_plan_check_in(recommendation=found["no_contact"], actor=dana)
     # Forty days on is Saturday 11 April; Dana works from 9:00 in Paris, Monday to Friday: Monday 09:00 CEST.
     assert check_in.scheduled_at.isoformat() == "2026-04-13T07:00:00+00:00"
 
