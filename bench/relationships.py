@@ -159,7 +159,13 @@ def _timeline_account(*, items: int, rng: Random) -> dict[str, Any]:
         # Each ticket's creation is on the timeline as the ticket: its "created" event is stored but not shown.
         Event.objects.bulk_create(
             (
-                Event(subject_kind="ticket", subject_id=ticket.pk, action="created", occurred_at=ticket.created_at)
+                Event(
+                    subject_kind="ticket",
+                    subject_id=ticket.pk,
+                    account=account,
+                    action="created",
+                    occurred_at=ticket.created_at,
+                )
                 for ticket in tickets
             ),
             batch_size=BATCH,
@@ -169,6 +175,7 @@ def _timeline_account(*, items: int, rng: Random) -> dict[str, Any]:
                 Event(
                     subject_kind="ticket",
                     subject_id=rng.choice(tickets).pk,
+                    account=account,
                     action="updated",
                     field="status",
                     old_value="open",

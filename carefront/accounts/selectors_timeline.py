@@ -5,8 +5,10 @@ Each app contributes its kinds of entries as `TimelineSource`s, registered from 
 desk its tickets, messages and ticket changes, relationships its interactions, check-ins, commitments,
 dependencies and engagements; feedback will add survey responses the same way.
 
-A page is keyset-paginated across the kinds by (time, rank, id), newest first: one query per selected kind,
-each served by an index on (account, time, id), whatever the depth of the cursor.
+A page is keyset-paginated across the kinds by (time, rank, id), newest first, whatever the depth of the cursor:
+one query picks the page, a UNION ALL of each kind's next keys (each branch read from an index on (account, time,
+id)), then one query per kind on the page reads only its rows of the page, with what their partials show. So a
+page reads a page of rows, not a page of every kind; a single kind is read in one query.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from heapq import merge
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Q, QuerySet, Subquery
+from django.db import connections
+from django.db.models import Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -75,10 +77,6 @@ class TimelineSource:
     - `template`: the partial showing one entry (`entry.item` is the row);
     - `describe(row)`: the entry for the API;
     - `portal`: whether a portal contact sees this kind at all (internal kinds are never queried for them);
-    - `keys(user, account_id)`: for a kind whose index does not lead with the account (ticket changes are read
-      through the account's tickets, so a page sorts all of them), a lighter queryset, without joins, whose
-      index alone answers the keyset filter and the order: the page's ids are picked from it in a subquery and
-      only those rows are read in full, still in one query.
     """
 
     key: str
@@ -89,7 +87,6 @@ class TimelineSource:
     template: str
     describe: Callable[[Any], TimelineSummary]
     portal: bool = False
-    keys: Callable[[Any, int], QuerySet[Any]] | None = None
 
 
 _SOURCES: dict[str, TimelineSource] = {}
@@ -152,6 +149,32 @@ def _older_than(cursor: TimelineCursor | None, *, rank: int, time_field: str) ->
     return Q(**{f"{time_field}__lte": cursor.at}) & (Q(**{f"{time_field}__lt": cursor.at}) | Q(id__lt=cursor.id))
 
 
+def _keys_sql(branches: list[tuple[TimelineSource, QuerySet[Any]]], *, limit: int) -> tuple[str, list[Any]]:
+    """One UNION ALL of every kind's next `limit` keys (rank, time, id), the newest `limit` of them first.
+
+    Each branch keeps its own ORDER BY and LIMIT inside a derived table, so that each reads its own index from the
+    cursor on; the outer order is by column position, which SQLite and PostgreSQL both take after a compound
+    select (on SQLite the times are ISO text, whose order is the times' order)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for position, (source, keys) in enumerate(branches):
+        compiler = keys.query.get_compiler(using=keys.db)
+        sql, branch_params = compiler.as_sql()
+        # Only the kind's rank (an int) and an alias are formatted in; the values stay parameters.
+        parts.append(f"SELECT {int(source.rank)} AS timeline_rank, k{position}.* FROM ({sql}) k{position}")  # noqa: S608
+        params.extend(branch_params)
+    return " UNION ALL ".join(parts) + f" ORDER BY 2 DESC, 1 DESC, 3 DESC LIMIT {int(limit)}", params
+
+
+def _entries(source: TimelineSource, rows: Any) -> list[TimelineEntry]:
+    return [
+        TimelineEntry(
+            cursor=TimelineCursor(getattr(row, source.time_field), source.rank, row.pk), source=source, item=row
+        )
+        for row in rows
+    ]
+
+
 def account_timeline(
     *,
     user: Any,
@@ -161,30 +184,38 @@ def account_timeline(
     limit: int = TIMELINE_PAGE,
 ) -> TimelinePage:
     """The account's entries of the given kinds (all the user may see when None or empty), newest first, after
-    `before`. One query per kind, each reading at most `limit + 1` rows from its index."""
+    `before`: one query for the page's keys across the kinds, then one per kind on the page for its rows (a single
+    kind: one query)."""
     sources = [s for s in timeline_sources(user=user) if not kinds or s.key in kinds]
-    streams = []
-    for source in sources:
+    if not sources:
+        return TimelinePage(entries=[], next_cursor=None)
+
+    def following(source: TimelineSource) -> QuerySet[Any]:
         after = _older_than(before, rank=source.rank, time_field=source.time_field)
-        order = (f"-{source.time_field}", "-id")
-        rows = source.rows(user, account.pk)
-        if source.keys is not None:
-            page = source.keys(user, account.pk).filter(after).order_by(*order).values("pk")[: limit + 1]
-            rows = rows.filter(pk__in=Subquery(page))
-        else:
-            rows = rows.filter(after)
-        rows = rows.order_by(*order)[: limit + 1]
-        streams.append(
-            [
-                TimelineEntry(
-                    cursor=TimelineCursor(getattr(row, source.time_field), source.rank, row.pk), source=source, item=row
-                )
-                for row in rows
-            ]
-        )
-    combined = list(merge(*streams, key=lambda entry: entry.cursor, reverse=True))
-    entries = combined[:limit]
-    more = len(combined) > limit
+        return source.rows(user, account.pk).filter(after).order_by(f"-{source.time_field}", "-id")
+
+    if len(sources) == 1:
+        entries = _entries(sources[0], following(sources[0])[: limit + 1])
+        more = len(entries) > limit
+        entries = entries[:limit]
+    else:
+        branches = [(source, following(source).values_list(source.time_field, "pk")[: limit + 1]) for source in sources]
+        sql, params = _keys_sql(branches, limit=limit + 1)
+        with connections[branches[0][1].db].cursor() as cursor:
+            cursor.execute(sql, params)
+            keys = cursor.fetchall()
+        # The page's rows, read in full only now: one query per kind on the page, without the row past it.
+        wanted: dict[int, list[int]] = {}
+        for rank, _at, pk in keys[:limit]:
+            wanted.setdefault(rank, []).append(pk)
+        by_rank = {source.rank: source for source in sources}
+        entries = []
+        for rank, ids in wanted.items():
+            source = by_rank[rank]
+            entries += _entries(source, source.rows(user, account.pk).filter(pk__in=ids))
+        entries.sort(key=lambda entry: entry.cursor, reverse=True)
+        # The row past the page only says that there is more; the cursor is the page's last entry's.
+        more = len(keys) > limit
     return TimelinePage(entries=entries, next_cursor=entries[-1].cursor.encode() if more and entries else None)
 
 

@@ -721,11 +721,20 @@ class BatchImport(ABC):
     def finish(self) -> None:
         return None
 
-    def events(self, subject_kind: str, subject_id: int, action: str, changes: Iterable[Change] = ()) -> list[Event]:
+    def events(
+        self,
+        subject_kind: str,
+        subject_id: int,
+        action: str,
+        changes: Iterable[Change] = (),
+        *,
+        account_id: int | None = None,
+    ) -> list[Event]:
         """Unsaved audit events for one row, naming the import as the reason; the kind bulk-creates them."""
         return events_build(
             subject_kind=subject_kind,
             subject_id=subject_id,
+            account_id=account_id,
             action=action,
             changes=changes,
             reason=self.reason,

@@ -21,7 +21,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import BigIntegerField, Count, F, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -61,24 +61,29 @@ def events_build(
     reason: str = "",
     actor: Actor,
     occurred_at: datetime | None = None,
+    account_id: int | None = None,
 ) -> list[Event]:
-    """Unsaved audit events for one action, for callers (imports) that bulk-create many subjects' events."""
+    """Unsaved audit events for one action, for callers (imports) that bulk-create many subjects' events.
+
+    A ticket's events must name its account (`account_id`): the account's timeline finds them by it.
+    """
+    if subject_kind == Event.SubjectKind.TICKET and account_id is None:
+        raise ValueError("A ticket's audit events need the ticket's account_id.")
     who = _actor_fields(actor)
     now = occurred_at or timezone.now()
+    common = {"subject_kind": subject_kind, "subject_id": subject_id, "account_id": account_id, **who}
     return [
         Event(
-            subject_kind=subject_kind,
-            subject_id=subject_id,
             action=action,
             field=change.field,
             old_value=change.old,
             new_value=change.new,
             reason=reason,
             occurred_at=now,
-            **who,
+            **common,
         )
         for change in changes
-    ] or [Event(subject_kind=subject_kind, subject_id=subject_id, action=action, reason=reason, occurred_at=now, **who)]
+    ] or [Event(action=action, reason=reason, occurred_at=now, **common)]
 
 
 def events_record(
@@ -89,10 +94,18 @@ def events_record(
     changes: Iterable[Change] = (),
     reason: str = "",
     actor: Actor,
+    account_id: int | None = None,
 ) -> list[Event]:
-    """Append audit events for one action: one row per changed field, or one row if none."""
+    """Append audit events for one action: one row per changed field, or one row if none (a ticket's name its
+    account, see `events_build`)."""
     rows = events_build(
-        subject_kind=subject_kind, subject_id=subject_id, action=action, changes=changes, reason=reason, actor=actor
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        action=action,
+        changes=changes,
+        reason=reason,
+        actor=actor,
+        account_id=account_id,
     )
     return Event.objects.bulk_create(rows)
 
@@ -580,10 +593,9 @@ def staff_reactivate(*, user: Any, actor: Actor) -> Any:
     return user
 
 
-def events_record_for(
-    *, subject_kind: str, subject_ids: QuerySet[Any], action: str, change: Change, actor: Actor
-) -> int:
-    """One audit event per id that `subject_ids` (a one-column values_list) yields, in one INSERT … SELECT.
+def events_record_for(*, subject_kind: str, subjects: QuerySet[Any], action: str, change: Change, actor: Actor) -> int:
+    """One audit event per row that `subjects` yields, in one INSERT … SELECT: a two-column values_list of the
+    subject's id and its account's id (a ticket's account; null for other subjects, see `events_build`).
 
     For bulk changes: the database copies the ids, nothing is loaded into Python. Returns the number of events.
     """
@@ -591,6 +603,7 @@ def events_record_for(
     fields = {field.name: field for field in Event._meta.concrete_fields}
     columns = [
         "subject_id",
+        "account",
         "subject_kind",
         "action",
         "field",
@@ -604,7 +617,7 @@ def events_record_for(
     quote = connection.ops.quote_name
     json_param = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     placeholders = ["%s", "%s", "%s", json_param, json_param, "%s", "%s", "%s", "%s"]
-    ids_sql, ids_params = subject_ids.query.sql_with_params()
+    ids_sql, ids_params = subjects.query.sql_with_params()
     values = [
         subject_kind,
         action,
@@ -628,8 +641,9 @@ def events_record_for(
         return max(cursor.rowcount, 0)
 
 
-# The models that carry tags: (audit subject kind, relation name on Tag).
-TAGGED = (("ticket", "tickets"), ("account", "accounts"))
+# The models that carry tags: (audit subject kind, relation name on Tag, the path from a link to the account its
+# events name, if any).
+TAGGED = (("ticket", "tickets", "ticket__account_id"), ("account", "accounts", None))
 
 
 def _tag_relink(*, tag: Tag, action: str, change: Change, actor: Actor, move_to: Tag | None, unlink: bool) -> int:
@@ -640,15 +654,20 @@ def _tag_relink(*, tag: Tag, action: str, change: Change, actor: Actor, move_to:
     """
     now = timezone.now()
     affected = 0
-    for subject_kind, relation in TAGGED:
+    for subject_kind, relation, account_path in TAGGED:
         rel: Any = Tag._meta.get_field(relation)
         through = rel.through
         subject_column = rel.field.m2m_column_name()
         tag_column = rel.field.m2m_reverse_name()
         links = through.objects.filter(**{tag_column: tag.pk})
+        if account_path is None:
+            links_with_account = links.annotate(no_account=Value(None, output_field=BigIntegerField()))
+            subjects = links_with_account.values_list(subject_column, "no_account")
+        else:
+            subjects = links.values_list(subject_column, account_path)
         affected += events_record_for(
             subject_kind=subject_kind,
-            subject_ids=links.values_list(subject_column, flat=True),
+            subjects=subjects,
             action=action,
             change=change,
             actor=actor,

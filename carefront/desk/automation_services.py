@@ -244,6 +244,7 @@ def automation_fire(*, automation: Automation, ticket_id: int, since_at: datetim
         events_record(
             subject_kind="ticket",
             subject_id=ticket_id,
+            account_id=Ticket.objects.values_list("account_id", flat=True).get(pk=ticket_id),
             action="automation_failed",
             changes=[Change("automation", None, automation.name)],
             reason=refused.message,
@@ -272,6 +273,7 @@ def _act(automation: Automation, ticket: Ticket) -> None:
     events_record(
         subject_kind="ticket",
         subject_id=ticket.pk,
+        account_id=ticket.account_id,
         action="automation_fired",
         changes=[Change("automation", None, automation.name)],
         actor=None,
@@ -327,6 +329,7 @@ def requester_remind(*, ticket_id: int) -> bool:
     events_record(
         subject_kind="ticket",
         subject_id=ticket.pk,
+        account_id=ticket.account_id,
         action="requester_reminded",
         changes=[Change("email", None, ticket.requester.email)],
         actor=None,

@@ -89,6 +89,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: Actor, reason: str = 
     events_record(
         subject_kind="ticket",
         subject_id=source.pk,
+        account_id=source.account_id,
         action="merged",
         changes=[Change("merged_into", None, target.number)],
         reason=reason,
@@ -97,6 +98,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: Actor, reason: str = 
     events_record(
         subject_kind="ticket",
         subject_id=target.pk,
+        account_id=target.account_id,
         action="merged",
         changes=[Change("merged_from", None, source.number)],
         reason=reason,
@@ -120,6 +122,7 @@ def ticket_link(*, ticket: Ticket, other: Ticket, actor: Actor) -> TicketLink:
             events_record(
                 subject_kind="ticket",
                 subject_id=one.pk,
+                account_id=one.account_id,
                 action="linked",
                 changes=[Change("link", None, two.number)],
                 actor=actor,
@@ -138,6 +141,7 @@ def ticket_unlink(*, ticket: Ticket, other: Ticket, actor: Actor) -> None:
         events_record(
             subject_kind="ticket",
             subject_id=one.pk,
+            account_id=one.account_id,
             action="unlinked",
             changes=[Change("link", two.number, None)],
             actor=actor,
@@ -177,6 +181,7 @@ def message_split(*, message: Message, actor: Actor, subject: str = "") -> Ticke
     events_record(
         subject_kind="ticket",
         subject_id=new.pk,
+        account_id=new.account_id,
         action="split",
         changes=[Change("split_from", None, source.number)],
         actor=actor,
@@ -223,6 +228,7 @@ def difficult_checklist_set(*, ticket: Ticket, actor: Actor, item: str, done: bo
     events_record(
         subject_kind="ticket",
         subject_id=ticket.pk,
+        account_id=ticket.account_id,
         action="checklist",
         changes=[Change(item, not done, done)],
         actor=actor,
@@ -263,7 +269,12 @@ def ticket_add_contact_note(
     ticket.version += 1
     ticket.save(update_fields=["updated_at", "version"])
     events_record(
-        subject_kind="ticket", subject_id=ticket.pk, action="noted", changes=[Change("flag", None, flag)], actor=None
+        subject_kind="ticket",
+        subject_id=ticket.pk,
+        account_id=ticket.account_id,
+        action="noted",
+        changes=[Change("flag", None, flag)],
+        actor=None,
     )
     return message
 
@@ -285,6 +296,7 @@ def ticket_add_followers(*, ticket: Ticket, contacts: Iterable[Contact], actor: 
         events_record(
             subject_kind="ticket",
             subject_id=ticket.pk,
+            account_id=ticket.account_id,
             action="followers_added",
             changes=[Change("followers", None, sorted(contact.email or contact.name for contact in added))],
             actor=actor,

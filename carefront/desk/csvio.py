@@ -342,7 +342,7 @@ class _TicketsImport(BatchImport):
                 ]
             )
             for ticket, _, _ in created:
-                events += self.events("ticket", ticket.pk, "imported")
+                events += self.events("ticket", ticket.pk, "imported", account_id=ticket.account_id)
             self.counts.created += len(created)
         if updated:
             fields: set[str] = set()
@@ -352,7 +352,9 @@ class _TicketsImport(BatchImport):
                 fields |= changes.fields() - {"tags"}
                 if "status" in changes.changes:
                     fields |= {"solved_at", "closed_at"}
-                events += self.events("ticket", ticket.pk, "updated", changes.changes.values())
+                events += self.events(
+                    "ticket", ticket.pk, "updated", changes.changes.values(), account_id=ticket.account_id
+                )
             Ticket.objects.bulk_update([t for t, _, _ in updated], sorted(fields | {"version", "updated_at"}))
             tags_replace(
                 Ticket.tags.through, "ticket", {t.pk: tags for t, changes, tags in updated if "tags" in changes.changes}

@@ -524,13 +524,19 @@ def route_changed(*, ticket: Ticket, team_changed: bool) -> Routed | None:
     return routed
 
 
-def routing_events(*, ticket_id: int, routed: Routed, changes: Sequence[Change]) -> list[Event]:
+def routing_events(*, ticket: Ticket, routed: Routed, changes: Sequence[Change]) -> list[Event]:
     """Unsaved audit events for what routing changed, the rules that matched as the reason (none if nothing)."""
     if not changes:
         return []
     reason = ", ".join(name for _id, name in routed.rules)
     return events_build(
-        subject_kind="ticket", subject_id=ticket_id, action="routed", changes=changes, reason=reason, actor=None
+        subject_kind="ticket",
+        subject_id=ticket.pk,
+        account_id=ticket.account_id,
+        action="routed",
+        changes=changes,
+        reason=reason,
+        actor=None,
     )
 
 

@@ -309,10 +309,9 @@ def ticket_neighbours(*, user: Any, ticket: Ticket) -> TicketNeighbours:
 
 def ticket_events_of_account(*, account_id: int) -> QuerySet[Event]:
     """Audit events of every ticket of one account, each carrying its ticket's number."""
-    ticket_ids = Ticket.objects.filter(account_id=account_id).values("id")
     number = Ticket.objects.filter(pk=OuterRef("subject_id")).values("number")[:1]
     return (
-        Event.objects.filter(subject_kind=Event.SubjectKind.TICKET, subject_id__in=ticket_ids)
+        Event.objects.filter(account_id=account_id, subject_kind=Event.SubjectKind.TICKET)
         .select_related("actor")
         .annotate(ticket_number=Subquery(number))
     )

@@ -10,9 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from carefront.accounts.selectors_timeline import TimelineSource, TimelineSummary, timeline_source_register
-from carefront.core.models import Event
 from carefront.desk.access import tickets_visible_to
-from carefront.desk.models import Ticket
 from carefront.desk.selectors import messages_of_account, ticket_events_of_account
 
 
@@ -54,12 +52,6 @@ def _ticket_changes(user: Any, account_id: int) -> QuerySet[Any]:
     return _shown(ticket_events_of_account(account_id=account_id))
 
 
-def _ticket_change_keys(user: Any, account_id: int) -> QuerySet[Any]:
-    """The same events without the actor and the ticket number: event_subject_time_idx holds all it reads."""
-    tickets = Ticket.objects.filter(account_id=account_id).values("id")
-    return _shown(Event.objects.filter(subject_kind=Event.SubjectKind.TICKET, subject_id__in=tickets))
-
-
 def _describe_ticket_change(event: Any) -> TimelineSummary:
     from carefront.web.templatetags.carefront_audit import audit_action, audit_field
 
@@ -82,7 +74,6 @@ def register() -> None:
             time_field="occurred_at",
             template="web/timeline/ticket_change.html",
             describe=_describe_ticket_change,
-            keys=_ticket_change_keys,
         )
     )
     timeline_source_register(

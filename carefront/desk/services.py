@@ -110,7 +110,12 @@ def message_set_minutes(*, message: Message, actor: Actor, minutes_spent: int) -
         message.minutes_spent = minutes_spent
         message.save(update_fields=["minutes_spent"])
         events_record(
-            subject_kind="ticket", subject_id=message.ticket_id, action="time_changed", changes=[change], actor=actor
+            subject_kind="ticket",
+            subject_id=message.ticket_id,
+            account_id=message.account_id,
+            action="time_changed",
+            changes=[change],
+            actor=actor,
         )
     return message
 
@@ -367,6 +372,7 @@ def tickets_create(*, actor: Actor, requests: Sequence[NewTicket], route: bool =
             events += events_build(
                 subject_kind="ticket",
                 subject_id=ticket.pk,
+                account_id=ticket.account_id,
                 action="created",
                 # The tier a ticket starts at: with the tier changes after it, the history of every tier's volume.
                 changes=[Change("tier", None, ticket.tier)]
@@ -375,7 +381,7 @@ def tickets_create(*, actor: Actor, requests: Sequence[NewTicket], route: bool =
             )
             if routed is not None:
                 routings.append((ticket, routed))
-                events += routing_events(ticket_id=ticket.pk, routed=routed, changes=routed_changes)
+                events += routing_events(ticket=ticket, routed=routed, changes=routed_changes)
             else:
                 routing_remember(ticket, None)
         routings_record_new(routings)
@@ -559,11 +565,17 @@ def ticket_update(
             retarget=bool(columns & {"priority", "tier"}),
         )
     events = events_build(
-        subject_kind="ticket", subject_id=ticket.pk, action=action, changes=recorded, reason=reason, actor=actor
+        subject_kind="ticket",
+        subject_id=ticket.pk,
+        account_id=ticket.account_id,
+        action=action,
+        changes=recorded,
+        reason=reason,
+        actor=actor,
     )
     if routed is not None:
         routing_record(ticket=ticket, routed=routed)
-        events += routing_events(ticket_id=ticket.pk, routed=routed, changes=routed_changes)
+        events += routing_events(ticket=ticket, routed=routed, changes=routed_changes)
     Event.objects.bulk_create(events)
     if "priority" in columns:
         health_mark_stale(account_ids=[ticket.account_id])
@@ -712,6 +724,7 @@ def ticket_set_waiting_on_client(
     events_record(
         subject_kind="ticket",
         subject_id=ticket.pk,
+        account_id=ticket.account_id,
         action="waiting_on_client" if waiting else "client_delivered",
         changes=[Change("waiting_on_client", not waiting, waiting)],
         reason=clean_text(reason, field="reason", max_length=1000),
@@ -794,6 +807,7 @@ def ticket_reply(
             events_record(
                 subject_kind="ticket",
                 subject_id=ticket.pk,
+                account_id=ticket.account_id,
                 action="reopened_by_requester",
                 changes=recorded,
                 actor=actor,
@@ -829,7 +843,12 @@ def ticket_reply(
         _touch(ticket, now, fields)
         sla_ticket_sync(ticket=ticket, now=now, event=SlaEvent.STAFF_REPLIED, previous_status=previous_status)
         events_record(
-            subject_kind="ticket", subject_id=ticket.pk, action="replied", changes=recorded, actor=actor or staff
+            subject_kind="ticket",
+            subject_id=ticket.pk,
+            account_id=ticket.account_id,
+            action="replied",
+            changes=recorded,
+            actor=actor or staff,
         )
     attachments_store(message, attachments)
     if staff is not None and email_requester:
@@ -871,7 +890,9 @@ def ticket_add_note(
     )
     attachments_store(message, attachments)
     _touch(ticket, now, [])
-    events_record(subject_kind="ticket", subject_id=ticket.pk, action="noted", actor=actor)
+    events_record(
+        subject_kind="ticket", subject_id=ticket.pk, account_id=ticket.account_id, action="noted", actor=actor
+    )
     author = actor.get_full_name() or actor.get_username()
     for mentioned_id in _mentioned_staff_ids(body, exclude=actor.pk):
         notify_on_commit(
@@ -908,11 +929,12 @@ def tickets_close_solved(*, older_than: timedelta, batch_size: int = 1000, now: 
     closed = 0
     while True:
         with transaction.atomic():
-            ids = list(
+            solved = list(
                 Ticket.objects.filter(status=Status.SOLVED, solved_at__lt=cutoff)
                 .order_by("solved_at")
-                .values_list("id", flat=True)[:batch_size]
+                .values_list("id", "account_id")[:batch_size]
             )
+            ids = [ticket_id for ticket_id, _account_id in solved]
             if not ids:
                 return closed
             Ticket.objects.filter(id__in=ids, status=Status.SOLVED).update(
@@ -927,6 +949,7 @@ def tickets_close_solved(*, older_than: timedelta, batch_size: int = 1000, now: 
                     Event(
                         subject_kind="ticket",
                         subject_id=ticket_id,
+                        account_id=account_id,
                         action="auto_closed",
                         field="status",
                         old_value=Status.SOLVED,
@@ -934,7 +957,7 @@ def tickets_close_solved(*, older_than: timedelta, batch_size: int = 1000, now: 
                         actor_label="system",
                         occurred_at=now,
                     )
-                    for ticket_id in ids
+                    for ticket_id, account_id in solved
                 ]
             )
             closed += len(ids)

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from carefront.accounts.access import access_account
 from carefront.accounts.models import Account
@@ -34,6 +34,7 @@ from carefront.web.forms_accounts import AccountListForm, AccountServiceModelFor
 
 PAGE_SIZE = 50
 PAGE = "web/account/page.html"
+SERVICE_MODEL_PAGE = "web/account/service_model.html"
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -126,11 +127,8 @@ def _page_context(request: HttpRequest, account: Account, *, change_form: Accoun
         "may_edit_health": is_manager(request.user),
     }
     context["opted_out"] = opted_out_contact_ids(contact_ids=[contact.pk for contact in context["overview"].contacts])
-    if context["can_change_model"]:
-        context["change_form"] = change_form or AccountServiceModelForm(
-            staff=staff_members(),
-            initial={"service_model": account.service_model, "owner": account.owner_id, "version": account.version},
-        )
+    # A form sent back with its errors is shown open; a fresh one is fetched when its card is opened.
+    context["change_form"] = change_form
     return context
 
 
@@ -143,13 +141,21 @@ def account_page(request: HttpRequest, account_id: int) -> HttpResponse:
     return render(request, PAGE, _page_context(request, account))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff_view
 def account_service_model(request: HttpRequest, account_id: int) -> HttpResponse:
-    """Change an account's service model or owner, with a reason: managers and admins only."""
+    """Change an account's service model or owner, with a reason: managers and admins only. GET shows the form
+    (alone when htmx opens it in the account page's card)."""
     account = access_account(user=request.user, account_id=account_id)
     if not is_manager(request.user):
         raise PermissionDenied
+    if request.method == "GET":
+        form = AccountServiceModelForm(
+            staff=staff_members(),
+            initial={"service_model": account.service_model, "owner": account.owner_id, "version": account.version},
+        )
+        template = f"{SERVICE_MODEL_PAGE}#change-model" if _htmx(request) else SERVICE_MODEL_PAGE
+        return render(request, template, {"nav": "accounts", "account": account, "change_form": form})
     form = AccountServiceModelForm(request.POST, staff=staff_members())
     status = 400
     if form.is_valid():

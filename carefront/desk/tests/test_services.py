@@ -178,3 +178,26 @@ def test_every_message_carries_its_tickets_account(ticket, alice, carol):
     messages = list(ticket.messages.all()) + list(follow_up.messages.all())
     assert len(messages) == 5
     assert {message.account_id for message in messages} == {carol.account_id}
+
+
+def test_every_event_of_a_ticket_names_its_account_for_the_account_timeline(ticket, alice):
+    from carefront.core.models import Tag
+    from carefront.core.services import tag_rename
+
+    ticket_update(ticket=ticket, actor=alice, priority="high", tags=["billing"])
+    ticket_reply(ticket=ticket, staff=alice, body="Fixed", status=Status.SOLVED)
+    ticket_add_note(ticket=ticket, actor=alice, body="Done")
+    tag_rename(tag=Tag.objects.get(name="billing"), name="invoices", actor=alice)
+    Ticket.objects.filter(pk=ticket.pk).update(solved_at=timezone.now() - timedelta(days=30))
+    assert tickets_close_solved(older_than=timedelta(days=7)) == 1
+    events = events_of(ticket)
+    assert {"created", "updated", "replied", "noted", "tag_renamed", "auto_closed"} <= {e.action for e in events}
+    assert {e.account_id for e in events} == {ticket.account_id}
+
+
+def test_a_ticket_event_without_its_account_is_refused(ticket):
+    from carefront.core.services import events_record
+
+    with pytest.raises(ValueError, match="account_id"):
+        events_record(subject_kind="ticket", subject_id=ticket.pk, action="noted", actor=None)
+    assert not Event.objects.filter(subject_kind="ticket", subject_id=ticket.pk, action="noted").exists()

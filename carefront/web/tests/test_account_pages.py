@@ -245,10 +245,10 @@ def test_account_page_query_count_does_not_grow(alice, morgan, acme, carol, tick
     assert len(few.captured_queries) <= 25 + len(timeline_sources(user=morgan))
 
 
-def test_timeline_costs_one_query_per_kind(alice, acme, carol, django_assert_num_queries):
+def test_timeline_costs_one_query_then_one_per_kind_on_the_page(alice, acme, carol):
     _busy_account(acme, carol, alice, 5)
     numbers = set(acme.tickets.values_list("number", flat=True))
-    with django_assert_num_queries(len(timeline_sources(user=alice))):
+    with CaptureQueriesContext(connection) as queries:
         page = account_timeline(user=alice, account=acme, limit=40)
         # What the partials show is joined in: reading it costs nothing more.
         shown = {entry.item.ticket.number for entry in page.entries if entry.kind == "message"}
@@ -256,6 +256,9 @@ def test_timeline_costs_one_query_per_kind(alice, acme, carol, django_assert_num
         messages = [entry.item for entry in page.entries if entry.kind == "message"]
         authors = {message.author_user or message.author_contact for message in messages}
         requesters = {entry.item.requester for entry in page.entries if entry.kind == "ticket"}
+    kinds_on_page = {entry.kind for entry in page.entries}
+    assert {"message", "ticket_change", "ticket"} <= kinds_on_page
+    assert len(queries) == 1 + len(kinds_on_page)
     assert shown and shown <= numbers
     assert authors == {alice, carol}
     assert requesters == {carol}
@@ -280,6 +283,25 @@ def test_manager_changes_service_model_with_reason_and_it_shows_on_the_timeline(
     assert "— → dana" in timeline
     assert "Reason: Ordered 40k this year" in timeline
     assert "Client · Dana" in html
+
+
+def test_the_change_form_is_read_when_its_card_is_opened_not_with_every_page(morgan, alice, dana, acme):
+    client = _client(morgan)
+    page = client.get(f"/accounts/{acme.pk}/").content.decode()
+    form_url = f"/accounts/{acme.pk}/service-model/"
+    # The page carries no staff list: the form comes when the card is opened (htmx) or by its own page.
+    assert 'name="reason"' not in page
+    assert f'hx-get="{form_url}"' in page
+    assert f'<a href="{form_url}">' in page
+    fragment = client.get(form_url, headers={"HX-Request": "true"}).content.decode()
+    assert 'name="reason"' in fragment
+    assert "<html" not in fragment
+    assert f'<option value="{dana.pk}">' in fragment
+    whole = client.get(form_url)
+    assert whole.status_code == 200
+    assert "<html" in whole.content.decode()
+    assert 'name="reason"' in whole.content.decode()
+    assert _client(alice).get(form_url).status_code == 403
 
 
 def test_manager_hands_account_to_another_owner(morgan, dana, ada, acme):
