@@ -22,6 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, Count, F, Q, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -661,7 +662,8 @@ def _tag_relink(*, tag: Tag, action: str, change: Change, actor: Actor, move_to:
         tag_column = rel.field.m2m_reverse_name()
         links = through.objects.filter(**{tag_column: tag.pk})
         if account_path is None:
-            links_with_account = links.annotate(no_account=Value(None, output_field=BigIntegerField()))
+            # Typed: PostgreSQL reads a bare NULL in a select list as text.
+            links_with_account = links.annotate(no_account=Cast(Value(None), output_field=BigIntegerField()))
             subjects = links_with_account.values_list(subject_column, "no_account")
         else:
             subjects = links.values_list(subject_column, account_path)
