@@ -413,6 +413,21 @@ def _bound(value: date | datetime, zone: ZoneInfo, *, end: bool, field_name: str
     return datetime.combine(day, time(0), tzinfo=zone)
 
 
+def period_bound_parse(text: str, *, field_name: str) -> date | datetime:
+    """A period bound as the API receives it: a date (2026-11-30) or a time with its offset (ISO 8601)."""
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ApplicationError(
+            _("Expected a date such as 2026-11-30 or a time such as 2026-11-30T09:00:00+01:00."),
+            field=field_name,
+            status=422,
+        ) from None
+
+
 def metric_filters_build(
     *,
     start: date | datetime,
