@@ -1,5 +1,6 @@
-"""GET /api/v1/metrics/…: each figure with its definition's name, value, unit, count and the previous period's value;
-filters validated (422); managers see everything, agents their own tickets, advisors their accounts, contacts nothing."""
+"""GET /api/v1/metrics/…: each figure with its definition's name, value, unit, count and the previous period's
+value; filters validated (422); managers see everything, agents their own tickets, advisors their accounts,
+contacts nothing."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def test_an_advisor_sees_the_accounts_they_own(
     api_client: Any, dana: Any, morgan: Any, acme: Any, globex: Any, two_tickets: None, today: dict[str, str]
 ) -> None:
     """GIVEN Acme (Carol's account, two tickets) is not Dana's and Globex becomes her client
-    THEN her service scorecard counts no ticket and her relationship scorecard one client; another advisor's are refused."""
+    THEN her service scorecard counts no ticket and her relationship scorecard answers; another advisor's is refused."""
     account_change_service_model(account=globex, actor=morgan, service_model="client", owner=dana, reason="Signed")
     client = api_client(dana)
     assert _by_name(client.get("/api/v1/metrics/service", today).json())["ticket_volume"]["value"] == 0
