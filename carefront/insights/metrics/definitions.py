@@ -39,6 +39,7 @@ POINTS = "points"  # NPS: -100 to 100
 TICKET_FILTERS = ("team", "agent", "channel", "tier")
 ACCOUNT_FILTERS = ("advisor", "segment", "service_model")
 LONGEST_PERIOD = timedelta(days=3 * 366)
+FIRST_YEAR, LAST_YEAR = 1970, 2999
 
 
 @dataclass(frozen=True)
@@ -402,6 +403,13 @@ class MetricFilters:
 
 
 def _bound(value: date | datetime, zone: ZoneInfo, *, end: bool, field_name: str) -> datetime:
+    # Far years would overflow when the previous period or the next midnight is reckoned.
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ApplicationError(
+            _("A period lies between the years {first} and {last}.").format(first=FIRST_YEAR, last=LAST_YEAR),
+            field=field_name,
+            status=422,
+        )
     if isinstance(value, datetime):
         if timezone.is_naive(value):
             raise ApplicationError(
