@@ -230,7 +230,7 @@ define(
     "csat_response_rate",
     gettext_lazy("CSAT response rate"),
     PERCENT,
-    gettext_lazy("CSAT responses ÷ CSAT invitations sent in the period."),
+    gettext_lazy("Responses to the CSAT invitations sent in the period ÷ those invitations."),
     SERVICE,
 )
 define(

@@ -16,8 +16,8 @@ from carefront.insights.metrics.definitions import MetricFilters
 class SurveyCounts:
     """The survey answers received in a period and the invitations sent in it, as the formulas need them."""
 
-    csat_invitations: int = 0
-    csat_answers: int = 0
+    csat_invitations: int = 0  # sent in the period
+    csat_answers: int = 0  # answers to those invitations
     csat_satisfied: int = 0  # answers of 4 or 5 on the 1–5 scale
     nps_answers: int = 0
     nps_promoters: int = 0  # 9 or 10
@@ -26,7 +26,11 @@ class SurveyCounts:
     def __post_init__(self) -> None:
         if min(vars(self).values()) < 0:
             raise ValueError("Survey counts cannot be negative.")
-        if self.csat_satisfied > self.csat_answers or self.nps_promoters + self.nps_detractors > self.nps_answers:
+        if (
+            self.csat_satisfied > self.csat_answers
+            or self.csat_answers > self.csat_invitations
+            or self.nps_promoters + self.nps_detractors > self.nps_answers
+        ):
             raise ValueError("A part of the survey answers cannot outnumber them.")
 
 

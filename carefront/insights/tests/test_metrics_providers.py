@@ -56,6 +56,8 @@ def test_a_registered_providers_counts_go_through_the_formulas(morgan: Any, aske
 
 def test_survey_counts_refuse_parts_larger_than_the_whole() -> None:
     with pytest.raises(ValueError, match="outnumber"):
-        SurveyCounts(csat_answers=2, csat_satisfied=3)
+        SurveyCounts(csat_invitations=5, csat_answers=2, csat_satisfied=3)
+    with pytest.raises(ValueError, match="outnumber"):
+        SurveyCounts(csat_invitations=1, csat_answers=2)
     with pytest.raises(ValueError, match="negative"):
         SurveyCounts(nps_answers=-1)
