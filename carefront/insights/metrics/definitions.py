@@ -322,7 +322,10 @@ define(
     "nps",
     gettext_lazy("NPS"),
     POINTS,
-    gettext_lazy("% promoters (9–10) − % detractors (0–6) of the NPS answers received in the period."),
+    gettext_lazy(
+        "Percentage of promoters (9–10) minus percentage of detractors (0–6) among the NPS answers received in the "
+        "period."
+    ),
     RELATIONSHIP,
     filters=ACCOUNT_FILTERS,
 )
