@@ -16,7 +16,7 @@ from carefront.insights.metrics.service import service_scorecard
 
 pytestmark = pytest.mark.django_db
 
-NOVEMBER = {"start": date(2026, 11, 1), "end": date(2026, 11, 30)}
+NOVEMBER: dict[str, Any] = {"start": date(2026, 11, 1), "end": date(2026, 11, 30)}
 
 
 def test_dates_are_whole_days_in_the_zone_and_the_last_day_is_included() -> None:
