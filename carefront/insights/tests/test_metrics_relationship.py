@@ -211,8 +211,8 @@ def test_an_empty_period_has_no_data(book: Any, morgan: Any) -> None:
 
 
 def test_the_scorecard_costs_a_constant_number_of_queries(
-    book: Any, morgan: Any, django_assert_max_num_queries: Any
+    book: Any, morgan: Any, django_assert_num_queries: Any
 ) -> None:
     built = metric_filters_build(start=date(2026, 11, 1), end=date(2026, 11, 30))
-    with django_assert_max_num_queries(11):
+    with django_assert_num_queries(10):
         relationship_scorecard(filters=built, user=morgan)

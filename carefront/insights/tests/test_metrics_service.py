@@ -226,7 +226,7 @@ def test_a_single_ticket(clock: Any, carol: Any, alice: Any) -> None:
     assert figures["one_touch_resolution_rate"].value == 100.0
 
 
-def test_the_scorecard_costs_a_constant_number_of_queries(week: Any, django_assert_max_num_queries: Any) -> None:
+def test_the_scorecard_costs_a_constant_number_of_queries(week: Any, django_assert_num_queries: Any) -> None:
     built = metric_filters_build(start=date(2026, 11, 30), end=date(2026, 12, 13))
-    with django_assert_max_num_queries(12):
+    with django_assert_num_queries(11):
         service_scorecard(filters=built)
