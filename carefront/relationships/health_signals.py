@@ -117,28 +117,42 @@ def _since(config: HealthConfig, key: str, now: datetime) -> datetime:
 # --- check-in adherence --------------------------------------------------------------------------
 
 
+# Adherence is held ÷ (held + missed) of the check-ins scheduled in a window (cancelled and still scheduled ones
+# left out): the health score and the relationship scorecard (insights.metrics) both count it with these.
+CHECK_INS_DECIDED = Q(state__in=[CheckInState.HELD, CheckInState.MISSED])
+
+
+def check_in_adherence_counts() -> dict[str, Count]:
+    return {
+        "held": Count("pk", filter=Q(state=CheckInState.HELD)),
+        "missed": Count("pk", filter=Q(state=CheckInState.MISSED)),
+    }
+
+
+def check_in_adherence(held: int, missed: int) -> float | None:
+    return held / (held + missed) if held + missed else None
+
+
 def _check_ins_read(ids: Sequence[int], config: HealthConfig, now: datetime) -> dict[int, Reading]:
     days = config.window("check_ins")
+    counts = check_in_adherence_counts()
     rows = (
         CheckIn.objects.filter(
+            CHECK_INS_DECIDED,
             accounts_filter(ids),
             scheduled_at__gte=_since(config, "check_ins", now),
             scheduled_at__lt=now,
-            state__in=[CheckInState.HELD, CheckInState.MISSED],
         )
         .order_by()
         .values("account_id")
-        .annotate(
-            held=Count("pk", filter=Q(state=CheckInState.HELD)),
-            missed=Count("pk", filter=Q(state=CheckInState.MISSED)),
-        )
+        .annotate(held=counts["held"], missed=counts["missed"])
         .values_list("account_id", "held", "missed")
     )
     found = {account_id: (held, missed) for account_id, held, missed in rows}
     readings = {}
     for account_id in ids:
         held, missed = found.get(account_id, (0, 0))
-        value = held / (held + missed) if held + missed else None
+        value = check_in_adherence(held, missed)
         readings[account_id] = Reading(value, {"held": held, "missed": missed, "days": days})
     return readings
 

@@ -62,6 +62,8 @@ class Filters:
     due_before: datetime | None = None
     due_after: datetime | None = None
     owner_inactive: bool = False
+    # Only the rows of these accounts (a queryset of Account ids: the scorecard's segment and service model).
+    accounts: QuerySet[Any] | None = None
 
 
 def _filtered(
@@ -77,6 +79,8 @@ def _filtered(
         rows = rows.filter(due_at__lt=filters.due_before)
     if filters.due_after is not None:
         rows = rows.filter(due_at__gte=filters.due_after)
+    if filters.accounts is not None:
+        rows = rows.filter(account_id__in=filters.accounts)
     return rows
 
 
