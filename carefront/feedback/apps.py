@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedbackConfig(AppConfig):
+    name = "carefront.feedback"
+    label = "feedback"
+    verbose_name = _("Feedback")
+
+    def ready(self) -> None:
+        # Survey responses on the account timeline, and their scores as a client health signal (both registries
+        # live in other apps, which import nothing of ours).
+        from carefront.feedback.health import register as register_health
+        from carefront.feedback.selectors_timeline import register as register_timeline
+
+        register_timeline()
+        register_health()
