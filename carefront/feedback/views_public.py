@@ -55,9 +55,12 @@ def _context(invitation: Invitation, response: Response | None, **extra: Any) ->
     }
 
 
-def _error(request: HttpRequest, error: ApplicationError, invitation: Invitation | None = None) -> HttpResponse:
-    context = {"error": error.message, "status": error.status, "invitation": invitation}
-    return render(request, TEMPLATE, context, status=error.status)
+def _render(request: HttpRequest, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    return render(request, TEMPLATE, {"language": translation.get_language(), **context}, status=status)
+
+
+def _error(request: HttpRequest, error: ApplicationError) -> HttpResponse:
+    return _render(request, {"error": error.message, "status": error.status}, status=error.status)
 
 
 @never_cache
@@ -70,7 +73,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     with translation.override(invitation.language):
         request.LANGUAGE_CODE = invitation.language
         if invitation.answered_at is not None:
-            return render(request, TEMPLATE, {"invitation": invitation, "already": True}, status=409)
+            return _render(request, {"invitation": invitation, "already": True}, status=409)
         response = Response.objects.filter(invitation=invitation).first()
         if request.method == "POST":
             return _submit(request, invitation, response)
@@ -80,11 +83,11 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
                 response = answers.response_record_score(invitation=invitation, score=score)
             except ApplicationError as error:
                 context = _context(invitation, response, form_error=error.message)
-                return render(request, TEMPLATE, context, status=error.status)
+                return _render(request, context, status=error.status)
             context = _context(invitation, response, recorded=True)
         else:
             context = _context(invitation, response)
-        return render(request, TEMPLATE, context)
+        return _render(request, context)
 
 
 def _submit(request: HttpRequest, invitation: Invitation, response: Response | None) -> HttpResponse:
@@ -111,5 +114,5 @@ def _submit(request: HttpRequest, invitation: Invitation, response: Response | N
             form_error=error.message,
             error_field=error.field,
         )
-        return render(request, TEMPLATE, context, status=error.status)
-    return render(request, TEMPLATE, {"invitation": invitation, "thanks": True})
+        return _render(request, context, status=error.status)
+    return _render(request, {"invitation": invitation, "thanks": True})

@@ -61,5 +61,5 @@ def solve(run: Callable[..., Any], alice: Any) -> Callable[[Ticket], Ticket]:
 
 def score_links(index: int = -1) -> dict[int, str]:
     """The score links of a sent survey email, by score, as a path with its query."""
-    body = mail.outbox[index].body
+    body = str(mail.outbox[index].body)
     return {int(score): path for score, path in re.findall(r"^(\d+)(?: \([^)]*\))?: https?://[^/]+(/\S+)$", body, re.M)}

@@ -185,7 +185,8 @@ def test_an_nps_campaign_after_the_nth_order_asks_a_customer_once(
             currency="EUR",
             items=[{"sku": "x", "name": "X", "quantity": 1, "unit_price": "10.00"}],
         )
-    invitation = Invitation.objects.get()
+    invitation = Invitation.objects.select_related("order").get()
+    assert invitation.order is not None
     assert (invitation.order.external_id, invitation.contact, invitation.kind) == ("o-2", carol, "nps")
     assert sorted(score_links()) == list(range(0, 11))
 
