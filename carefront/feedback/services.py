@@ -142,7 +142,8 @@ def survey_create(
     mailbox_ids: Any = (),
     is_active: bool = True,
 ) -> Survey:
-    require_manager(actor)
+    if actor is not None:  # None: the system (the demo)
+        require_manager(actor)
     kind = clean_choice(kind, choices=SurveyKind.values, field="kind")
     now = timezone.now()
     survey = Survey(
@@ -182,7 +183,8 @@ def survey_update(
     is_active: Any = _UNSET,
 ) -> Survey:
     """Change a survey; invitations already sent keep asking what they asked (the texts are read when shown)."""
-    require_manager(actor)
+    if actor is not None:  # None: the system (the demo)
+        require_manager(actor)
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
     version_check(survey, version)
     changes = []
@@ -250,7 +252,8 @@ def campaign_create(
     is_active: bool = True,
 ) -> Campaign:
     """A campaign: an RFC 5545 rule and first sending (clients), or the order number (customers)."""
-    require_manager(actor)
+    if actor is not None:  # None: the system (the demo)
+        require_manager(actor)
     trigger = clean_choice(trigger, choices=CampaignTrigger.values, field="trigger")
     now = timezone.now()
     campaign = Campaign(
@@ -290,7 +293,8 @@ def campaign_update(
     order_count: Any = _UNSET,
     is_active: Any = _UNSET,
 ) -> Campaign:
-    require_manager(actor)
+    if actor is not None:  # None: the system (the demo)
+        require_manager(actor)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     version_check(campaign, version)
     before = {
