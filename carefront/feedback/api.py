@@ -23,12 +23,11 @@ BandName = Literal["positive", "neutral", "negative"]
 InvitationStateName = Literal["sent", "skipped", "failed"]
 
 
-class FeedbackQuestion(Schema):
-    key: str | None = None
+class FeedbackQuestion(StrictIn):
     type: Literal["scale", "choice", "yes_no", "text"]
     label: dict[str, str] | str = Field(description='By language, e.g. {"en": "Was it on time?"}.')
-    choices: list[dict[str, str] | str] | None = None
-    required: bool = False
+    choices: list[dict[str, str] | str] | None = Field(None, description="A single-choice question's 2 to 10 choices.")
+    required: bool = Field(False, strict=True)
 
 
 class FeedbackSurveyOut(Schema):

@@ -159,6 +159,8 @@ def test_a_response_is_on_the_account_timeline_for_staff_only(
     assert described.links["response_id"] == response.pk
     html = _login(alice).get(f"/accounts/{account.pk}/").content.decode()
     assert "timeline-survey_response" in html and "Took three emails" in html
+    card = html[html.index('id="survey-card"') :]
+    assert "CSAT 2" in card and f"/feedback/responses/?account={account.pk}" in card
     portal = portal_user_for(carol)
     assert "survey_response" not in {source.key for source in timeline_sources(user=portal)}
 
