@@ -23,10 +23,10 @@ from carefront.accounts.services import account_change_owner, account_change_ser
 from carefront.core.access import is_manager
 from carefront.core.exceptions import ApplicationError
 from carefront.core.selectors import staff_members
+from carefront.feedback.selectors import latest_response
 from carefront.insights.selectors import account_insight_card, segments_list
 from carefront.relationships.access import may_manage_account, may_see_health
 from carefront.relationships.selectors import account_card
-from carefront.feedback.selectors import latest_response
 from carefront.relationships.selectors_followups import followups_for_account, opted_out_contact_ids
 from carefront.relationships.selectors_health import account_health
 from carefront.relationships.selectors_profile import profile_card
