@@ -50,7 +50,7 @@ class FeedbackSurveyOut(Schema):
 class FeedbackSurveyIn(StrictIn):
     kind: KindName
     name: str = Field(min_length=1, max_length=200)
-    is_active: bool = True
+    is_active: bool = Field(True, strict=True)
     texts: dict[str, dict[str, str]] = Field(default_factory=dict)
     questions: list[FeedbackQuestion] = Field(default_factory=list, description="Custom surveys only.")
     mailbox_ids: list[Id] = Field(default_factory=list, description="CES surveys: the mailboxes they are asked for.")
@@ -58,7 +58,7 @@ class FeedbackSurveyIn(StrictIn):
 
 class FeedbackSurveyPatch(StrictIn):
     name: str | None = Field(None, min_length=1, max_length=200)
-    is_active: bool | None = None
+    is_active: bool | None = Field(None, strict=True)
     texts: dict[str, dict[str, str]] | None = None
     questions: list[FeedbackQuestion] | None = None
     mailbox_ids: list[Id] | None = None
@@ -92,16 +92,16 @@ class FeedbackCampaignIn(StrictIn):
     trigger: TriggerName
     rule: str = Field("", description="RFC 5545 RRULE for a schedule, e.g. FREQ=MONTHLY;INTERVAL=6.")
     starts_at: IsoDatetime | None = None
-    order_count: int | None = Field(None, description="After a customer's order of this number.")
-    is_active: bool = True
+    order_count: int | None = Field(None, strict=True, description="After a customer's order of this number.")
+    is_active: bool = Field(True, strict=True)
 
 
 class FeedbackCampaignPatch(StrictIn):
     name: str | None = Field(None, min_length=1, max_length=200)
     rule: str | None = None
     starts_at: IsoDatetime | None = None
-    order_count: int | None = None
-    is_active: bool | None = None
+    order_count: int | None = Field(None, strict=True)
+    is_active: bool | None = Field(None, strict=True)
     version: Id | None = None
 
 

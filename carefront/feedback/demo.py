@@ -23,6 +23,7 @@ from carefront.feedback.models import (
     InvitationReason,
     InvitationState,
     Response,
+    Survey,
     SurveyKind,
 )
 from carefront.feedback.services import campaign_create, survey_create
@@ -152,10 +153,13 @@ def _main_contacts(account_ids: list[int]) -> dict[int, Contact]:
     return found
 
 
-def demo_feedback_load(*, end: datetime, seed: int) -> tuple[int, int]:
-    """Surveys, campaigns and their past answers up to `end`. Returns (invitations, responses)."""
-    rng = random.Random(seed * 7919 + 10)
-    csat = survey_create(actor=None, kind=SurveyKind.CSAT, name="After a solved ticket")
+def _taken(keys: list[str]) -> list[str]:
+    return list(Invitation.objects.filter(key__in=keys).values_list("key", flat=True))
+
+
+def _surveys_create(end: datetime) -> None:
+    """The demo's surveys and campaigns (once: a second demo load adds answers, not surveys)."""
+    survey_create(actor=None, kind=SurveyKind.CSAT, name="After a solved ticket")
     nps = survey_create(actor=None, kind=SurveyKind.NPS, name="Relationship NPS")
     mailbox = Mailbox.objects.filter(is_active=True).order_by("id").first()
     survey_create(
@@ -181,7 +185,7 @@ def demo_feedback_load(*, end: datetime, seed: int) -> tuple[int, int]:
             },
         ],
     )
-    twice_yearly = campaign_create(
+    campaign_create(
         actor=None,
         name="Twice-yearly NPS to clients",
         survey_id=nps.pk,
@@ -191,6 +195,21 @@ def demo_feedback_load(*, end: datetime, seed: int) -> tuple[int, int]:
     )
     campaign_create(
         actor=None, name="NPS after a customer's third order", survey_id=nps.pk, trigger="nth_order", order_count=3
+    )
+
+
+def demo_feedback_load(*, end: datetime, seed: int) -> tuple[int, int]:
+    """Surveys, campaigns and their past answers up to `end`, for the tickets and clients not yet surveyed.
+    Returns (invitations, responses)."""
+    rng = random.Random(seed * 7919 + 10)
+    if not Survey.objects.filter(kind=SurveyKind.CSAT, is_active=True).exists():
+        _surveys_create(end)
+    csat = Survey.objects.get(kind=SurveyKind.CSAT, is_active=True)
+    twice_yearly = (
+        Campaign.objects.filter(trigger="schedule", is_active=True, survey__kind=SurveyKind.NPS)
+        .select_related("survey")
+        .order_by("id")
+        .first()
     )
     invitations: list[Invitation] = []
     responses: list[Response] = []
@@ -227,24 +246,24 @@ def demo_feedback_load(*, end: datetime, seed: int) -> tuple[int, int]:
             expires_at=sent + expiry,
         )
         invitations.append(invitation)
-        _answered(rng, invitation, CSAT_WEIGHTS, responses, end)
 
     clients = list(Account.objects.filter(service_model=ServiceModel.CLIENT).order_by("id"))
     contacts = _main_contacts([client.pk for client in clients])
     # The campaign's occurrences before the end of the story, as the job would have run them.
     waves: list[datetime] = []
-    wave = twice_yearly.starts_at
-    while wave is not None and wave < end:
+    wave = twice_yearly.starts_at if twice_yearly is not None else None
+    while twice_yearly is not None and wave is not None and wave < end:
         waves.append(wave)
         wave = campaign_next_run(twice_yearly, after=wave + timedelta(seconds=1))
     for wave in waves:
+        assert twice_yearly is not None
         for client in clients:
             contact = contacts.get(client.pk)
             if contact is None:
                 continue
             invitation = Invitation(
                 key=f"campaign:{twice_yearly.pk}:{int(wave.timestamp())}:account:{client.pk}",
-                survey=nps,
+                survey=twice_yearly.survey,
                 kind=SurveyKind.NPS,
                 campaign=twice_yearly,
                 reason=InvitationReason.CAMPAIGN,
@@ -258,8 +277,14 @@ def demo_feedback_load(*, end: datetime, seed: int) -> tuple[int, int]:
                 expires_at=wave + expiry,
             )
             invitations.append(invitation)
-            _answered(rng, invitation, NPS_WEIGHTS, responses, end)
+    # A second demo load surveys only what the first did not.
+    keys = [invitation.key for invitation in invitations]
+    taken = {key for start in range(0, len(keys), 500) for key in _taken(keys[start : start + 500])}
+    invitations = [invitation for invitation in invitations if invitation.key not in taken]
+    for invitation in invitations:
+        _answered(rng, invitation, NPS_WEIGHTS if invitation.kind == SurveyKind.NPS else CSAT_WEIGHTS, responses, end)
     Invitation.objects.bulk_create(invitations, batch_size=500)
     Response.objects.bulk_create(responses, batch_size=500)
-    Campaign.objects.filter(pk=twice_yearly.pk).update(last_run_at=max(waves) if waves else None)
+    if twice_yearly is not None and waves:
+        Campaign.objects.filter(pk=twice_yearly.pk).update(last_run_at=max(waves))
     return len(invitations), len(responses)
