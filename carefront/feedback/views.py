@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from carefront.core.exceptions import ApplicationError
+from carefront.desk.access import access_ticket_by_number
 from carefront.feedback import selectors, services
 from carefront.feedback.access import access_campaign, access_survey
 from carefront.feedback.forms import CampaignForm, ResponseFilterForm, SurveyForm
@@ -158,3 +159,19 @@ def responses(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
     }
     return render(request, "feedback/responses.html", context)
+
+
+@staff_view
+@require_GET
+def ticket_card(request: HttpRequest, number: int) -> HttpResponse:
+    """The ticket page's Survey card (loaded after the page): the ticket's latest survey, sent or skipped and why,
+    and its answer."""
+    ticket = access_ticket_by_number(user=request.user, number=number)
+    context = {
+        "ticket": ticket,
+        "invitation": selectors.invitations_list(
+            user=request.user, filters=selectors.InvitationFilters(ticket=ticket.pk)
+        ).first(),
+        "response": selectors.latest_response(user=request.user, ticket_id=ticket.pk),
+    }
+    return render(request, "feedback/_ticket_card.html", context)

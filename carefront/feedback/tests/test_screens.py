@@ -13,7 +13,7 @@ from django.test import Client
 from carefront.accounts.models import Account, Contact
 from carefront.accounts.selectors_timeline import account_timeline, timeline_sources
 from carefront.accounts.services import contact_create
-from carefront.feedback.models import Campaign, InvitationReason, Response, Survey
+from carefront.feedback.models import Campaign, Invitation, InvitationReason, Response, Survey
 from carefront.feedback.services import survey_create
 from carefront.feedback.services_answers import response_record_score, response_submit
 from carefront.feedback.services_sending import invitation_send
@@ -177,3 +177,22 @@ def test_a_score_recorded_but_not_submitted_is_already_counted(
     response = response_record_score(invitation=invitation, score="4")
     assert (response.score, response.submitted_at) == (4, None)
     assert Response.objects.filter(kind="csat", score__gte=4).count() == 1
+
+
+def test_the_ticket_page_loads_its_survey_card_with_the_answer_or_why_none_was_sent(
+    clock: Any, csat: Survey, carol: Contact, morgan: Any, alice: Any, solve: Callable[..., Any]
+) -> None:
+    from carefront.desk.services import ticket_create
+    from carefront.relationships.services_followups import contact_outreach_opt_out
+
+    first = solve(ticket_create(actor=None, requester=carol, subject="One", body="x"))
+    client = _login(alice)
+    assert 'hx-get="/feedback/tickets/' in client.get(f"/tickets/{first.number}/").content.decode()
+    assert "not answered yet" in client.get(f"/feedback/tickets/{first.number}/").content.decode()
+    invitation = Invitation.objects.get(ticket=first)
+    response_submit(invitation=invitation, score=2, comment="Slow")
+    card = client.get(f"/feedback/tickets/{first.number}/").content.decode()
+    assert "CSAT 2" in card and "Slow" in card
+    contact_outreach_opt_out(contact=carol, actor=morgan)
+    second = solve(ticket_create(actor=None, requester=carol, subject="Two", body="x"))
+    assert "The contact opted out" in client.get(f"/feedback/tickets/{second.number}/").content.decode()

@@ -136,7 +136,7 @@ def test_the_survey_is_written_in_the_contacts_language(
     languages = dict(Invitation.objects.values_list("contact__name", "language"))
     assert languages == {"Chloé": "fr", "Carol Jones": "en"}
     assert "Êtes-vous satisfait de notre aide ?" in mail.outbox[0].body
-    html = mail.outbox[0].alternatives[0][0]
+    html = str(mail.outbox[0].alternatives[0][0])  # type: ignore[attr-defined]
     assert '<html lang="fr">' in html and "Êtes-vous satisfait de notre aide ?" in html
     # Carol reads English: the built-in wording, as no English text was set.
     assert "How would you rate the help you received?" in mail.outbox[1].body
