@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "carefront.insights",
     "carefront.mail",
     "carefront.relationships",
+    "carefront.feedback",
 ]
 
 MIDDLEWARE = [
@@ -273,6 +274,9 @@ CAREFRONT_MAX_EMAIL_BYTES = env_int("CAREFRONT_MAX_EMAIL_BYTES", 50 * 1024 * 102
 CAREFRONT_MAIL_DOMAIN = env_str("CAREFRONT_MAIL_DOMAIN", _base.hostname or "localhost")
 CAREFRONT_MAIL_ACKNOWLEDGE = env_bool("CAREFRONT_MAIL_ACKNOWLEDGE", True)
 CAREFRONT_MAIL_ACK_PER_HOUR = env_int("CAREFRONT_MAIL_ACK_PER_HOUR", 3, minimum=0)
+# Surveys: a contact is asked at most once per this many days (0: no limit); links expire after this many days.
+CAREFRONT_SURVEY_QUIET_DAYS = env_int("CAREFRONT_SURVEY_QUIET_DAYS", 30, minimum=0)
+CAREFRONT_SURVEY_LINK_DAYS = env_int("CAREFRONT_SURVEY_LINK_DAYS", 14, minimum=1)
 CAREFRONT_MAIL_RETRY_SECONDS = env_int("CAREFRONT_MAIL_RETRY_SECONDS", 60, minimum=1)
 CAREFRONT_MAIL_MAX_ATTEMPTS = env_int("CAREFRONT_MAIL_MAX_ATTEMPTS", 8, minimum=1)
 

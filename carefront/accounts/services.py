@@ -634,6 +634,11 @@ def order_create(
     from carefront.relationships.services_followups import ORDER_CREATED, followups_after_commit
 
     followups_after_commit(event=ORDER_CREATED, object_id=order.pk)
+    # And the feedback app's "after the Nth order" survey campaigns.
+    from carefront.feedback.services_sending import ORDER_CREATED as SURVEY_ORDER_CREATED
+    from carefront.feedback.services_sending import surveys_after_commit
+
+    surveys_after_commit(event=SURVEY_ORDER_CREATED, object_id=order.pk)
     if account.service_model == ServiceModel.CLIENT:
         health_mark_stale(account_ids=[account.pk])
     return order

@@ -115,6 +115,7 @@ def _mount_routers() -> None:
     from carefront.desk.api_macros import router as macros_router
     from carefront.desk.api_routing import router as routing_router
     from carefront.desk.api_sla import router as sla_router
+    from carefront.feedback.api import router as feedback_router
     from carefront.insights.api import router as insights_router
     from carefront.insights.api_metrics import router as metrics_router
     from carefront.knowledge.api import router as knowledge_router
@@ -146,6 +147,7 @@ def _mount_routers() -> None:
     api.add_router("/", followups_router)
     api.add_router("/", health_router)
     api.add_router("/", profile_router)
+    api.add_router("/", feedback_router)
 
 
 _mount_routers()

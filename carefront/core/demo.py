@@ -65,6 +65,7 @@ from carefront.desk.services import (
     tier_queue_set,
 )
 from carefront.desk.sla_services import TargetMinutes, calendar_create, sla_clocks_check, sla_policy_create
+from carefront.feedback.demo import demo_feedback_load
 from carefront.insights.services import insight_settings, insight_settings_update, insights_refresh_now
 from carefront.knowledge.demo_articles import demo_articles_load
 from carefront.mail.selectors import mailbox_for_addresses
@@ -188,6 +189,8 @@ def demo_load(
         # The advisors' engagements, promises and what their clients owe, over the last weeks of the story.
         demo_relationships_load(end=end, travel=lambda moment: setattr(clock, "moment", moment))
         clock.moment = end - timedelta(minutes=1)
+        # Surveys, campaigns and a few months of answers (before the health scores, which read them).
+        demo_feedback_load(end=end, seed=seed)
         # Mark the breaches of the story as the periodic check would have (its notifications are not sent).
         sla_clocks_check(now=end)
         # Score the accounts as the nightly job would, so the Insights page has something to say on day one.

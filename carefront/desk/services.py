@@ -461,6 +461,11 @@ def _status_apply(ticket: Ticket, status: str, now: datetime) -> list[Change]:
 
         if ticket.pk is not None:  # a ticket being imported as solved is history, not an event
             followups_after_commit(event=TICKET_SOLVED, object_id=ticket.pk)
+            # And the feedback app sends its CSAT (and CES) survey, once per solve.
+            from carefront.feedback.services_sending import TICKET_SOLVED as SURVEY_TICKET_SOLVED
+            from carefront.feedback.services_sending import surveys_after_commit
+
+            surveys_after_commit(event=SURVEY_TICKET_SOLVED, object_id=ticket.pk)
     elif status == Status.CLOSED:
         ticket.closed_at = now
     elif ticket.status == Status.SOLVED:

@@ -890,10 +890,14 @@ def outreach_email_queue(
     sender_name: str = "",
     ticket: Ticket | None = None,
     unsubscribe_url: str = "",
+    template: str = "mail/email/outreach.html",
+    context: dict[str, Any] | None = None,
 ) -> OutboundEmail:
-    """Queue an email we start (a follow-up): plain text written by the caller, from `sender_name` at the
+    """Queue an email we start (a follow-up, a survey): plain text written by the caller, from `sender_name` at the
     mailbox's address (replies come back to the mailbox). On `ticket`'s thread when given, so a reply continues
-    it; otherwise a reply opens a ticket that quotes this email. With a one-click List-Unsubscribe link."""
+    it; otherwise a reply opens a ticket that quotes this email. With a one-click List-Unsubscribe link. Another
+    `template` (text and html partials, like outreach.html) may lay out more than the body: a survey's score
+    links, from `context`."""
     headers = {"List-Unsubscribe": f"<{unsubscribe_url}>"} if unsubscribe_url else {}
     return _queue(
         kind=OutboundKind.NOTIFICATION,
@@ -901,8 +905,8 @@ def outreach_email_queue(
         message=None,
         to=to,
         subject=subject,
-        template="mail/email/outreach.html",
-        context={"body": body, "unsubscribe_url": unsubscribe_url},
+        template=template,
+        context={**(context or {}), "body": body, "unsubscribe_url": unsubscribe_url},
         mailbox=mailbox,
         automatic=False,
         sender_name=sender_name,

@@ -23,6 +23,7 @@ from carefront.accounts.services import account_change_owner, account_change_ser
 from carefront.core.access import is_manager
 from carefront.core.exceptions import ApplicationError
 from carefront.core.selectors import staff_members
+from carefront.feedback.selectors import latest_response
 from carefront.insights.selectors import account_insight_card, segments_list
 from carefront.relationships.access import may_manage_account, may_see_health
 from carefront.relationships.selectors import account_card
@@ -123,6 +124,7 @@ def _page_context(request: HttpRequest, account: Account, *, change_form: Accoun
         "profile": profile_card(user=request.user, account=account),
         "may_manage": may_manage_account(request.user, account),
         "followups": followups_for_account(user=request.user, account_id=account.pk),
+        "latest_response": latest_response(user=request.user, account_id=account.pk),
         "health": account_health(account_id=account.pk) if may_see_health(request.user, account) else None,
         "may_edit_health": is_manager(request.user),
     }

@@ -3,6 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from carefront.feedback import urls_web as urls_feedback
 from carefront.insights import urls_web as urls_insights
 from carefront.knowledge import urls_web as urls_knowledge
 from carefront.mail import urls_web as urls_mail
@@ -34,4 +35,5 @@ urlpatterns = [
     *urls_insights.urlpatterns,
     *urls_mail.urlpatterns,
     *urls_relationships.urlpatterns,
+    *urls_feedback.urlpatterns,
 ]

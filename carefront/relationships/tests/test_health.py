@@ -275,7 +275,7 @@ def test_bands_follow_the_thresholds(score: int, band: str) -> None:
 
 
 VALUE = st.one_of(st.none(), st.floats(min_value=0, max_value=1))
-WEIGHTS = st.dictionaries(st.sampled_from(list(SIGNALS)), st.floats(min_value=0, max_value=100), min_size=5)
+WEIGHTS = st.dictionaries(st.sampled_from(list(SIGNALS)), st.floats(min_value=0, max_value=100), min_size=len(SIGNALS))
 
 
 @settings(max_examples=300, deadline=None)

@@ -107,6 +107,7 @@ def test_managers_change_the_settings_and_a_bad_value_changes_nothing(
         "dependencies": 2,
         "tickets": 2,
         "spend": 2,
+        "surveys": 2,
     }
     refused = api_client(dana).put(f"{BASE}/health/settings", {"red_below": 30}, content_type=JSON)
     assert refused.status_code == 403
@@ -196,8 +197,8 @@ def test_a_manager_edits_the_settings_page_and_a_bad_band_is_shown_on_its_field(
         "amber_below": 60,
         "ticket_norm": 5,
         "version": 1,
-        **{f"weight_{key}": 1 for key in ("check_ins", "commitments", "dependencies", "tickets", "spend")},
-        **{f"window_{key}": 90 for key in ("check_ins", "commitments", "dependencies", "tickets", "spend")},
+        **{f"weight_{key}": 1 for key in ("check_ins", "commitments", "dependencies", "tickets", "spend", "surveys")},
+        **{f"window_{key}": 90 for key in ("check_ins", "commitments", "dependencies", "tickets", "spend", "surveys")},
     }
     refused = browser.post("/settings/health/", form)
     assert refused.status_code == 400

@@ -1,0 +1,80 @@
+"""The survey counts the scorecards read (docs/metrics.md, "Surveys"): the insights' metrics define CSAT, its
+response rate and NPS; this only counts, in two queries whatever the number of rows.
+
+- CSAT: the CSAT invitations sent in the period, the answers to them, and those answers of 4 or 5 (one
+  `SurveyCounts.csat_answers` serves both the rate and CSAT, so both are counted on the invitations of the period
+  and a part never outnumbers its whole).
+- NPS: the NPS answers received in the period, the promoters (9–10) and detractors (0–6).
+
+Filters: the account ones (advisor = the account's owner, segment, service model) apply to both; the ticket ones
+(team, agent, channel, tier) to CSAT, whose invitations have a ticket; NPS answers have none and ignore them.
+Registered as the scorecards' survey provider from `FeedbackConfig.ready()`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q
+
+from carefront.feedback.models import Invitation, InvitationState, Response, SurveyKind
+from carefront.insights.metrics.providers import SurveyCounts
+
+
+def _account_filters(filters: Any) -> Q:
+    condition = Q()
+    if getattr(filters, "advisor", None) is not None:
+        condition &= Q(account__owner_id=filters.advisor)
+    if getattr(filters, "segment", None) is not None:
+        condition &= Q(account__segment=filters.segment)
+    if getattr(filters, "service_model", None) is not None:
+        condition &= Q(account__service_model=filters.service_model)
+    return condition
+
+
+def _ticket_filters(filters: Any) -> Q:
+    condition = Q()
+    for name, field in (("team", "ticket__team_id"), ("channel", "ticket__channel"), ("tier", "ticket__tier")):
+        if getattr(filters, name, None) is not None:
+            condition &= Q(**{field: getattr(filters, name)})
+    if getattr(filters, "agent", None) is not None:
+        condition &= Q(agent_id=filters.agent)
+    return condition
+
+
+def feedback_counts(filters: Any) -> SurveyCounts:
+    """The counts for a period [filters.start, filters.end) and its filters (a `MetricFilters`)."""
+    csat = (
+        Invitation.objects.filter(
+            _account_filters(filters),
+            _ticket_filters(filters),
+            kind=SurveyKind.CSAT,
+            state=InvitationState.SENT,
+            sent_at__gte=filters.start,
+            sent_at__lt=filters.end,
+        )
+        .order_by()
+        .aggregate(
+            invitations=Count("pk"),
+            answers=Count("response"),
+            satisfied=Count("response", filter=Q(response__score__gte=4)),
+        )
+    )
+    nps = (
+        Response.objects.filter(
+            _account_filters(filters), kind=SurveyKind.NPS, created_at__gte=filters.start, created_at__lt=filters.end
+        )
+        .order_by()
+        .aggregate(
+            answers=Count("pk"),
+            promoters=Count("pk", filter=Q(score__gte=9)),
+            detractors=Count("pk", filter=Q(score__lte=6)),
+        )
+    )
+    return SurveyCounts(
+        csat_invitations=csat["invitations"],
+        csat_answers=csat["answers"],
+        csat_satisfied=csat["satisfied"],
+        nps_answers=nps["answers"],
+        nps_promoters=nps["promoters"],
+        nps_detractors=nps["detractors"],
+    )

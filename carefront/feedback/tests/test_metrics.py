@@ -1,0 +1,117 @@
+"""The counts the scorecards read: CSAT on the invitations sent in the period (answers and 4–5s among them), NPS on
+the answers received in it, narrowed by the account and ticket filters, in two queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from carefront.accounts.models import Account, Contact
+from carefront.accounts.services import contact_create
+from carefront.desk.services import ticket_create
+from carefront.feedback.metrics import feedback_counts
+from carefront.feedback.models import InvitationReason
+from carefront.feedback.services import survey_create
+from carefront.feedback.services_answers import response_record_score
+from carefront.feedback.services_sending import invitation_send
+from carefront.feedback.tests.conftest import NOW
+from carefront.insights.metrics.providers import SurveyCounts
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass(frozen=True)
+class Period:
+    """The fields of the metrics' MetricFilters that matter here."""
+
+    start: datetime
+    end: datetime
+    team: int | None = None
+    agent: int | None = None
+    advisor: int | None = None
+    segment: str | None = None
+    service_model: str | None = None
+    channel: str | None = None
+    tier: int | None = None
+
+
+def test_counts_for_the_period_and_filters_in_two_queries(
+    clock: Any, acme: Account, carol: Contact, alice: Any, bob: Any, morgan: Any, django_assert_num_queries: Any
+) -> None:
+    csat = survey_create(actor=morgan, kind="csat", name="CSAT")
+    nps = survey_create(actor=morgan, kind="nps", name="NPS")
+
+    def ask(survey: Any, score: int | None, *, agent: Any = None, days: int = 0) -> None:
+        contact = contact_create(
+            actor=None, account=acme, name="P", email=f"p{NOW.timestamp() + days}{score}@x.example"
+        )
+        ticket = ticket_create(actor=None, requester=contact, subject="x", body="x") if survey is csat else None
+        invitation = invitation_send(
+            key=f"m-{survey.kind}-{score}-{days}-{getattr(agent, 'pk', 0)}",
+            survey=survey,
+            reason=InvitationReason.CAMPAIGN,
+            account=acme,
+            contact=contact,
+            ticket=ticket,
+            agent=agent,
+            now=NOW - timedelta(days=days),
+        )
+        if score is not None:
+            response_record_score(invitation=invitation, score=score, now=NOW - timedelta(days=days))
+
+    ask(csat, 5, agent=alice)
+    ask(csat, 4, agent=alice)
+    ask(csat, 2, agent=bob)
+    ask(csat, None, agent=bob)  # not answered
+    ask(csat, 5, agent=alice, days=40)  # before the period
+    for score in (10, 9, 7, 3):
+        ask(nps, score)
+    period = Period(start=NOW - timedelta(days=30), end=NOW + timedelta(hours=1))
+    with django_assert_num_queries(2):
+        counts = feedback_counts(period)
+    assert counts == SurveyCounts(
+        csat_invitations=4, csat_answers=3, csat_satisfied=2, nps_answers=4, nps_promoters=2, nps_detractors=1
+    )
+    by_alice = feedback_counts(Period(start=period.start, end=period.end, agent=alice.pk))
+    assert (by_alice.csat_invitations, by_alice.csat_satisfied) == (2, 2)
+    # NPS answers have no ticket: a ticket filter narrows CSAT only.
+    assert by_alice.nps_answers == 4
+    clients_only = feedback_counts(Period(start=period.start, end=period.end, service_model="client"))
+    assert clients_only == SurveyCounts()  # Acme is a customer
+
+
+def test_an_answer_moves_csat_on_the_service_scorecard(
+    clock: Any, acme: Account, carol: Contact, alice: Any, morgan: Any
+) -> None:
+    """GIVEN a CSAT invitation sent today WHEN it is answered 5 THEN the scorecard's CSAT (read through the provider
+    the feedback app registers at start) goes from no data to 100 %, with one answer of one invitation."""
+    from carefront.insights.metrics.definitions import metric_filters_build
+    from carefront.insights.metrics.service import service_scorecard
+
+    csat = survey_create(actor=morgan, kind="csat", name="CSAT")
+    ticket = ticket_create(actor=None, requester=carol, subject="x", body="x")
+    invitation = invitation_send(
+        key="scorecard",
+        survey=csat,
+        reason=InvitationReason.CAMPAIGN,
+        account=acme,
+        contact=carol,
+        ticket=ticket,
+        agent=alice,
+        now=NOW,
+    )
+    filters = metric_filters_build(start=NOW.date() - timedelta(days=1), end=NOW.date() + timedelta(days=1))
+
+    def figures() -> dict[str, Any]:
+        return {item.name: item for item in service_scorecard(filters=filters)}
+
+    before = figures()
+    assert before["csat"].value is None
+    assert before["csat_response_rate"].value == 0
+    response_record_score(invitation=invitation, score=5, now=NOW)
+    after = figures()
+    assert after["csat"].value == 100
+    assert after["csat_response_rate"].value == 100
