@@ -8,8 +8,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from carefront.core.access import require_staff
+from carefront.core.exceptions import ApplicationError
+from carefront.core.models import Team
 from carefront.insights.models import GoalCheck, TeamGoal
 from carefront.insights.services_goals import line_value
 
@@ -25,6 +28,14 @@ def goals_list(
     if team is not None:
         goals = goals.filter(team_id=team)
     return goals.order_by("-id")
+
+
+def goal_team(team_id: int) -> Team:
+    """The team a goal is for (every team is open to staff), or a 422 on `team_id`."""
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise ApplicationError(_("No team has this id."), field="team_id", status=422)
+    return team
 
 
 def access_goal(*, user: Any, goal_id: int) -> TeamGoal:
