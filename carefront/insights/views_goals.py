@@ -97,7 +97,7 @@ def goal_view(request: HttpRequest, goal_id: int) -> HttpResponse:
     chart = {
         "labels": [point.day.isoformat() for point in progress.points] or [goal.start.isoformat()],
         "values": [point.value for point in progress.points],
-        "line": [point.line for point in progress.points] or [goal.baseline_value],
+        "line": [point.line for point in progress.points] or [goal.baseline_value or goal.target_value],
         "target": goal.target_value,
         "label": str(DEFINITIONS[goal.metric].label),
         "line_label": _("Straight line to the target"),
