@@ -59,7 +59,12 @@ def goals_digest_queue(*, today: date | None = None) -> int:
     same week finds the week's rows and queues nothing."""
     today = today or timezone.localdate()
     week = week_of(today)
-    goals = list(TeamGoal.objects.filter(archived_at__isnull=True, start__lte=today).order_by("pk"))
+    # Running goals, and those whose deadline fell in the last week (their final state is news once).
+    goals = list(
+        TeamGoal.objects.filter(
+            archived_at__isnull=True, start__lte=today, deadline__gte=week - timedelta(days=7)
+        ).order_by("pk")
+    )
     queued = 0
     for recipient_id, goal_ids in sorted(digest_recipients(goals).items()):
         try:

@@ -95,3 +95,17 @@ def test_the_digest_goes_once_a_week_to_each_member(
     with django_capture_on_commit_callbacks(execute=True):
         assert goals_digest_queue(today=date(2026, 3, 9)) == 3
     assert len(mail.outbox) == 6
+
+
+def test_the_digest_leaves_out_goals_over_for_more_than_a_week(morgan: Any) -> None:
+    goal_create(
+        actor=morgan,
+        name="January push",
+        metric="csat",
+        start=date(2026, 1, 1),
+        deadline=date(2026, 1, 31),
+        target_value=90.0,
+        owner=morgan,
+    )
+    assert goals_digest_queue(today=date(2026, 2, 2)) == 1
+    assert goals_digest_queue(today=date(2026, 2, 16)) == 0
