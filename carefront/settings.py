@@ -320,6 +320,14 @@ CAREFRONT_RECOMMEND_GOAL_DAYS = env_int("CAREFRONT_RECOMMEND_GOAL_DAYS", 30, min
 CAREFRONT_RECOMMEND_SNOOZE_DAYS = env_int("CAREFRONT_RECOMMEND_SNOOZE_DAYS", 14, minimum=1)
 if CAREFRONT_RECOMMEND_MORNING_HOUR > 23:
     raise ImproperlyConfigured("CAREFRONT_RECOMMEND_MORNING_HOUR must be an hour of the day, 0 to 23.")
+# The weekly team-goals digest (insights.services_goals_digest): the ISO weekday (1 Monday … 7 Sunday) and the hour,
+# in UTC like every scheduled job, at which it is sent.
+CAREFRONT_GOALS_DIGEST_WEEKDAY = env_int("CAREFRONT_GOALS_DIGEST_WEEKDAY", 1, minimum=1)
+CAREFRONT_GOALS_DIGEST_HOUR = env_int("CAREFRONT_GOALS_DIGEST_HOUR", 7, minimum=0)
+if CAREFRONT_GOALS_DIGEST_WEEKDAY > 7:
+    raise ImproperlyConfigured("CAREFRONT_GOALS_DIGEST_WEEKDAY must be an ISO weekday, 1 (Monday) to 7 (Sunday).")
+if CAREFRONT_GOALS_DIGEST_HOUR > 23:
+    raise ImproperlyConfigured("CAREFRONT_GOALS_DIGEST_HOUR must be an hour of the day, 0 to 23.")
 if CAREFRONT_RECOMMEND_SPEND_DROP_PERCENT > 100:
     raise ImproperlyConfigured("CAREFRONT_RECOMMEND_SPEND_DROP_PERCENT must be a percentage, 1 to 100.")
 # The currency of staff cost rates and of every account's cost to serve.

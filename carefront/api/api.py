@@ -117,6 +117,7 @@ def _mount_routers() -> None:
     from carefront.desk.api_sla import router as sla_router
     from carefront.feedback.api import router as feedback_router
     from carefront.insights.api import router as insights_router
+    from carefront.insights.api_goals import router as goals_router
     from carefront.insights.api_metrics import router as metrics_router
     from carefront.knowledge.api import router as knowledge_router
     from carefront.mail.api import router as mail_router
@@ -139,6 +140,7 @@ def _mount_routers() -> None:
     api.add_router("/", knowledge_router)
     api.add_router("/", insights_router)
     api.add_router("/", metrics_router)
+    api.add_router("/", goals_router)
     api.add_router("/", mail_router)
     api.add_router("/", relationships_router)
     api.add_router("/", incidents_router)

@@ -66,6 +66,7 @@ from carefront.desk.services import (
 )
 from carefront.desk.sla_services import TargetMinutes, calendar_create, sla_clocks_check, sla_policy_create
 from carefront.feedback.demo import demo_feedback_load
+from carefront.insights.demo_goals import demo_goals_load
 from carefront.insights.services import insight_settings, insight_settings_update, insights_refresh_now
 from carefront.knowledge.demo_articles import demo_articles_load
 from carefront.mail.selectors import mailbox_for_addresses
@@ -197,6 +198,8 @@ def demo_load(
         insights_refresh_now(now=end)
         # Score the clients' health as the hourly job would have, with a few weeks of history for their charts.
         demo_health_load(end=end)
+        # A few team goals set weeks ago, measured weekly since, so their screens show progress.
+        demo_goals_load(end=end)
 
     return DemoSummary(
         seed=seed,

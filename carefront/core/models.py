@@ -95,6 +95,7 @@ class Event(models.Model):
         STAFF = "staff", _("Staff member")
         INSIGHTS = "insights", _("Insight settings")
         SEGMENT = "segment", _("Segment")
+        GOAL = "goal", _("Team goal")
         HEALTH = "health", _("Health settings")
 
     subject_kind = models.CharField(_("subject kind"), max_length=16, choices=SubjectKind.choices)

@@ -257,3 +257,101 @@ class ItemPair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} -> {self.other}"
+
+
+class GoalState(models.TextChoices):
+    PENDING = "pending", _("Not measured yet")
+    ON_TRACK = "on_track", _("On track")
+    AT_RISK = "at_risk", _("At risk")
+    MET = "met", _("Met")
+    MISSED = "missed", _("Missed")
+
+
+class TeamGoal(models.Model):
+    """A team's target for one figure by a deadline, with the baseline measured when it was set."""
+
+    name = models.CharField(_("name"), max_length=200)
+    # A definition's name in carefront.insights.metrics.definitions.DEFINITIONS.
+    metric = models.CharField(_("metric"), max_length=64)
+    # The metric filters except the period ({"team": 3, "channel": "email"}), checked by metric_filters_build.
+    scope = models.JSONField(_("scope"), default=dict, blank=True)
+    start = models.DateField(_("start"))
+    deadline = models.DateField(_("deadline"))
+    baseline_start = models.DateField(_("baseline from"))
+    baseline_end = models.DateField(_("baseline to"))
+    baseline_value = models.FloatField(_("baseline"), null=True, blank=True)
+    baseline_count = models.PositiveIntegerField(_("baseline rows"), default=0)
+    target_value = models.FloatField(_("target"))
+    # The change entered (-10.0 for "−10 %") when the target was given relative to the baseline; else null.
+    target_change_percent = models.FloatField(_("target change (%)"), null=True, blank=True)
+    lower_is_better = models.BooleanField(_("lower is better"))
+    team = models.ForeignKey(
+        "core.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="goals", verbose_name=_("team")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    # Kept by goals_measure from the latest check, so the list filters and shows it without reading the checks.
+    state = models.CharField(_("state"), max_length=16, choices=GoalState.choices, default=GoalState.PENDING)
+    met_on = models.DateField(_("met on"), null=True, blank=True)
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("team goal")
+        verbose_name_plural = _("team goals")
+        indexes = [models.Index(fields=["archived_at", "-id"], name="insights_goal_active")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GoalCheck(models.Model):
+    """A goal's figure measured from its start to the end of one day (one row per goal and day)."""
+
+    goal = models.ForeignKey(TeamGoal, on_delete=models.CASCADE, related_name="checks", verbose_name=_("goal"))
+    day = models.DateField(_("day"))
+    value = models.FloatField(_("value"), null=True, blank=True)
+    count = models.PositiveIntegerField(_("rows"), default=0)
+    measured_at = models.DateTimeField(_("measured at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("goal check")
+        verbose_name_plural = _("goal checks")
+        constraints = [models.UniqueConstraint(fields=["goal", "day"], name="insights_goal_check_day")]
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.goal_id} {self.day}: {self.value}"
+
+
+class GoalDigest(models.Model):
+    """The weekly goals email sent to one person for one week: its row is what makes a second run send nothing."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("recipient")
+    )
+    week = models.DateField(_("week (its Monday)"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("goal digest")
+        verbose_name_plural = _("goal digests")
+        constraints = [models.UniqueConstraint(fields=["recipient", "week"], name="insights_goal_digest_week")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.week}"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from huey import crontab
 from huey.api import Result
@@ -18,6 +19,8 @@ from carefront.insights.services import (
     insights_refresh_done,
     insights_score,
 )
+from carefront.insights.services_goals import goals_measure
+from carefront.insights.services_goals_digest import goals_digest_queue, goals_digest_send
 
 CHANGED_BATCH = 2000
 
@@ -84,3 +87,26 @@ def refresh_changed_insights() -> int:
     if insight_settings().last_full_refresh_at is None:
         return 0
     return refresh_start(full=False)
+
+
+@db_periodic_task(crontab(minute="20", hour="3"))
+def measure_goals_daily() -> int:
+    """Measure every active team goal up to yesterday (a second run the same day replaces the day's check)."""
+    return goals_measure()
+
+
+@db_periodic_task(
+    crontab(
+        minute="0",
+        hour=str(settings.CAREFRONT_GOALS_DIGEST_HOUR),
+        day_of_week=str(settings.CAREFRONT_GOALS_DIGEST_WEEKDAY % 7),
+    )
+)
+def goals_digest_weekly() -> int:
+    """Queue the week's goals digest to each person concerned; once a week whatever the runs."""
+    return goals_digest_queue()
+
+
+@db_task(retries=3, retry_delay=300)
+def send_goals_digest(*, recipient_id: int, goal_ids: list[int], week: str) -> bool:
+    return goals_digest_send(recipient_id=recipient_id, goal_ids=goal_ids, week=date.fromisoformat(week))

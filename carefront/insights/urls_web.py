@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from carefront.insights import manage_views, views
+from carefront.insights import manage_views, views, views_goals
 
 urlpatterns = [
     path("insights/", views.insights_page, name="insights"),
@@ -10,6 +10,9 @@ urlpatterns = [
     path("insights/reviews/<int:review_id>/decline/", views.review_decline_view, name="insights-review-decline"),
     path("insights/refresh/", views.refresh_view, name="insights-refresh"),
     path("insights/accounts/<int:account_id>/card/", views.account_card, name="insights-card"),
+    path("insights/goals/", views_goals.goals_view, name="insights-goals"),
+    path("insights/goals/<int:goal_id>/", views_goals.goal_view, name="insights-goal"),
+    path("insights/goals/<int:goal_id>/archive/", views_goals.goal_archive_view, name="insights-goal-archive"),
     path("insights/segments/", manage_views.segments_view, name="insights-segments"),
     path("insights/segments/<int:segment_id>/", manage_views.segment_view, name="insights-segment"),
     path(

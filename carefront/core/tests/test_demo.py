@@ -32,7 +32,7 @@ from carefront.desk.models import (
     Tier,
     Visibility,
 )
-from carefront.insights.models import AccountInsight, Advice, Review
+from carefront.insights.models import AccountInsight, Advice, GoalCheck, GoalState, Review, TeamGoal
 
 User = get_user_model()
 
@@ -124,6 +124,13 @@ class TestLoadedDemo:
         assert loaded.tickets == Ticket.objects.count()
         assert loaded.messages == Message.objects.count()
         assert loaded.clients == Account.objects.filter(service_model=ServiceModel.CLIENT).count()
+
+    def test_team_goals_show_progress_from_weekly_checks(self, loaded: DemoSummary) -> None:
+        goals = TeamGoal.objects.all()
+        assert goals.count() >= 2
+        assert not goals.filter(state=GoalState.PENDING).exists()
+        for goal in goals:
+            assert GoalCheck.objects.filter(goal=goal, value__isnull=False).count() >= 2
 
     def test_accounts_span_both_service_models_kinds_countries_and_time_zones(self, loaded: DemoSummary) -> None:
         accounts = Account.objects.all()

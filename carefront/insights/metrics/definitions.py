@@ -54,6 +54,12 @@ class Definition:
     # The filters that narrow it besides the period (the others leave it as it is).
     filters: tuple[str, ...] = TICKET_FILTERS + ACCOUNT_FILTERS
 
+    @property
+    def better(self) -> str:
+        """Which way is progress for a team goal: LOWER (a time, a churn), HIGHER (a rate, a score), or "" for
+        figures no goal may take (totals that grow with the period, distributions)."""
+        return BETTER.get(self.name, "")
+
 
 @dataclass(frozen=True)
 class Part:
@@ -82,6 +88,41 @@ class Figure:
 
 
 DEFINITIONS: dict[str, Definition] = {}
+
+LOWER, HIGHER = "lower", "higher"
+# The figures a team goal may take, by the way that is better. Totals over the period (volume, revenue, hours
+# waited, deflections) are left out: measured from a goal's start to a day they grow with the days, so a line from a
+# whole-span baseline would say nothing.
+BETTER: dict[str, str] = {
+    **{
+        f"{name}_{clock}_{stat}": LOWER
+        for name in ("first_response_time", "next_response_time", "resolution_time")
+        for clock in ("calendar", "business")
+        for stat in ("median", "p90")
+    },
+    "backlog_age_median": LOWER,
+    "backlog_age_p90": LOWER,
+    "reopen_rate": LOWER,
+    "escalation_rate": LOWER,
+    "churn_rate_clients": LOWER,
+    "churn_rate_customers": LOWER,
+    "resolution_rate": HIGHER,
+    "one_touch_resolution_rate": HIGHER,
+    "sla_achievement": HIGHER,
+    "solved_per_agent": HIGHER,
+    "csat": HIGHER,
+    "csat_response_rate": HIGHER,
+    "kb_deflection_rate": HIGHER,
+    "retention_rate_clients": HIGHER,
+    "retention_rate_customers": HIGHER,
+    "net_revenue_retention": HIGHER,
+    "average_order_value": HIGHER,
+    "purchase_frequency": HIGHER,
+    "nps": HIGHER,
+    "check_in_adherence": HIGHER,
+    "commitment_on_time_rate": HIGHER,
+    "historical_value": HIGHER,
+}
 
 
 def define(
