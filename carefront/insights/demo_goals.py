@@ -14,7 +14,8 @@ from carefront.insights.services_goals import goal_create, goal_measure, goal_st
 
 def demo_goals_load(*, end: datetime) -> int:
     """Set the goals as the demo's manager (each only when its baseline allows it: a goal whose baseline is already
-    better than its target is refused, and the demo skips it) and measure them weekly up to `end`; the number set."""
+    better than its target, or whose target the figure cannot reach — a rate above 100 % —, is refused, and the demo
+    skips it) and measure them weekly up to `end`; the number set."""
     manager = get_user_model().objects.filter(staff_profile__role=Role.MANAGER, is_active=True).order_by("pk").first()
     if manager is None:
         return 0
@@ -37,6 +38,22 @@ def demo_goals_load(*, end: datetime) -> int:
             "start": today.replace(month=1, day=1),
             "deadline": today.replace(month=12, day=31),
             "target_change_percent": 5.0,
+            "owner": manager,
+        },
+        {
+            "name": "Resolution time −15 % this quarter",
+            "metric": "resolution_time_calendar_median",
+            "start": started,
+            "deadline": started + timedelta(days=91),
+            "target_change_percent": -15.0,
+            "owner": manager,
+        },
+        {
+            "name": "SLA achievement +10 % this quarter",
+            "metric": "sla_achievement",
+            "start": started,
+            "deadline": started + timedelta(days=91),
+            "target_change_percent": 10.0,
             "owner": manager,
         },
         {

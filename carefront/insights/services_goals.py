@@ -15,7 +15,14 @@ from carefront.core.access import require_manager
 from carefront.core.exceptions import ApplicationError
 from carefront.core.models import Event, Team
 from carefront.core.services import Actor, Change, events_record
-from carefront.insights.metrics.definitions import DEFINITIONS, LOWER, MetricFilters, metric_filters_build
+from carefront.insights.metrics.definitions import (
+    DEFINITIONS,
+    LOWER,
+    PERCENT,
+    POINTS,
+    MetricFilters,
+    metric_filters_build,
+)
 from carefront.insights.metrics.measure import figure_measure
 from carefront.insights.models import GoalCheck, GoalState, TeamGoal
 
@@ -107,7 +114,19 @@ def _target(*, baseline: float | None, target_value: float | None, target_change
     return baseline * (1 + target_change_percent / 100)
 
 
-def _check_target(*, baseline: float | None, target: float, lower_is_better: bool, field: str) -> None:
+# What a figure of each unit can be: a target outside it could never be met (a rate above 100 %).
+UNIT_RANGES: dict[str, tuple[float, float | None]] = {PERCENT: (0.0, 100.0), POINTS: (-100.0, 100.0)}
+
+
+def _check_target(*, baseline: float | None, target: float, lower_is_better: bool, field: str, unit: str) -> None:
+    low, high = UNIT_RANGES.get(unit, (0.0, None))
+    if target < low or (high is not None and target > high):
+        message = (
+            _("The target must lie between {low} and {high}.").format(low=round(low), high=round(high))
+            if high is not None
+            else _("The target cannot be below {low}.").format(low=round(low))
+        )
+        raise ApplicationError(message, field=field, status=422)
     if baseline is None:
         return
     better = target < baseline if lower_is_better else target > baseline
@@ -183,7 +202,9 @@ def goal_create(
     target = _target(baseline=baseline.value, target_value=target_value, target_change_percent=target_change_percent)
     lower = DEFINITIONS[metric].better == LOWER
     field = "target_value" if target_change_percent is None else "target_change_percent"
-    _check_target(baseline=baseline.value, target=target, lower_is_better=lower, field=field)
+    _check_target(
+        baseline=baseline.value, target=target, lower_is_better=lower, field=field, unit=DEFINITIONS[metric].unit
+    )
     goal = TeamGoal.objects.create(
         name=name,
         metric=metric,
@@ -246,7 +267,13 @@ def goal_update(
             baseline=goal.baseline_value, target_value=target_value, target_change_percent=target_change_percent
         )
         field = "target_value" if target_change_percent is None else "target_change_percent"
-        _check_target(baseline=goal.baseline_value, target=target, lower_is_better=goal.lower_is_better, field=field)
+        _check_target(
+            baseline=goal.baseline_value,
+            target=target,
+            lower_is_better=goal.lower_is_better,
+            field=field,
+            unit=DEFINITIONS[goal.metric].unit,
+        )
         values["target_value"] = target
         values["target_change_percent"] = target_change_percent
     if team is not None or clear_team:

@@ -102,6 +102,26 @@ def test_a_lower_is_better_figure_needs_a_lower_target(morgan: Any, front_line: 
     assert error.value.field == "target_change_percent"
 
 
+def test_a_target_the_figure_can_never_reach_is_refused(morgan: Any, front_line: Team, february: None) -> None:
+    """GIVEN a resolution rate (a percentage) with a 25 % baseline WHEN the target is 120 % or +400 % (125 %) THEN
+    it is refused on the field it was given in, nothing stored; 100 % is accepted, and cannot be raised past it."""
+    refused = (
+        ({"target_value": 120.0}, "target_value"),
+        ({"target_value": None, "target_change_percent": 400.0}, "target_change_percent"),
+    )
+    for values, field in refused:
+        with pytest.raises(ApplicationError) as error:
+            _goal(morgan, front_line, **values)
+        assert error.value.field == field
+        assert "between 0 and 100" in error.value.message
+    assert not TeamGoal.objects.exists()
+    goal = _goal(morgan, front_line, target_value=100.0)
+    with pytest.raises(ApplicationError):
+        goal_update(actor=morgan, goal=goal, target_value=101.0)
+    goal.refresh_from_db()
+    assert goal.target_value == 100.0
+
+
 def test_a_target_no_better_than_the_baseline_is_refused(morgan: Any, front_line: Team, february: None) -> None:
     with pytest.raises(ApplicationError) as error:
         _goal(morgan, front_line, target_value=20.0)
