@@ -18,17 +18,7 @@ from django.db.models import Count, Q
 
 from carefront.feedback.models import Invitation, InvitationState, Response, SurveyKind
 from carefront.insights.metrics.providers import SurveyCounts
-
-
-def _account_filters(filters: Any) -> Q:
-    condition = Q()
-    if getattr(filters, "advisor", None) is not None:
-        condition &= Q(account__owner_id=filters.advisor)
-    if getattr(filters, "segment", None) is not None:
-        condition &= Q(account__segment=filters.segment)
-    if getattr(filters, "service_model", None) is not None:
-        condition &= Q(account__service_model=filters.service_model)
-    return condition
+from carefront.insights.metrics.service import account_q
 
 
 def _ticket_filters(filters: Any) -> Q:
@@ -45,7 +35,7 @@ def feedback_counts(filters: Any) -> SurveyCounts:
     """The counts for a period [filters.start, filters.end) and its filters (a `MetricFilters`)."""
     csat = (
         Invitation.objects.filter(
-            _account_filters(filters),
+            account_q(filters),
             _ticket_filters(filters),
             kind=SurveyKind.CSAT,
             state=InvitationState.SENT,
@@ -61,7 +51,7 @@ def feedback_counts(filters: Any) -> SurveyCounts:
     )
     nps = (
         Response.objects.filter(
-            _account_filters(filters), kind=SurveyKind.NPS, created_at__gte=filters.start, created_at__lt=filters.end
+            account_q(filters), kind=SurveyKind.NPS, created_at__gte=filters.start, created_at__lt=filters.end
         )
         .order_by()
         .aggregate(
