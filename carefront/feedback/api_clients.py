@@ -5,7 +5,7 @@ as in the workspace."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -208,7 +208,7 @@ def upload_customer_list(request: HttpRequest, account_id: Id, file: File[Upload
     user = staff_actor(request)
     client = access_client_for_surveys(user=user, account_id=account_id)
     try:
-        result = customer_list_upload(client=client, source=file, actor=user)
+        result = customer_list_upload(client=client, source=cast(BinaryIO, file), actor=user)
     except CsvImportError as error:
         return Status(
             400,

@@ -255,7 +255,7 @@ def campaign_create(
     if actor is not None:  # None: the system (the demo)
         require_manager(actor)
     trigger = clean_choice(
-        trigger, choices=[CampaignTrigger.SCHEDULE, CampaignTrigger.NTH_ORDER], field="trigger"
+        trigger, choices=[CampaignTrigger.SCHEDULE.value, CampaignTrigger.NTH_ORDER.value], field="trigger"
     )  # a client's customers: services_clients.client_campaign_create
     now = timezone.now()
     campaign = Campaign(

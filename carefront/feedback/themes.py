@@ -64,8 +64,8 @@ class LanguageThemes:
 
 
 def theme_count(comments: int) -> int:
-    """How many themes to look for among this many comments: 2 for a dozen, one more per doubling or so."""
-    return max(2, min(MAX_THEMES, round(math.sqrt(comments / 3))))
+    """How many themes to look for among this many comments: √(n/2), so 2 for a dozen, 4 for 30, at most 6."""
+    return max(2, min(MAX_THEMES, round(math.sqrt(comments / 2))))
 
 
 def _language(code: str) -> str:
