@@ -111,12 +111,19 @@ def _themes_of(comments: list[Comment], *, language: str, wanted: int) -> list[T
         if not members:
             continue
         ranked = sorted(members, key=lambda row: (-weights[row, index], comments[row].id))
+        # The most typical comments, each text once (customers often write the same few words).
+        examples: list[Comment] = []
+        for row in ranked:
+            if len(examples) == EXAMPLES:
+                break
+            if all(comments[row].text.strip().casefold() != seen.text.strip().casefold() for seen in examples):
+                examples.append(comments[row])
         top = np.argsort(-components[index], kind="stable")[:TOP_TERMS]
         themes.append(
             Theme(
                 terms=[str(terms[term]) for term in top if components[index, term] > 0],
                 count=len(members),
-                examples=[comments[row] for row in ranked[:EXAMPLES]],
+                examples=examples,
                 comment_ids=[comments[row].id for row in ranked],
                 language=language,
             )

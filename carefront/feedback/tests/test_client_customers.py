@@ -217,3 +217,33 @@ def test_the_campaign_asks_each_customer_under_the_clients_name_in_their_languag
     assert len(mail.outbox) == 2
     assert Invitation.objects.filter(skip_reason=SurveySkipReason.QUIET_PERIOD).count() == 2
     assert Campaign.objects.filter(client=globex_client).count() == 2
+
+
+def test_the_clients_customers_answers_stay_out_of_our_scorecards(
+    globex_client: Account, dana: Any, csat_for_clients: Survey, run: Callable[..., Any], morgan: Any
+) -> None:
+    """A client's customers judge the client's service, not ours: their answers are the client's report's."""
+    from carefront.feedback.metrics import feedback_counts
+    from carefront.feedback.services import survey_create
+    from carefront.feedback.services_answers import response_submit
+    from carefront.feedback.tests.test_metrics import Period
+
+    nps = survey_create(actor=morgan, kind="nps", name="Client customers' NPS")
+    customer_list_upload(
+        client=globex_client,
+        source=customer_csv("c-1,Ana,ana@example.com,en", "c-2,Ben,ben@example.com,en"),
+        actor=dana,
+    )
+    csat_campaign = client_campaign_create(
+        actor=dana, client=globex_client, survey_id=csat_for_clients.pk, starts_at=NOW
+    )
+    run(campaigns_run, now=NOW)
+    ana = Invitation.objects.get(campaign=csat_campaign, contact__email="ana@example.com")
+    response_submit(invitation=ana, score=5, now=NOW)
+    # Ben, asked NPS later on Globex's behalf (after the quiet period).
+    client_campaign_create(actor=dana, client=globex_client, survey_id=nps.pk, starts_at=NOW + timedelta(days=40))
+    run(campaigns_run, now=NOW + timedelta(days=40))
+    ben = Invitation.objects.get(kind="nps", contact__email="ben@example.com")
+    response_submit(invitation=ben, score=10, now=NOW + timedelta(days=40))
+    counts = feedback_counts(Period(start=NOW - timedelta(days=1), end=NOW + timedelta(days=60)))
+    assert (counts.csat_invitations, counts.csat_answers, counts.nps_answers) == (0, 0, 0)
