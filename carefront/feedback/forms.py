@@ -147,6 +147,12 @@ class CampaignForm(forms.Form):
         if campaign is not None:
             self.fields["survey"].disabled = True
             self.fields["trigger"].disabled = True
+            # A campaign for a client's customers (made from the client's report page) shows its own trigger
+            # and survey (a CSAT one may be among them).
+            trigger, survey = self.fields["trigger"], self.fields["survey"]
+            assert isinstance(trigger, forms.ChoiceField) and isinstance(survey, forms.ModelChoiceField)
+            trigger.choices = CampaignTrigger.choices
+            survey.queryset = Survey.objects.filter(pk=campaign.survey_id)
 
     @staticmethod
     def initial_for(campaign: Campaign) -> dict[str, Any]:

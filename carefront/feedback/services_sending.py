@@ -225,30 +225,39 @@ def campaign_run(*, campaign_id: int, now: datetime | None = None) -> int:
     occurrence = campaign.next_run_at
     handled = 0
     if campaign.survey.is_active:
-        last_id = 0
-        while True:
-            accounts = list(
-                Account.objects.filter(service_model=ServiceModel.CLIENT, pk__gt=last_id)
-                .select_related("owner")
-                .order_by("pk")[:CAMPAIGN_BATCH]
-            )
-            if not accounts:
-                break
-            for account in accounts:
-                invitation_send(
-                    key=f"campaign:{campaign.pk}:{int(occurrence.timestamp())}:account:{account.pk}",
-                    survey=campaign.survey,
-                    campaign=campaign,
-                    reason=InvitationReason.CAMPAIGN,
-                    account=account,
-                    contact=main_contact(account),
-                    now=now,
-                )
-                handled += 1
-            last_id = accounts[-1].pk
+        handled = _campaign_ask(
+            campaign,
+            Account.objects.filter(service_model=ServiceModel.CLIENT).select_related("owner"),
+            key=f"campaign:{campaign.pk}:{int(occurrence.timestamp())}",
+            now=now,
+        )
     following = campaign_next_run(campaign, after=max(now, occurrence + timedelta(seconds=1)))
     Campaign.objects.filter(pk=campaign.pk, next_run_at=occurrence).update(next_run_at=following, last_run_at=now)
     return handled
+
+
+def _campaign_ask(campaign: Campaign, accounts: Any, *, key: str, now: datetime, mailbox: Any = None) -> int:
+    """Ask each account's main contact the campaign's survey, a batch of accounts at a time (keyset on the id);
+    `key` and the account name each invitation. Returns how many accounts were handled."""
+    handled = 0
+    last_id = 0
+    while True:
+        batch = list(accounts.filter(pk__gt=last_id).order_by("pk")[:CAMPAIGN_BATCH])
+        if not batch:
+            return handled
+        for account in batch:
+            invitation_send(
+                key=f"{key}:account:{account.pk}",
+                survey=campaign.survey,
+                campaign=campaign,
+                reason=InvitationReason.CAMPAIGN,
+                account=account,
+                contact=main_contact(account),
+                mailbox=mailbox,
+                now=now,
+            )
+            handled += 1
+        last_id = batch[-1].pk
 
 
 def _client_campaign_run(campaign: Campaign, *, now: datetime) -> int:
@@ -260,27 +269,13 @@ def _client_campaign_run(campaign: Campaign, *, now: datetime) -> int:
         return 0
     handled = 0
     if campaign.survey.is_active and campaign.client is not None:
-        mailbox = _outreach_mailbox(campaign.client.owner)
-        last_id = 0
-        while True:
-            accounts = list(
-                Account.objects.filter(served_for=campaign.client, pk__gt=last_id).order_by("pk")[:CAMPAIGN_BATCH]
-            )
-            if not accounts:
-                break
-            for account in accounts:
-                invitation_send(
-                    key=f"campaign:{campaign.pk}:account:{account.pk}",
-                    survey=campaign.survey,
-                    campaign=campaign,
-                    reason=InvitationReason.CAMPAIGN,
-                    account=account,
-                    contact=main_contact(account),
-                    mailbox=mailbox,
-                    now=now,
-                )
-                handled += 1
-            last_id = accounts[-1].pk
+        handled = _campaign_ask(
+            campaign,
+            Account.objects.filter(served_for=campaign.client),
+            key=f"campaign:{campaign.pk}",
+            now=now,
+            mailbox=_outreach_mailbox(campaign.client.owner),
+        )
     occurrence = campaign.next_run_at
     Campaign.objects.filter(pk=campaign.pk, next_run_at=occurrence).update(next_run_at=None, last_run_at=now)
     return handled

@@ -126,3 +126,24 @@ def test_the_page_forms_upload_the_list_and_create_a_campaign(
     assert campaign.name == "CSAT survey for Globex SA" and campaign.starts_at is not None
     page = client.get(f"/feedback/clients/{globex_client.pk}/")
     assert "CSAT survey for Globex SA" in page.content.decode()
+
+
+def test_a_managers_settings_edit_a_client_campaigns_name_and_state(
+    globex_client: Account, morgan: Any, client: Any, csat_for_clients: Survey
+) -> None:
+    from carefront.feedback.services_clients import client_campaign_create
+
+    campaign = client_campaign_create(actor=morgan, client=globex_client, survey_id=csat_for_clients.pk, starts_at=NOW)
+    client.force_login(morgan)
+    assert client.get(f"/settings/surveys/campaigns/{campaign.pk}/").status_code == 200
+    saved = client.post(
+        f"/settings/surveys/campaigns/{campaign.pk}/",
+        {"name": "Globex customers, spring", "starts_on": "2026-03-02", "starts_time": "09:00"},
+    )
+    assert saved.status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.name, campaign.is_active, campaign.trigger) == (
+        "Globex customers, spring",
+        False,
+        "client_customers",
+    )
