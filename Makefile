@@ -103,8 +103,10 @@ dovecot:
 # The client survey reports are PDFs rendered by WeasyPrint, which lays text out with Debian's Pango (and needs a
 # font): libpango-1.0-0 and libpangoft2-1.0-0 (they bring HarfBuzz and fontconfig) and DejaVu fonts.
 PANGO_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+# Elsewhere than Debian, install Pango yourself (WeasyPrint's docs): only the PDF download needs it.
 pango:
-	@missing=""; for package in $(PANGO_PACKAGES); do \
+	@command -v dpkg-query >/dev/null || { echo "Not Debian: install Pango for PDF reports (see WeasyPrint's docs)."; exit 0; }; \
+	missing=""; for package in $(PANGO_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"; \
 	done; \
 	[ -z "$$missing" ] || scripts/debian-package.sh "$${missing# }" "PDF reports (WeasyPrint) need Pango and a font"
