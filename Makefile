@@ -30,7 +30,7 @@ RUN_DATA_DIR := $(abspath $(CAREFRONT_DATA_DIR))
 TEST_DATA_DIR := $(abspath $(CAREFRONT_DATA_DIR))
 endif
 
-.PHONY: help run test screenshots chromium dovecot gettext install install-dev lint format typecheck pytest bench bench-seed bench-api bench-pages bench-import bench-sla bench-insights bench-mail ci clean
+.PHONY: help run test screenshots chromium dovecot gettext pango install install-dev lint format typecheck pytest bench bench-seed bench-api bench-pages bench-import bench-sla bench-insights bench-mail ci clean
 
 help:
 	@echo "make run        serve Carefront with demo data on http://127.0.0.1:$(PORT) (PORT, CAREFRONT_DATA_DIR)"
@@ -75,7 +75,7 @@ install-dev: $(UV)
 run: export CAREFRONT_DATA_DIR := $(RUN_DATA_DIR)
 # Mail sent to this address becomes tickets (the README's example); set it empty to run no listener.
 run: export CAREFRONT_SMTP_LISTEN ?= 127.0.0.1:2525
-run: install
+run: install pango
 	@mkdir -p "$(RUN_DATA_DIR)"
 	@echo "Carefront data: $(RUN_DATA_DIR)"
 	$(CAREFRONT) migrate --no-input --verbosity 0
@@ -90,7 +90,7 @@ run: install
 	exec $(CAREFRONT) serve --no-migrate
 
 test: export CAREFRONT_DATA_DIR := $(TEST_DATA_DIR)
-test: install-dev chromium dovecot gettext lint typecheck pytest
+test: install-dev chromium dovecot gettext pango lint typecheck pytest
 
 # The browser tests drive Debian's chromium (never a browser downloaded by Playwright).
 chromium:
@@ -99,6 +99,17 @@ chromium:
 # The IMAP tests run a private instance of Debian's Dovecot (never a fake server): `dovecot -F -c CONFIG`.
 dovecot:
 	@[ -x /usr/sbin/dovecot ] || scripts/debian-package.sh dovecot-imapd "The IMAP tests need Dovecot at /usr/sbin/dovecot"
+
+# The client survey reports are PDFs rendered by WeasyPrint, which lays text out with Debian's Pango (and needs a
+# font): libpango-1.0-0 and libpangoft2-1.0-0 (they bring HarfBuzz and fontconfig) and DejaVu fonts.
+PANGO_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+# Elsewhere than Debian, install Pango yourself (WeasyPrint's docs): only the PDF download needs it.
+pango:
+	@command -v dpkg-query >/dev/null || { echo "Not Debian: install Pango for PDF reports (see WeasyPrint's docs)."; exit 0; }; \
+	missing=""; for package in $(PANGO_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"; \
+	done; \
+	[ -z "$$missing" ] || scripts/debian-package.sh "$${missing# }" "PDF reports (WeasyPrint) need Pango and a font"
 
 # The translation test runs Django's makemessages, which needs GNU gettext (xgettext, msgmerge, msgfmt).
 gettext:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install one Debian package that `make test` needs, with apt-get (through sudo when not root), or say
-# clearly why it cannot and what to do.  Usage: scripts/debian-package.sh PACKAGE "what needs it"
+# Install the Debian packages that `make test` or `make run` need, with apt-get (through sudo when not root), or say
+# clearly why it cannot and what to do.  Usage: scripts/debian-package.sh "PACKAGE [PACKAGE…]" "what needs it"
 set -euo pipefail
 package="$1"
 need="$2"
@@ -19,4 +19,5 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "Installing Debian's $package ($need)"
 $sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$package"
+# shellcheck disable=SC2086 # one or more package names, separated by spaces
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $package

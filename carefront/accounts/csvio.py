@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -41,6 +41,7 @@ from carefront.core.csvio import (
     ChangeSet,
     Cleaners,
     Column,
+    CsvImportError,
     CsvKind,
     CsvRow,
     ImportCounts,
@@ -49,6 +50,7 @@ from carefront.core.csvio import (
     choice_parse,
     chunked,
     csv_kind_register,
+    csv_rows,
     datetime_adapter,
     datetime_cell,
     external_id_clean,
@@ -60,6 +62,7 @@ from carefront.core.csvio import (
     list_parse,
     reference_cell,
     rows_by_reference,
+    rows_clean,
     rows_insert,
     tags_of,
     tags_replace,
@@ -543,6 +546,107 @@ def contacts_export_rows() -> Iterator[list[str]]:
             contact.language,
             contact.preferred_channel,
         ]
+
+
+# A client's customer list -----------------------------------------------------------------------
+
+CUSTOMER_COLUMNS = (
+    Column("external_id", gettext_lazy("the client's own id for its customer; matches one imported before"), True),
+    Column("name", gettext_lazy("the customer's name; required for a new customer")),
+    Column("email", gettext_lazy("where the customer's surveys go")),
+    Column("phone", gettext_lazy("international form such as +33142685300, or national in the country given")),
+    Column("language", gettext_lazy("language code such as en or fr (default en): the surveys' language")),
+    Column("country", gettext_lazy("ISO 3166 code such as FR")),
+    Column("kind", gettext_lazy("person or organisation (default person)")),
+)
+# The customer file's columns that feed the account and the contact of each customer.
+_CUSTOMER_ACCOUNT = {"external_id": "external_id", "name": "name", "country": "country", "kind": "kind"}
+_CUSTOMER_CONTACT = {"external_id": "external_id", "name": "name", "email": "email", "phone": "phone"}
+# A column of the account or contact import named back as the customer file calls it.
+_CUSTOMER_COLUMN_OF = {"locale": "language", "account": "external_id", "served_for": "external_id"}
+
+
+def customer_external_id(client: Account, reference: str) -> str:
+    """Where a client's own id for its customer is kept: prefixed with the client, so two clients' customer
+    number 1001 are two accounts (external ids are unique across all accounts)."""
+    return f"client-{client.pk}:{reference}"
+
+
+def _customer_rows(client: Account, rows: list[CsvRow], columns: frozenset[str]) -> tuple[list[CsvRow], list[CsvRow]]:
+    """Each customer row as an accounts row (served for the client) and a contacts row, with the same row
+    number so that every error names the customer file's row."""
+    client_reference = reference_cell(client.pk, client.external_id)
+    accounts: list[CsvRow] = []
+    contacts: list[CsvRow] = []
+    for row in rows:
+        reference = row.values.get("external_id", "").strip()
+        key = customer_external_id(client, reference) if reference else ""
+        account = {target: row.values[source] for source, target in _CUSTOMER_ACCOUNT.items() if source in columns}
+        account |= {"external_id": key, "served_for": client_reference}
+        contact = {target: row.values[source] for source, target in _CUSTOMER_CONTACT.items() if source in columns}
+        contact |= {"external_id": key, "account": key}
+        if "language" in columns:
+            account["locale"] = contact["language"] = row.values["language"]
+        accounts.append(CsvRow(row.number, account))
+        contacts.append(CsvRow(row.number, contact))
+    return accounts, contacts
+
+
+def _customer_errors(errors: RowErrors, found: CsvImportError, client: Account) -> None:
+    """The account and contact imports' errors, named by the customer file's columns and ids, once each."""
+    seen = {(error.row, error.column) for error in errors.items}
+    prefix = customer_external_id(client, "")
+    for error in found.errors:
+        column = _CUSTOMER_COLUMN_OF.get(error.column, error.column)
+        if (error.row, column) not in seen:
+            seen.add((error.row, column))
+            errors.add(error.row, column, error.message.replace(prefix, ""))
+
+
+def client_customers_import(*, client: Account, source: BinaryIO, actor: Actor) -> ImportCounts:
+    """A client's list of its own customers: each row becomes (or updates) an account served for the client
+    with one contact, through the accounts and contacts imports and their checks. All or nothing: any wrong
+    row raises CsvImportError with every problem by row and column (as the customer file names them)."""
+    if client.service_model != ServiceModel.CLIENT:
+        raise ApplicationError(_("Only a client supplies a list of its customers."), field="account")
+    if client.served_for_id is not None:
+        raise ApplicationError(_("This client is itself served for another account."), field="account")
+    kind = CsvKind(
+        name="customers", help="", columns=CUSTOMER_COLUMNS, import_rows=accounts_import_rows, export_rows=list
+    )
+    errors = RowErrors()
+    columns, reader = csv_rows(source=source, kind=kind, errors=errors)
+    rows = list(reader)
+    account_rows, contact_rows = _customer_rows(client, rows, columns)
+    account_columns = frozenset({_CUSTOMER_ACCOUNT[c] for c in columns if c in _CUSTOMER_ACCOUNT}) | {
+        "external_id",
+        "served_for",
+    }
+    contact_columns = frozenset({_CUSTOMER_CONTACT[c] for c in columns if c in _CUSTOMER_CONTACT}) | {
+        "external_id",
+        "account",
+    }
+    if "language" in columns:
+        account_columns |= {"locale"}
+        contact_columns |= {"language"}
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                counts = _AccountsImport(columns=account_columns, actor=actor, errors=None).run(account_rows)
+        except CsvImportError as found:
+            _customer_errors(errors, found, client)
+            # The contacts' own checks (an email, a phone) still report, though their accounts were not written.
+            contacts_check = RowErrors()
+            rows_clean(contact_rows, CONTACT_CLEANERS, contacts_check, {})
+            _customer_errors(errors, CsvImportError(contacts_check.items, contacts_check.total), client)
+            errors.raise_if_any()
+            raise
+        try:
+            _ContactsImport(columns=contact_columns, actor=actor, errors=None).run(contact_rows)
+        except CsvImportError as found:
+            _customer_errors(errors, found, client)
+        errors.raise_if_any()
+    return counts
 
 
 # Orders -----------------------------------------------------------------------------------------

@@ -116,6 +116,7 @@ def _mount_routers() -> None:
     from carefront.desk.api_routing import router as routing_router
     from carefront.desk.api_sla import router as sla_router
     from carefront.feedback.api import router as feedback_router
+    from carefront.feedback.api_clients import router as client_surveys_router
     from carefront.insights.api import router as insights_router
     from carefront.insights.api_goals import router as goals_router
     from carefront.insights.api_metrics import router as metrics_router
@@ -150,6 +151,7 @@ def _mount_routers() -> None:
     api.add_router("/", health_router)
     api.add_router("/", profile_router)
     api.add_router("/", feedback_router)
+    api.add_router("/", client_surveys_router)
 
 
 _mount_routers()

@@ -10,7 +10,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from carefront.core.access import is_staff_member
+from carefront.accounts.models import Account, ServiceModel
+from carefront.core.access import is_manager, is_staff_member
 from carefront.feedback.models import Campaign, Invitation, Response, Survey
 
 
@@ -66,3 +67,16 @@ def access_invitation(*, user: Any, invitation_id: int) -> Invitation:
     if invitation is None:
         raise Http404
     return invitation
+
+
+def access_client_for_surveys(*, user: Any, account_id: int) -> Account:
+    """A client whose customers' surveys the user may read and run: its advisor (the account's owner) or a
+    manager; 404 for anything else (another advisor's client, a customer account, a portal user)."""
+    account = (
+        Account.objects.select_related("owner").filter(pk=account_id, service_model=ServiceModel.CLIENT).first()
+        if is_staff_member(user)
+        else None
+    )
+    if account is None or not (is_manager(user) or account.owner_id == user.pk):
+        raise Http404
+    return account

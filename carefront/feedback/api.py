@@ -18,7 +18,8 @@ from carefront.relationships.services_followups import null_refused
 router = Router(tags=["feedback"])
 
 KindName = Literal["csat", "nps", "ces", "custom"]
-TriggerName = Literal["schedule", "nth_order"]
+TriggerName = Literal["schedule", "nth_order", "client_customers"]
+NewTriggerName = Literal["schedule", "nth_order"]
 BandName = Literal["positive", "neutral", "negative"]
 InvitationStateName = Literal["sent", "skipped", "failed"]
 
@@ -80,6 +81,8 @@ class FeedbackCampaignOut(Schema):
     next_run_at: datetime | None
     last_run_at: datetime | None
     order_count: int | None
+    client_id: int | None = Field(description="On behalf of this client: its customers are asked, under its name.")
+    dependency_id: int | None = Field(description="The client's customer list, owed for an engagement.")
     is_active: bool
     version: int
     created_at: datetime
@@ -89,7 +92,7 @@ class FeedbackCampaignOut(Schema):
 class FeedbackCampaignIn(StrictIn):
     name: str = Field(min_length=1, max_length=200)
     survey_id: Id
-    trigger: TriggerName
+    trigger: NewTriggerName = Field(description="A client's customers: POST /feedback/clients/{id}/campaigns.")
     rule: str = Field("", description="RFC 5545 RRULE for a schedule, e.g. FREQ=MONTHLY;INTERVAL=6.")
     starts_at: IsoDatetime | None = None
     order_count: int | None = Field(None, strict=True, description="After a customer's order of this number.")

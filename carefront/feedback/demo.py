@@ -17,6 +17,7 @@ from django.conf import settings
 from carefront.accounts.models import Account, Contact, ServiceModel
 from carefront.core.selectors import supported_language
 from carefront.desk.models import Ticket
+from carefront.feedback.demo_clients import demo_client_surveys_load
 from carefront.feedback.models import (
     Campaign,
     Invitation,
@@ -287,4 +288,6 @@ def demo_feedback_load(*, end: datetime, seed: int) -> tuple[int, int]:
     Response.objects.bulk_create(responses, batch_size=500)
     if twice_yearly is not None and waves:
         Campaign.objects.filter(pk=twice_yearly.pk).update(last_run_at=max(waves))
-    return len(invitations), len(responses)
+    # A client's own customers surveyed on its behalf (demo_clients.py).
+    client_invitations, client_responses = demo_client_surveys_load(end=end, seed=seed)
+    return len(invitations) + client_invitations, len(responses) + client_responses

@@ -118,7 +118,12 @@ class CampaignForm(forms.Form):
     survey = forms.ModelChoiceField(
         label=_("Survey"), queryset=Survey.objects.filter(kind__in=[SurveyKind.NPS, SurveyKind.CUSTOM]).order_by("name")
     )
-    trigger = forms.ChoiceField(label=_("Trigger"), choices=CampaignTrigger.choices)
+    trigger = forms.ChoiceField(
+        label=_("Trigger"),
+        choices=[
+            (value, label) for value, label in CampaignTrigger.choices if value != CampaignTrigger.CLIENT_CUSTOMERS
+        ],
+    )
     rule = forms.CharField(
         label=_("Recurrence (RFC 5545 RRULE), e.g. FREQ=MONTHLY;INTERVAL=6"), max_length=500, required=False
     )
@@ -142,6 +147,12 @@ class CampaignForm(forms.Form):
         if campaign is not None:
             self.fields["survey"].disabled = True
             self.fields["trigger"].disabled = True
+            # A campaign for a client's customers (made from the client's report page) shows its own trigger
+            # and survey (a CSAT one may be among them).
+            trigger, survey = self.fields["trigger"], self.fields["survey"]
+            assert isinstance(trigger, forms.ChoiceField) and isinstance(survey, forms.ModelChoiceField)
+            trigger.choices = CampaignTrigger.choices
+            survey.queryset = Survey.objects.filter(pk=campaign.survey_id)
 
     @staticmethod
     def initial_for(campaign: Campaign) -> dict[str, Any]:
@@ -197,3 +208,52 @@ class ResponseFilterForm(forms.Form):
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     account = forms.IntegerField(label=_("Account id"), required=False, min_value=1, max_value=2**63 - 1)
+
+
+class CustomerListForm(forms.Form):
+    """A client's customer list, as a CSV file."""
+
+    file = forms.FileField(
+        label=_("Customer list (CSV)"),
+        help_text=_("Columns: external_id (required), name, email, phone, language, country, kind."),
+    )
+
+
+class ClientCampaignForm(forms.Form):
+    """A survey of a client's customers on its behalf."""
+
+    survey = forms.ModelChoiceField(label=_("Survey"), queryset=Survey.objects.none())
+    name = forms.CharField(label=_("Name (optional)"), max_length=200, required=False)
+    starts_on = forms.DateField(label=_("Send on"), widget=forms.DateInput(attrs={"type": "date"}))
+    engagement = forms.ModelChoiceField(
+        label=_("Engagement (optional)"),
+        queryset=Survey.objects.none(),
+        required=False,
+        help_text=_("Without the customer list yet, the list becomes an open dependency of this engagement."),
+    )
+
+    def __init__(self, *args: Any, client: Any, **kwargs: Any) -> None:
+        from carefront.relationships.models import Engagement, EngagementStatus
+
+        super().__init__(*args, **kwargs)
+        survey_field = self.fields["survey"]
+        engagement_field = self.fields["engagement"]
+        assert isinstance(survey_field, forms.ModelChoiceField)
+        assert isinstance(engagement_field, forms.ModelChoiceField)
+        survey_field.queryset = Survey.objects.filter(
+            kind__in=[SurveyKind.CSAT, SurveyKind.NPS], is_active=True
+        ).order_by("kind", "name")
+        engagement_field.queryset = (
+            Engagement.objects.filter(account=client)
+            .exclude(status__in=[EngagementStatus.DONE, EngagementStatus.CANCELLED])
+            .order_by("-id")
+        )
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "survey_id": data["survey"].pk,
+            "name": data["name"],
+            "starts_at": datetime.combine(data["starts_on"], time(9), tzinfo=UTC),
+            "engagement": data.get("engagement"),
+        }

@@ -6,6 +6,9 @@ response rate and NPS; this only counts, in two queries whatever the number of r
   and a part never outnumbers its whole).
 - NPS: the NPS answers received in the period, the promoters (9–10) and detractors (0–6).
 
+The surveys of a client's own customers, asked on its behalf (a campaign with a client), are the client's
+figures, not ours: they are left out here and reported to the client (`selectors_clients.py`).
+
 Filters: the account ones (advisor = the account's owner, segment, service model) apply to both; the ticket ones
 (team, agent, channel, tier) to CSAT, whose invitations have a ticket; NPS answers have none and ignore them.
 Registered as the scorecards' survey provider from `FeedbackConfig.ready()`."""
@@ -42,6 +45,7 @@ def feedback_counts(filters: Any) -> SurveyCounts:
             sent_at__gte=filters.start,
             sent_at__lt=filters.end,
         )
+        .exclude(campaign__client__isnull=False)
         .order_by()
         .aggregate(
             invitations=Count("pk"),
@@ -53,6 +57,7 @@ def feedback_counts(filters: Any) -> SurveyCounts:
         Response.objects.filter(
             account_q(filters), kind=SurveyKind.NPS, created_at__gte=filters.start, created_at__lt=filters.end
         )
+        .exclude(invitation__campaign__client__isnull=False)
         .order_by()
         .aggregate(
             answers=Count("pk"),

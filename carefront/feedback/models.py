@@ -82,11 +82,13 @@ class Survey(models.Model):
 class CampaignTrigger(models.TextChoices):
     SCHEDULE = "schedule", _("On a schedule (clients)")
     NTH_ORDER = "nth_order", _("After a customer's Nth order")
+    CLIENT_CUSTOMERS = "client_customers", _("Once, to a client's own customers")
 
 
 class Campaign(models.Model):
     """Sends an NPS (or custom) survey: to every client's main contact at each occurrence of a recurrence rule,
-    or to a customer's main contact after their Nth order."""
+    or to a customer's main contact after their Nth order; or, on behalf of a client, a CSAT or NPS survey once
+    to each of the client's own customers (the accounts served for it), under the client's name."""
 
     name = models.CharField(_("name"), max_length=200)
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("survey"))
@@ -97,6 +99,24 @@ class Campaign(models.Model):
     next_run_at = models.DateTimeField(_("next sending"), null=True, blank=True)
     last_run_at = models.DateTimeField(_("last sending"), null=True, blank=True)
     order_count = models.PositiveSmallIntegerField(_("order number"), null=True, blank=True)
+    # On behalf of this client: its customers are asked, the email and the answer page carry its name.
+    client = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customer_campaigns",
+        verbose_name=_("on behalf of"),
+    )
+    # The client's customer list, owed to us for the engagement: the campaign waits while it is open.
+    dependency = models.ForeignKey(
+        "relationships.Dependency",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer list dependency"),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -116,11 +136,13 @@ class Campaign(models.Model):
         indexes = [
             models.Index(fields=["is_active", "next_run_at"], name="campaign_due_idx"),
             models.Index(fields=["trigger", "is_active"], name="campaign_trigger_idx"),
+            models.Index(fields=["client", "id"], name="campaign_client_idx"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(trigger="schedule") & ~Q(rule="") & Q(starts_at__isnull=False))
-                | (Q(trigger="nth_order") & Q(order_count__gte=1)),
+                | (Q(trigger="nth_order") & Q(order_count__gte=1))
+                | (Q(trigger="client_customers") & Q(client__isnull=False) & Q(starts_at__isnull=False)),
                 name="campaign_trigger_complete",
             ),
         ]

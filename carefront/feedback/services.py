@@ -254,7 +254,9 @@ def campaign_create(
     """A campaign: an RFC 5545 rule and first sending (clients), or the order number (customers)."""
     if actor is not None:  # None: the system (the demo)
         require_manager(actor)
-    trigger = clean_choice(trigger, choices=CampaignTrigger.values, field="trigger")
+    trigger = clean_choice(
+        trigger, choices=[CampaignTrigger.SCHEDULE.value, CampaignTrigger.NTH_ORDER.value], field="trigger"
+    )  # a client's customers: services_clients.client_campaign_create
     now = timezone.now()
     campaign = Campaign(
         name=clean_text(name, field="name", max_length=MAX_NAME, required=True).strip(),

@@ -42,7 +42,7 @@ def invitation_for_token(*, token: str, now: datetime | None = None) -> Invitati
             status=400,
         ) from error
     invitation = (
-        Invitation.objects.select_related("survey", "effort_survey", "contact", "account", "ticket")
+        Invitation.objects.select_related("survey", "effort_survey", "contact", "account", "ticket", "campaign__client")
         .filter(pk=int(value), state=InvitationState.SENT)
         .first()
     )

@@ -200,7 +200,10 @@ def campaigns_run(*, now: datetime | None = None) -> int:
     """The periodic job: run each due scheduled campaign. Returns how many invitations it handled."""
     now = now or timezone.now()
     due = Campaign.objects.filter(
-        trigger=CampaignTrigger.SCHEDULE, is_active=True, next_run_at__isnull=False, next_run_at__lte=now
+        trigger__in=[CampaignTrigger.SCHEDULE, CampaignTrigger.CLIENT_CUSTOMERS],
+        is_active=True,
+        next_run_at__isnull=False,
+        next_run_at__lte=now,
     ).values_list("pk", flat=True)
     return sum(campaign_run(campaign_id=pk, now=now) for pk in list(due))
 
@@ -210,35 +213,71 @@ def campaign_run(*, campaign_id: int, now: datetime | None = None) -> int:
     one. Each invitation commits on its own and its key names the occurrence: a run cut short and run again
     sends the rest, never twice."""
     now = now or timezone.now()
-    campaign = Campaign.objects.select_related("survey").filter(pk=campaign_id, is_active=True).first()
+    campaign = (
+        Campaign.objects.select_related("survey", "client", "client__owner", "dependency")
+        .filter(pk=campaign_id, is_active=True)
+        .first()
+    )
     if campaign is None or campaign.next_run_at is None or campaign.next_run_at > now:
         return 0
+    if campaign.trigger == CampaignTrigger.CLIENT_CUSTOMERS:
+        return _client_campaign_run(campaign, now=now)
     occurrence = campaign.next_run_at
     handled = 0
     if campaign.survey.is_active:
-        last_id = 0
-        while True:
-            accounts = list(
-                Account.objects.filter(service_model=ServiceModel.CLIENT, pk__gt=last_id)
-                .select_related("owner")
-                .order_by("pk")[:CAMPAIGN_BATCH]
-            )
-            if not accounts:
-                break
-            for account in accounts:
-                invitation_send(
-                    key=f"campaign:{campaign.pk}:{int(occurrence.timestamp())}:account:{account.pk}",
-                    survey=campaign.survey,
-                    campaign=campaign,
-                    reason=InvitationReason.CAMPAIGN,
-                    account=account,
-                    contact=main_contact(account),
-                    now=now,
-                )
-                handled += 1
-            last_id = accounts[-1].pk
+        handled = _campaign_ask(
+            campaign,
+            Account.objects.filter(service_model=ServiceModel.CLIENT).select_related("owner"),
+            key=f"campaign:{campaign.pk}:{int(occurrence.timestamp())}",
+            now=now,
+        )
     following = campaign_next_run(campaign, after=max(now, occurrence + timedelta(seconds=1)))
     Campaign.objects.filter(pk=campaign.pk, next_run_at=occurrence).update(next_run_at=following, last_run_at=now)
+    return handled
+
+
+def _campaign_ask(campaign: Campaign, accounts: Any, *, key: str, now: datetime, mailbox: Any = None) -> int:
+    """Ask each account's main contact the campaign's survey, a batch of accounts at a time (keyset on the id);
+    `key` and the account name each invitation. Returns how many accounts were handled."""
+    handled = 0
+    last_id = 0
+    while True:
+        batch = list(accounts.filter(pk__gt=last_id).order_by("pk")[:CAMPAIGN_BATCH])
+        if not batch:
+            return handled
+        for account in batch:
+            invitation_send(
+                key=f"{key}:account:{account.pk}",
+                survey=campaign.survey,
+                campaign=campaign,
+                reason=InvitationReason.CAMPAIGN,
+                account=account,
+                contact=main_contact(account),
+                mailbox=mailbox,
+                now=now,
+            )
+            handled += 1
+        last_id = batch[-1].pk
+
+
+def _client_campaign_run(campaign: Campaign, *, now: datetime) -> int:
+    """A campaign on a client's behalf: once, each of the client's customers (accounts served for it), asked under
+    the client's name. It waits, still due, while the client's customer list is owed (an open dependency)."""
+    from carefront.relationships.models import DependencyState
+
+    if campaign.dependency is not None and campaign.dependency.state == DependencyState.OPEN:
+        return 0
+    handled = 0
+    if campaign.survey.is_active and campaign.client is not None:
+        handled = _campaign_ask(
+            campaign,
+            Account.objects.filter(served_for=campaign.client),
+            key=f"campaign:{campaign.pk}",
+            now=now,
+            mailbox=_outreach_mailbox(campaign.client.owner),
+        )
+    occurrence = campaign.next_run_at
+    Campaign.objects.filter(pk=campaign.pk, next_run_at=occurrence).update(next_run_at=None, last_run_at=now)
     return handled
 
 
@@ -341,14 +380,23 @@ def invitation_send(
     return invitation
 
 
+def _outreach_mailbox(advisor: Any) -> Any:
+    """The outreach mailbox of the advisor's teams (else the installation's)."""
+    profile = getattr(advisor, "staff_profile", None) if advisor is not None else None
+    team_ids = list(profile.teams.values_list("pk", flat=True)) if profile is not None else []
+    return mail_selectors.mailbox_for_outreach(team_ids=team_ids)
+
+
 def _email(invitation: Invitation, *, contact: Contact, account: Account, ticket: Ticket | None, mailbox: Any) -> Any:
     """The survey email in the contact's language: the question and one link per score."""
     advisor = invitation.advisor
     if mailbox is None:
-        profile = getattr(advisor, "staff_profile", None) if advisor is not None else None
-        team_ids = list(profile.teams.values_list("pk", flat=True)) if profile is not None else []
-        mailbox = mail_selectors.mailbox_for_outreach(team_ids=team_ids)
+        mailbox = _outreach_mailbox(advisor)
     sender_name = (advisor.get_full_name() or advisor.get_username()) if advisor is not None else ""
+    # On a client's behalf: the client's name is the sender's, and the email says who asks.
+    client = invitation.campaign.client if invitation.campaign is not None else None
+    if client is not None:
+        sender_name = client.name
     survey = invitation.survey
     with translation.override(invitation.language):
         texts = survey_texts(survey, invitation.language)
@@ -357,9 +405,15 @@ def _email(invitation: Invitation, *, contact: Contact, account: Account, ticket
             subject = _("{question} [#{number}] {subject}").format(
                 question=texts.subject, number=ticket.number, subject=ticket.subject
             )
+        elif client is not None:
+            subject = _("{client}: {question}").format(client=client.name, question=texts.subject)
         if ticket is not None:
             body = _("Hello {name},\n\nYour request “{subject}” was solved. {question}").format(
                 name=contact.name, subject=ticket.subject, question=texts.question
+            )
+        elif client is not None:
+            body = _("Hello {name},\n\n{client} would like your opinion. {question}").format(
+                name=contact.name, client=client.name, question=texts.question
             )
         else:
             body = _("Hello {name},\n\n{question}").format(name=contact.name, question=texts.question)

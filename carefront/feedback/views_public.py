@@ -55,8 +55,20 @@ def _context(invitation: Invitation, response: Response | None, **extra: Any) ->
     }
 
 
+def _on_behalf_of(invitation: Invitation | None) -> str:
+    """The client a survey of its customers is asked for: the page carries its name, not ours."""
+    campaign = invitation.campaign if invitation is not None else None
+    return campaign.client.name if campaign is not None and campaign.client is not None else ""
+
+
 def _render(request: HttpRequest, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
-    return render(request, TEMPLATE, {"language": translation.get_language(), **context}, status=status)
+    on_behalf_of = _on_behalf_of(context.get("invitation"))
+    return render(
+        request,
+        TEMPLATE,
+        {"language": translation.get_language(), "on_behalf_of": on_behalf_of, **context},
+        status=status,
+    )
 
 
 def _error(request: HttpRequest, error: ApplicationError) -> HttpResponse:

@@ -3,6 +3,7 @@ it leaves for after the commit, and one that reads the score links out of a surv
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -63,3 +64,26 @@ def score_links(index: int = -1) -> dict[int, str]:
     """The score links of a sent survey email, by score, as a path with its query."""
     body = str(mail.outbox[index].body)
     return {int(score): path for score, path in re.findall(r"^(\d+)(?: \([^)]*\))?: https?://[^/]+(/\S+)$", body, re.M)}
+
+
+# --- surveys of a client's customers -----------------------------------------------------------------
+
+
+@pytest.fixture
+def globex_client(clock: Any, globex: Any, charlie: Any, dana: Any, morgan: Any) -> Any:
+    """Globex, a client of Dana's, with Charlie as its contact (who owes us its customer list)."""
+    from carefront.accounts.services import account_change_service_model
+
+    return account_change_service_model(
+        account=globex, actor=morgan, service_model="client", owner=dana, reason="Signed the service agreement"
+    )
+
+
+@pytest.fixture
+def csat_for_clients(db: Any, morgan: Any) -> Survey:
+    return survey_create(actor=morgan, kind="csat", name="Client customers' CSAT")
+
+
+def customer_csv(*lines: str) -> io.BytesIO:
+    """A customer list file: the header, then the given rows."""
+    return io.BytesIO(("external_id,name,email,language\n" + "".join(f"{line}\n" for line in lines)).encode())

@@ -10,6 +10,7 @@ import pytest
 
 from carefront.core.demo import demo_load
 from carefront.feedback.models import Campaign, Invitation, Response, Survey
+from carefront.feedback.selectors_clients import client_report
 
 TODAY = date(2025, 6, 30)
 END = datetime(2025, 6, 30, tzinfo=UTC)
@@ -28,8 +29,9 @@ def test_the_demo_has_surveys_campaigns_and_a_believable_spread_of_answers(
         ("ces", True),
         ("custom", False),
     }
-    assert set(Campaign.objects.values_list("trigger", flat=True)) == {"schedule", "nth_order"}
-    csat = Response.objects.filter(kind="csat")
+    assert set(Campaign.objects.values_list("trigger", flat=True)) == {"schedule", "nth_order", "client_customers"}
+    # The surveys of a client's own customers are checked below; these are ours.
+    csat = Response.objects.filter(kind="csat", invitation__campaign__client__isnull=True)
     nps = Response.objects.filter(kind="nps")
     assert csat.count() >= 6 and nps.count() >= 3
     satisfied = csat.filter(score__gte=4).count() / csat.count()
@@ -45,3 +47,14 @@ def test_the_demo_has_surveys_campaigns_and_a_believable_spread_of_answers(
     assert set(Response.objects.exclude(comment="").values_list("language", flat=True)) == {"en", "fr"}
     sent = Invitation.objects.filter(state="sent").count()
     assert csat.count() + nps.count() < sent  # a response rate below 100 %
+    # One client's customers surveyed on its behalf, with enough comments for the report to find themes.
+    campaign = Campaign.objects.filter(client__isnull=False).select_related("client").first()
+    assert campaign is not None and campaign.client is not None
+    client = campaign.client
+    report = client_report(client=client)
+    assert report.customers >= 60 and report.sent == 60
+    assert 30 <= report.answered <= 50 and report.csat is not None and report.csat.count == report.answered
+    assert len(report.months) == 3 and report.has_themes
+    english = next(group for group in report.themes if group.language == "en")
+    assert len(english.themes) >= 3
+    assert not Invitation.objects.filter(campaign__client=client).exclude(account__served_for=client).exists()
