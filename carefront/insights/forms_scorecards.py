@@ -28,6 +28,7 @@ PRESETS = (
     ("year", _("This year")),
     ("custom", _("Custom")),
 )
+DEFAULT_PRESET = "30"
 FILTER_NAMES = ("period", "start", "end", "team", "agent", "advisor", "segment", "service_model", "channel", "tier")
 
 
@@ -47,7 +48,7 @@ def preset_days(preset: str, today: date) -> tuple[date, date]:
 class ScorecardFilterForm(forms.Form):
     """The dashboards' filters; `filters` holds the checked MetricFilters once valid."""
 
-    period = forms.ChoiceField(label=_("Period"), choices=PRESETS, required=False)
+    period = forms.ChoiceField(label=_("Period"), choices=PRESETS, required=False, initial=DEFAULT_PRESET)
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     team = forms.TypedChoiceField(label=_("Team"), coerce=int, empty_value=None, required=False)
@@ -58,8 +59,14 @@ class ScorecardFilterForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), required=False)
     tier = forms.TypedChoiceField(label=_("Tier"), coerce=int, empty_value=None, required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: QueryDict, *, user: Any) -> None:
+        data = data.copy()
+        preset = data.get("period") or DEFAULT_PRESET
+        if preset in dict(PRESETS) and preset != "custom":
+            # The days of a preset are shown in the date fields (changing one makes the period custom: scorecards.js).
+            first, last = preset_days(preset, timezone.localdate())
+            data["start"], data["end"] = first.isoformat(), last.isoformat()
+        super().__init__(data)
         self.user = user
         self.filters: MetricFilters | None = None
         role = staff_role(user)
@@ -102,7 +109,7 @@ class ScorecardFilterForm(forms.Form):
         data = super().clean() or {}
         if self.errors:
             return data
-        preset = data.get("period") or "30"
+        preset = data.get("period") or DEFAULT_PRESET
         data["period"] = preset
         start, end = data.get("start"), data.get("end")
         if preset == "custom":

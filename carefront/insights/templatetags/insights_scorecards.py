@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from carefront.insights.metrics.definitions import (
     COUNT,
+    DEFINITIONS,
     HOURS,
     MONEY,
     PERCENT,
@@ -151,3 +152,12 @@ def part_query(part: Part, dimension: str) -> str:
 @register.filter
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key, ())
+
+
+@register.filter
+def figure_label(name: str) -> str:
+    definition = DEFINITIONS.get(name)
+    if definition is None:
+        return name
+    qualifier = figure_qualifier(name)
+    return f"{definition.label} ({qualifier})" if qualifier else str(definition.label)

@@ -13,6 +13,7 @@
     if (!measured.length || typeof window.Chart === "undefined") {
       return false;
     }
+    canvas.parentElement.hidden = false;
     new window.Chart(canvas, {
       type: series.unit === "count" ? "bar" : "line",
       data: {
@@ -41,9 +42,6 @@
     fetch(canvas.getAttribute("data-series-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (series) {
-        if (series && series.name) {
-          canvas.setAttribute("data-label", series.name);
-        }
         if (draw(canvas, series) && note) {
           note.hidden = true;
         }
@@ -52,4 +50,15 @@
   }
 
   document.querySelectorAll("canvas[data-series-url]").forEach(load);
+
+  // Typing a day makes the period custom; choosing a preset clears nothing (the server fills its days).
+  var form = document.querySelector(".scorecard-filters");
+  if (form && form.elements.period) {
+    ["start", "end"].forEach(function (name) {
+      var field = form.elements[name];
+      if (field) {
+        field.addEventListener("change", function () { form.elements.period.value = "custom"; });
+      }
+    });
+  }
 })();
