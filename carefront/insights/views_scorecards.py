@@ -154,6 +154,15 @@ def _person(user: Any) -> str:
     return user.get_username() if user is not None else ""
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(values: list[Any]) -> list[Any]:
+    """Text a customer wrote (a subject, a comment) that a spreadsheet would run as a formula is quoted with an
+    apostrophe; numbers stay as they are."""
+    return [f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value for value in values]
+
+
 def _csv_row(drill: Drill, row: Any) -> list[Any]:
     extra = [getattr(row, column.key, None) for column in drill.columns]
     extra = ["true" if value is True else "false" if value is False else value for value in extra]
@@ -241,7 +250,7 @@ def scorecards_drill_csv(request: HttpRequest, name: str) -> HttpResponse:
         while True:
             rows, before = drill_page(chosen, before=before, size=CSV_CHUNK)
             for row in rows:
-                yield writer.writerow(_csv_row(chosen, row))
+                yield writer.writerow(_safe(_csv_row(chosen, row)))
             if before is None:
                 return
 
@@ -270,5 +279,5 @@ def scorecards_table_csv(request: HttpRequest, name: str, dimension: str) -> Htt
     writer = csv.writer(response)
     writer.writerow([dimension, "value", "count"])
     for part in parts:
-        writer.writerow([part.key, "" if part.value is None else part.value, part.count])
+        writer.writerow(_safe([part.key, "" if part.value is None else part.value, part.count]))
     return response

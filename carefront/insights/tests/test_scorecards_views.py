@@ -229,3 +229,12 @@ def test_a_breakdown_tables_csv(week: Any, morgan: Any, alice: Any) -> None:
 
 def test_the_insights_page_links_to_the_scorecards(morgan: Any) -> None:
     assert SCORECARDS in signed_in(morgan).get(reverse("web:insights")).content.decode()
+
+
+def test_a_subject_a_spreadsheet_would_run_is_quoted_in_the_csv(week: Any, morgan: Any, carol: Any) -> None:
+    from carefront.desk.services import ticket_create
+
+    ticket_create(actor=None, requester=carol, subject='=HYPERLINK("http://x.example")', body="Hi.")
+    url = reverse("web:insights-scorecards-drill-csv", args=["ticket_volume"])
+    rows = rows_of(signed_in(morgan).get(url, WEEK))
+    assert '\'=HYPERLINK("http://x.example")' in [row[1] for row in rows]
