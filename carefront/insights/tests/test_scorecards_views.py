@@ -238,3 +238,24 @@ def test_a_subject_a_spreadsheet_would_run_is_quoted_in_the_csv(week: Any, morga
     url = reverse("web:insights-scorecards-drill-csv", args=["ticket_volume"])
     rows = rows_of(signed_in(morgan).get(url, WEEK))
     assert '\'=HYPERLINK("http://x.example")' in [row[1] for row in rows]
+
+
+def test_an_agents_drill_down_lists_only_their_own_tickets(week: Any, alice: Any, bob: Any) -> None:
+    response = signed_in(alice).get(drill("ticket_volume"), WEEK)
+    assert sorted(row.subject for row in response.context["rows"]) == ["A", "B"]
+    assert signed_in(alice).get(drill("ticket_volume"), {**WEEK, "agent": bob.pk}).status_code == 422
+
+
+def test_figures_read_as_people_say_them() -> None:
+    from decimal import Decimal
+
+    from carefront.insights.templatetags.insights_scorecards import value_text
+
+    assert value_text(None, "seconds") == "no data"
+    assert value_text(3600 * 27 + 60, "seconds") == "1 day 3 hours"
+    assert value_text(4500, "seconds") == "1 hour 15 minutes"
+    assert value_text(42, "seconds") == "42 seconds"
+    assert value_text(80.0, "percent") == "80.0 %"
+    assert value_text(Decimal("1234.5"), "money", "EUR") == "1,234.50 EUR"
+    assert value_text(12.5, "points") == "+12.5"
+    assert value_text(1200, "count") == "1,200"
