@@ -62,6 +62,7 @@ class ScorecardFilterForm(forms.Form):
     def __init__(self, data: QueryDict, *, user: Any) -> None:
         data = data.copy()
         preset = data.get("period") or DEFAULT_PRESET
+        data["period"] = preset
         if preset in dict(PRESETS) and preset != "custom":
             # The days of a preset are shown in the date fields (changing one makes the period custom: scorecards.js).
             first, last = preset_days(preset, timezone.localdate())
@@ -131,6 +132,18 @@ class ScorecardFilterForm(forms.Form):
         except ApplicationError as error:
             form_error(self, error)
         return data
+
+    def chosen(self) -> list[tuple[str, str]]:
+        """The filters in force besides the period, as (field label, choice label), for a page to say what it shows."""
+        found = []
+        for name in FILTER_NAMES[3:]:
+            value = self.cleaned_data.get(name) if name in self.fields else None
+            if value in (None, ""):
+                continue
+            offered: Any = cast(forms.ChoiceField, self.fields[name]).choices
+            choices = {str(key): str(label) for key, label in offered}
+            found.append((str(self.fields[name].label), choices.get(str(value), str(value))))
+        return found
 
     def query(self, **more: str) -> str:
         """The form's filters as a query string for links to the drill-down and the CSV files: the period as its

@@ -56,7 +56,7 @@ def test_a_manager_drills_from_a_teams_backlog_to_its_tickets(
     expect(page.get_by_role("heading", name="Relationship scorecard")).to_be_visible()
     page.get_by_label("Team").select_option(label="Billing")
     page.get_by_role("button", name="Apply").click()
-    expect(page).to_have_url(re.compile(r"team=\d+"))
+    expect(page).to_have_url(re.compile(r"period=30&.*team=\d+"))
     backlog = page.locator("tr[data-figure='backlog'] td").first
     expect(backlog).to_have_text("2")
     axe_check(page)
@@ -64,6 +64,7 @@ def test_a_manager_drills_from_a_teams_backlog_to_its_tickets(
 
     backlog.get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Backlog")
+    expect(page.locator(".insights-header")).to_contain_text("Team: Billing")
     listed = page.locator(".drill-table tbody tr")
     expect(listed).to_have_count(2)
     expect(listed.filter(has_text="Refund for order 1001")).to_have_count(1)
@@ -72,6 +73,7 @@ def test_a_manager_drills_from_a_teams_backlog_to_its_tickets(
     expect(page.locator(".drill-table")).not_to_contain_text("Parcel never arrived")
     expect(page.get_by_role("link", name="Download CSV")).to_be_visible()
     axe_check(page)
+    screenshot(page, "scorecards-drill")
 
     page.get_by_role("link", name=re.compile("Refund for order 1001")).click()
     expect(page).to_have_url(re.compile(rf"/tickets/{queues['refund'].number}/$"))

@@ -137,6 +137,15 @@ def test_a_team_filter_narrows_the_scorecards(week: Any, morgan: Any, front_line
     response = signed_in(morgan).get(SCORECARDS, {**WEEK, "team": front_line.pk})
     figures = {line.current.name: line.current for line in response.context["cards"][0].lines}
     assert figures["ticket_volume"].value == 0  # none of the week's tickets is the front line's
+    assert "Team: Front line" in response.content.decode()
+    rows = signed_in(morgan).get(drill("ticket_volume"), {**WEEK, "team": front_line.pk})
+    assert rows.context["rows"] == []
+    assert "Team: Front line" in rows.content.decode()
+
+
+def test_without_filters_the_last_30_days_are_chosen_and_shown(week: Any, morgan: Any) -> None:
+    form = signed_in(morgan).get(SCORECARDS).context["form"]
+    assert (form["period"].value(), form["start"].value(), form["end"].value()) == ("30", "2026-11-11", "2026-12-10")
 
 
 def test_the_backlog_number_lists_exactly_its_tickets(
