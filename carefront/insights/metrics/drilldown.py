@@ -252,6 +252,12 @@ def _sla(name: str, filters: MetricFilters, part: str | None) -> Drill:
     )
 
 
+def _solved(name: str, filters: MetricFilters, part: str | None) -> Drill:
+    """Tickets solved in the period (the `tickets_solved` total, where the scorecard defines it)."""
+    _parts(part, ())
+    return _ticket_drill(name, tickets_in_scope(filters).filter(solved_q(filters)))
+
+
 def _per_agent(name: str, filters: MetricFilters, part: str | None) -> Drill:
     rows = tickets_in_scope(filters).filter(solved_q(filters), assignee__isnull=False)
     chosen = _parts(part, ("agent",))
@@ -531,6 +537,7 @@ _BUILDERS: dict[str, Builder] = {
     "reopen_rate": _reopens,
     "sla_achievement": _sla,
     "solved_per_agent": _per_agent,
+    "tickets_solved": _solved,
     "escalation_rate": _escalation,
     "csat": _csat,
     "csat_response_rate": _csat,
