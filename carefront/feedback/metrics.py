@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from carefront.feedback.models import Invitation, InvitationState, Response, SurveyKind
 from carefront.insights.metrics.providers import SurveyCounts
@@ -34,9 +34,10 @@ def _ticket_filters(filters: Any) -> Q:
     return condition
 
 
-def feedback_counts(filters: Any) -> SurveyCounts:
-    """The counts for a period [filters.start, filters.end) and its filters (a `MetricFilters`)."""
-    csat = (
+def csat_invitations(filters: Any) -> QuerySet[Invitation]:
+    """The CSAT invitations sent in the period over the filters: CSAT and its response rate count them and their
+    answers; the dashboards' drill-down lists their responses."""
+    return (
         Invitation.objects.filter(
             account_q(filters),
             _ticket_filters(filters),
@@ -47,23 +48,31 @@ def feedback_counts(filters: Any) -> SurveyCounts:
         )
         .exclude(campaign__client__isnull=False)
         .order_by()
-        .aggregate(
-            invitations=Count("pk"),
-            answers=Count("response"),
-            satisfied=Count("response", filter=Q(response__score__gte=4)),
-        )
     )
-    nps = (
+
+
+def nps_responses(filters: Any) -> QuerySet[Response]:
+    """The NPS answers received in the period over the account filters."""
+    return (
         Response.objects.filter(
             account_q(filters), kind=SurveyKind.NPS, created_at__gte=filters.start, created_at__lt=filters.end
         )
         .exclude(invitation__campaign__client__isnull=False)
         .order_by()
-        .aggregate(
-            answers=Count("pk"),
-            promoters=Count("pk", filter=Q(score__gte=9)),
-            detractors=Count("pk", filter=Q(score__lte=6)),
-        )
+    )
+
+
+def feedback_counts(filters: Any) -> SurveyCounts:
+    """The counts for a period [filters.start, filters.end) and its filters (a `MetricFilters`)."""
+    csat = csat_invitations(filters).aggregate(
+        invitations=Count("pk"),
+        answers=Count("response"),
+        satisfied=Count("response", filter=Q(response__score__gte=4)),
+    )
+    nps = nps_responses(filters).aggregate(
+        answers=Count("pk"),
+        promoters=Count("pk", filter=Q(score__gte=9)),
+        detractors=Count("pk", filter=Q(score__lte=6)),
     )
     return SurveyCounts(
         csat_invitations=csat["invitations"],

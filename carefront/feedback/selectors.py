@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from carefront.feedback.access import (
     campaigns_visible_to,
@@ -125,3 +127,47 @@ def latest_response(*, user: Any, account_id: int | None = None, ticket_id: int 
     if ticket_id is not None:
         rows = rows.filter(ticket_id=ticket_id)
     return rows.order_by("-created_at", "-id").first()
+
+
+PraiseBy = Literal["agent", "advisor"]
+
+
+def praise_for(
+    *,
+    user: Any,
+    by: PraiseBy,
+    people: Iterable[int],
+    since: datetime,
+    until: datetime,
+    per_person: int = 3,
+) -> dict[int, list[Response]]:
+    """Each person's praise for recognition: the highest-scoring answers (in the positive band of their kind) with a
+    comment, received in [since, until), the most recent first among equal scores, `per_person` at most. An agent's
+    are the answers about their tickets; an advisor's those of their clients (the accounts they own). One query
+    whatever the number of people (a window numbers each person's answers)."""
+    column = "agent_id" if by == "agent" else "account__owner_id"
+    ids = list(people)
+    if not ids:
+        return {}
+    ranked = (
+        responses_visible_to(user)
+        .filter(band_filter("positive"), created_at__gte=since, created_at__lt=until, **{f"{column}__in": ids})
+        .exclude(comment="")
+        # Answers from a client's own customers, asked on its behalf, are the client's, not praise of our people.
+        .exclude(invitation__campaign__client__isnull=False)
+        .annotate(
+            person=F(column),
+            rank=Window(
+                RowNumber(),
+                partition_by=[F(column)],
+                order_by=[F("score").desc(), F("created_at").desc(), F("id").desc()],
+            ),
+        )
+        .filter(rank__lte=per_person)
+        .select_related("account", "contact", "ticket")
+        .order_by("person", "rank")
+    )
+    found: dict[int, list[Response]] = {}
+    for response in ranked:
+        found.setdefault(response.person, []).append(response)
+    return found

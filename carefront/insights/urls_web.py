@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from carefront.insights import manage_views, views, views_goals
+from carefront.insights import manage_views, views, views_goals, views_scorecards
 
 urlpatterns = [
     path("insights/", views.insights_page, name="insights"),
@@ -13,6 +13,22 @@ urlpatterns = [
     path("insights/goals/", views_goals.goals_view, name="insights-goals"),
     path("insights/goals/<int:goal_id>/", views_goals.goal_view, name="insights-goal"),
     path("insights/goals/<int:goal_id>/archive/", views_goals.goal_archive_view, name="insights-goal-archive"),
+    path("insights/scorecards/", views_scorecards.scorecards_view, name="insights-scorecards"),
+    path(
+        "insights/scorecards/drill/<str:name>/",
+        views_scorecards.scorecards_drill_view,
+        name="insights-scorecards-drill",
+    ),
+    path(
+        "insights/scorecards/drill/<str:name>/csv/",
+        views_scorecards.scorecards_drill_csv,
+        name="insights-scorecards-drill-csv",
+    ),
+    path(
+        "insights/scorecards/table/<str:name>/<str:dimension>/csv/",
+        views_scorecards.scorecards_table_csv,
+        name="insights-scorecards-table-csv",
+    ),
     path("insights/segments/", manage_views.segments_view, name="insights-segments"),
     path("insights/segments/<int:segment_id>/", manage_views.segment_view, name="insights-segment"),
     path(

@@ -74,14 +74,22 @@ def _churned_at(moment: datetime) -> Coalesce:
     return Coalesce(Subquery(before, output_field=IntegerField()), Subquery(after, output_field=IntegerField()), now)
 
 
+def retention_base(accounts: QuerySet[Account], filters: MetricFilters) -> QuerySet[Account]:
+    """S: the accounts created before the period and not churned at its start, each with `churned_end` (1 if churned
+    at the period's end). The retention figures count them; the dashboards' drill-down lists them."""
+    return (
+        accounts.filter(created_at__lt=filters.start)
+        .annotate(churned_start=_churned_at(filters.start), churned_end=_churned_at(filters.end))
+        .filter(churned_start=0)
+    )
+
+
 def _retention(accounts: QuerySet[Account], filters: MetricFilters) -> list[Figure]:
-    existed = Q(created_at__lt=filters.start, churned_start=0)
     rows = {
         model: (s, kept)
-        for model, s, kept in accounts.filter(created_at__lt=filters.start)
-        .annotate(churned_start=_churned_at(filters.start), churned_end=_churned_at(filters.end))
+        for model, s, kept in retention_base(accounts, filters)
         .values_list("service_model")
-        .annotate(s=Count("pk", filter=existed), kept=Count("pk", filter=existed & Q(churned_end=0)))
+        .annotate(s=Count("pk"), kept=Count("pk", filter=Q(churned_end=0)))
         .order_by()
     }
     figures = []

@@ -75,6 +75,52 @@ def _in(column: str, filters: MetricFilters) -> Q:
     return Q(**{f"{column}__gte": filters.start, f"{column}__lt": filters.end})
 
 
+# The conditions the figures count tickets by, public so the dashboards' drill-down lists the same tickets.
+
+
+def created_q(filters: MetricFilters) -> Q:
+    """Created in the period (ticket volume, resolution rate)."""
+    return _in("created_at", filters)
+
+
+def solved_q(filters: MetricFilters) -> Q:
+    """Last solved in the period (resolution time, one-touch resolution, solved per agent)."""
+    return _in("solved_at", filters)
+
+
+def backlog_q(filters: MetricFilters) -> Q:
+    """Created before the period's end and not solved by then (the backlog and its age)."""
+    return Q(created_at__lt=filters.end) & (Q(solved_at__isnull=True) | Q(solved_at__gte=filters.end))
+
+
+def first_solve_in(filters: MetricFilters) -> Subquery:
+    """A ticket's first change to solved in the period (NULL without one): the reopen rate's tickets."""
+    return Subquery(
+        _status_events()
+        .filter(new_value=Status.SOLVED.value, occurred_at__gte=filters.start, occurred_at__lt=filters.end)
+        .order_by()
+        .values("subject_id")
+        .annotate(first=Min("occurred_at"))
+        .values("first"),
+        output_field=DateTimeField(),
+    )
+
+
+def one_touch_q(filters: MetricFilters) -> Q:
+    """Solved in the period with one public staff reply and never reopened (needs `ticket_touches`)."""
+    return solved_q(filters) & Q(staff_replies=1, ever_reopened=False)
+
+
+def ticket_touches(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """The tickets with their public staff replies and whether they were ever reopened, and reopened after their
+    first solve of the period (needs `first_solve` annotated)."""
+    return tickets.annotate(
+        staff_replies=_staff_replies(),
+        ever_reopened=Exists(_reopens()),
+        reopened_after=Exists(_reopens().filter(occurred_at__gte=OuterRef("first_solve"))),
+    )
+
+
 def _status_events() -> QuerySet[Event]:
     return Event.objects.filter(subject_kind=Event.SubjectKind.TICKET, subject_id=OuterRef("pk"), field="status")
 
@@ -116,35 +162,21 @@ def _volume(scope: QuerySet[Ticket], filters: MetricFilters) -> Figure:
 
 def _rates(scope: QuerySet[Ticket], filters: MetricFilters) -> tuple[list[Figure], int]:
     """Resolution, one-touch, reopen rates and the backlog, in one aggregate; and the tickets created."""
-    created = _in("created_at", filters)
-    solved = _in("solved_at", filters)
-    backlog = Q(created_at__lt=filters.end) & (Q(solved_at__isnull=True) | Q(solved_at__gte=filters.end))
-    first_solve = Subquery(
-        _status_events()
-        .filter(new_value=Status.SOLVED.value, occurred_at__gte=filters.start, occurred_at__lt=filters.end)
-        .order_by()
-        .values("subject_id")
-        .annotate(first=Min("occurred_at"))
-        .values("first"),
-        output_field=DateTimeField(),
-    )
-    rows = (
-        scope.annotate(first_solve=first_solve)
-        .filter(created | solved | backlog | Q(first_solve__isnull=False))
-        .annotate(
-            staff_replies=_staff_replies(),
-            ever_reopened=Exists(_reopens()),
-            reopened_after=Exists(_reopens().filter(occurred_at__gte=OuterRef("first_solve"))),
+    created = created_q(filters)
+    solved = solved_q(filters)
+    backlog = backlog_q(filters)
+    rows = ticket_touches(
+        scope.annotate(first_solve=first_solve_in(filters)).filter(
+            created | solved | backlog | Q(first_solve__isnull=False)
         )
-        .aggregate(
-            created_n=Count("pk", filter=created),
-            created_solved=Count("pk", filter=created & Q(solved_at__lt=filters.end)),
-            solved_n=Count("pk", filter=solved),
-            one_touch=Count("pk", filter=solved & Q(staff_replies=1, ever_reopened=False)),
-            solve_events=Count("pk", filter=Q(first_solve__isnull=False)),
-            reopens=Count("pk", filter=Q(first_solve__isnull=False, reopened_after=True)),
-            backlog_n=Count("pk", filter=backlog),
-        )
+    ).aggregate(
+        created_n=Count("pk", filter=created),
+        created_solved=Count("pk", filter=created & Q(solved_at__lt=filters.end)),
+        solved_n=Count("pk", filter=solved),
+        one_touch=Count("pk", filter=one_touch_q(filters)),
+        solve_events=Count("pk", filter=Q(first_solve__isnull=False)),
+        reopens=Count("pk", filter=Q(first_solve__isnull=False, reopened_after=True)),
+        backlog_n=Count("pk", filter=backlog),
     )
     figures = [
         figure("resolution_rate", percent(rows["created_solved"], rows["created_n"]), rows["created_n"]),
@@ -185,10 +217,15 @@ def _next_responses(scope: QuerySet[Ticket], filters: MetricFilters) -> QuerySet
     )
 
 
+# The rows each duration is measured on (a queryset with the seconds in `v`), for the drill-down.
+stopped_clocks = _clocks
+next_responses = _next_responses
+
+
 def _durations(scope: QuerySet[Ticket], filters: MetricFilters) -> list[Figure]:
     responded = scope.filter(_in("first_responded_at", filters))
-    solved = scope.filter(_in("solved_at", filters))
-    backlog = scope.filter(Q(created_at__lt=filters.end) & (Q(solved_at__isnull=True) | Q(solved_at__gte=filters.end)))
+    solved = scope.filter(solved_q(filters))
+    backlog = scope.filter(backlog_q(filters))
     measures: dict[str, QuerySet[Any]] = {
         "first_response_time_calendar": responded.annotate(v=EpochSeconds(F("first_responded_at"), F("created_at"))),
         "first_response_time_business": _clocks(responded, SlaMetric.FIRST_RESPONSE),
@@ -207,13 +244,23 @@ def _durations(scope: QuerySet[Ticket], filters: MetricFilters) -> list[Figure]:
     return figures
 
 
-def _sla(scope: QuerySet[Ticket], filters: MetricFilters) -> Figure:
+def sla_decided_q(filters: MetricFilters) -> Q:
+    """An SLA clock decided in the period: stopped in it, or breached in it and still running."""
     stopped = Q(status=ClockStatus.STOPPED) & _in("stopped_at", filters)
     breached_running = Q(status__in=[ClockStatus.RUNNING, ClockStatus.PAUSED]) & _in("breached_at", filters)
+    return stopped | breached_running
+
+
+def sla_achieved_q(filters: MetricFilters) -> Q:
+    """An SLA clock stopped in the period within its target."""
+    return Q(status=ClockStatus.STOPPED, breached_at__isnull=True) & _in("stopped_at", filters)
+
+
+def _sla(scope: QuerySet[Ticket], filters: MetricFilters) -> Figure:
     rows = list(
-        SlaClock.objects.filter(stopped | breached_running, ticket_id__in=scope.values("pk"))
+        SlaClock.objects.filter(sla_decided_q(filters), ticket_id__in=scope.values("pk"))
         .values_list("metric")
-        .annotate(decided=Count("pk"), achieved=Count("pk", filter=stopped & Q(breached_at__isnull=True)))
+        .annotate(decided=Count("pk"), achieved=Count("pk", filter=sla_achieved_q(filters)))
         .order_by("metric")
     )
     decided = sum(row[1] for row in rows)
