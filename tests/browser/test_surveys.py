@@ -1,6 +1,7 @@
 """A CSAT survey answered on a phone: the agent solves a ticket in the workspace, the server's worker emails the
 survey, the customer follows the "4" link from that email on a 375×667 screen, adds a comment and submits; the
-agent then sees the answer on the account's timeline."""
+agent then sees the answer on the account's timeline and in CSAT on the scorecards at once (the scorecards count the
+answers themselves: no rollup or queue stands between an answer and the dashboard)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def test_a_csat_survey_answered_on_a_phone_is_on_the_account_timeline(
 ) -> None:
     """GIVEN an active CSAT survey and Carol's ticket assigned to Alice
     WHEN Alice solves it, and Carol taps "4" in the survey email on a 375 px phone, comments and sends
-    THEN the score is recorded at the tap, the comment on sending, and Alice sees both on Acme's timeline."""
+    THEN the score is recorded at the tap, the comment on sending, Alice sees both on Acme's timeline, and CSAT on
+    her scorecards goes from "no data" to 100 % on one answer."""
     ticket = carols_ticket
     login(page, "alice")
     page.goto(f"/tickets/{ticket.number}/")
@@ -50,6 +52,9 @@ def test_a_csat_survey_answered_on_a_phone_is_on_the_account_timeline(
     assert found is not None, text.get_content()
     link = found.group(1)
     assert link.startswith(carefront_server.url + "/survey/")
+    page.goto("/insights/scorecards/")
+    csat = page.locator("tr[data-figure='csat'] td")
+    expect(csat.first).to_have_text("no data")  # asked, not yet answered
 
     phone = new_context(viewport=SMALL_PHONE).new_page()
     phone.goto(link)
@@ -76,3 +81,7 @@ def test_a_csat_survey_answered_on_a_phone_is_on_the_account_timeline(
     expect(timeline).to_contain_text("Carol Jones answered the CSAT survey: 5")
     expect(timeline).to_contain_text("Alice found the parcel within the hour.")
     axe_check(page)
+
+    page.goto("/insights/scorecards/")
+    expect(csat.first).to_have_text("100.0 %")
+    expect(csat.nth(1)).to_have_text("1")  # the answers it counts
