@@ -151,6 +151,8 @@ class Event(models.Model):
             ),
             # The per-tier report reads the tier changes (and tiers at creation) of a period.
             models.Index(fields=["occurred_at"], name="event_tier_idx", condition=models.Q(field="tier")),
+            # The scorecards' reopen rate reads the status changes (solves) of a period.
+            models.Index(fields=["occurred_at"], name="event_status_idx", condition=models.Q(field="status")),
         ]
 
     def __str__(self) -> str:
