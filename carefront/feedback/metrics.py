@@ -12,9 +12,10 @@ Registered as the scorecards' survey provider from `FeedbackConfig.ready()`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from carefront.feedback.models import Invitation, InvitationState, Response, SurveyKind
 from carefront.insights.metrics.providers import SurveyCounts
@@ -31,40 +32,60 @@ def _ticket_filters(filters: Any) -> Q:
     return condition
 
 
+def _csat_invitations(filters: Any) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(
+        account_q(filters),
+        _ticket_filters(filters),
+        kind=SurveyKind.CSAT,
+        state=InvitationState.SENT,
+        sent_at__gte=filters.start,
+        sent_at__lt=filters.end,
+    ).order_by()
+
+
+def _nps_responses(filters: Any) -> QuerySet[Response]:
+    return Response.objects.filter(
+        account_q(filters), kind=SurveyKind.NPS, created_at__gte=filters.start, created_at__lt=filters.end
+    ).order_by()
+
+
+CSAT_COUNTS = {
+    "invitations": Count("pk"),
+    "answers": Count("response"),
+    "satisfied": Count("response", filter=Q(response__score__gte=4)),
+}
+NPS_COUNTS = {
+    "answers": Count("pk"),
+    "promoters": Count("pk", filter=Q(score__gte=9)),
+    "detractors": Count("pk", filter=Q(score__lte=6)),
+}
+
+
+def _counts(csat: dict[str, int], nps: dict[str, int]) -> SurveyCounts:
+    return SurveyCounts(
+        csat_invitations=csat.get("invitations", 0),
+        csat_answers=csat.get("answers", 0),
+        csat_satisfied=csat.get("satisfied", 0),
+        nps_answers=nps.get("answers", 0),
+        nps_promoters=nps.get("promoters", 0),
+        nps_detractors=nps.get("detractors", 0),
+    )
+
+
 def feedback_counts(filters: Any) -> SurveyCounts:
     """The counts for a period [filters.start, filters.end) and its filters (a `MetricFilters`)."""
-    csat = (
-        Invitation.objects.filter(
-            account_q(filters),
-            _ticket_filters(filters),
-            kind=SurveyKind.CSAT,
-            state=InvitationState.SENT,
-            sent_at__gte=filters.start,
-            sent_at__lt=filters.end,
-        )
-        .order_by()
-        .aggregate(
-            invitations=Count("pk"),
-            answers=Count("response"),
-            satisfied=Count("response", filter=Q(response__score__gte=4)),
-        )
-    )
-    nps = (
-        Response.objects.filter(
-            account_q(filters), kind=SurveyKind.NPS, created_at__gte=filters.start, created_at__lt=filters.end
-        )
-        .order_by()
-        .aggregate(
-            answers=Count("pk"),
-            promoters=Count("pk", filter=Q(score__gte=9)),
-            detractors=Count("pk", filter=Q(score__lte=6)),
-        )
-    )
-    return SurveyCounts(
-        csat_invitations=csat["invitations"],
-        csat_answers=csat["answers"],
-        csat_satisfied=csat["satisfied"],
-        nps_answers=nps["answers"],
-        nps_promoters=nps["promoters"],
-        nps_detractors=nps["detractors"],
-    )
+    return _counts(_csat_invitations(filters).aggregate(**CSAT_COUNTS), _nps_responses(filters).aggregate(**NPS_COUNTS))
+
+
+def feedback_counts_by(filters: Any, bucket_of: Callable[[str], Any]) -> dict[Hashable, SurveyCounts]:
+    """The same counts by bucket (the trend series): CSAT by the invitation's sending time, NPS by the answer's
+    time; `bucket_of(column)` is the SQL expression of a datetime column's bucket. Two queries."""
+    csat: dict[Hashable, dict[str, int]] = {}
+    for row in _csat_invitations(filters).values(bucket=bucket_of("sent_at")).annotate(**CSAT_COUNTS):
+        values: dict[str, Any] = dict(row)
+        csat[values.pop("bucket")] = values
+    nps: dict[Hashable, dict[str, int]] = {}
+    for row in _nps_responses(filters).values(bucket=bucket_of("created_at")).annotate(**NPS_COUNTS):
+        values = dict(row)
+        nps[values.pop("bucket")] = values
+    return {key: _counts(csat.get(key, {}), nps.get(key, {})) for key in csat.keys() | nps.keys()}

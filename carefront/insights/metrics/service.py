@@ -166,6 +166,7 @@ def _rates(scope: QuerySet[Ticket], filters: MetricFilters) -> tuple[list[Figure
         }
     )
     figures = [
+        figure("tickets_solved", rows["solved_n"], rows["solved_n"]),
         figure("resolution_rate", percent(rows["created_solved"], rows["created_n"]), rows["created_n"]),
         figure("one_touch_resolution_rate", percent(rows["one_touch"], rows["solved_n"]), rows["solved_n"]),
         figure("reopen_rate", percent(rows["reopens"], rows["solve_events"]), rows["solve_events"]),

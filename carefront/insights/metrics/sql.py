@@ -96,16 +96,20 @@ def percentiles(
         if not size:
             result[key] = None
             continue
-        ranked = rows[index]
-        values = {}
-        for p in wanted:
-            low = (size - 1) * p // 100 + 1
-            fraction = (size - 1) * p / 100 + 1 - low
-            below = ranked[low]
-            above = ranked.get(low + 1, below)
-            values[p] = below + fraction * (above - below)
-        result[key] = Percentiles(values=values, count=size)
+        result[key] = Percentiles(values=_interpolate(rows[index], size, wanted), count=size)
     return result
+
+
+def _interpolate(ranked: dict[int, float], size: int, wanted: Sequence[int]) -> dict[int, float]:
+    """percentile_cont from the values at the ranks around each wanted percentile."""
+    values = {}
+    for p in wanted:
+        low = (size - 1) * p // 100 + 1
+        fraction = (size - 1) * p / 100 + 1 - low
+        below = ranked[low]
+        above = ranked.get(low + 1, below)
+        values[p] = below + fraction * (above - below)
+    return values
 
 
 def count_of(queryset: QuerySet[Any], condition: Q | None = None) -> QuerySet[Any]:
@@ -130,3 +134,24 @@ def scalars(queries: Mapping[str, QuerySet[Any]]) -> dict[str, Any]:
         cursor.execute(f"SELECT {', '.join(parts)}", params)
         row = cursor.fetchone()
     return {key: (value if value is not None else 0) for key, value in zip(queries, row, strict=True)}
+
+
+def percentiles_by(queryset: QuerySet[Any], wanted: Sequence[int] = (50, 90)) -> dict[Any, Percentiles]:
+    """The percentiles of `v` for each value of `k` (a queryset with both columns), in one window query; a key
+    without any value is absent. Same interpolation as `percentiles()`."""
+    wanted = [int(p) for p in wanted]
+    sql, params = queryset.order_by().values("k", "v").query.sql_with_params()
+    ranks = " OR ".join(f"rn = {_rank_row(p)} OR rn = {_rank_row(p)} + 1" for p in wanted)
+    query = (
+        "SELECT k, v, rn, n FROM ("  # noqa: S608
+        "SELECT k, v, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v) AS rn, COUNT(*) OVER (PARTITION BY k) AS n "
+        f"FROM ({sql}) q WHERE q.v IS NOT NULL) r WHERE {ranks}"
+    )
+    rows: dict[Any, dict[int, float]] = {}
+    sizes: dict[Any, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for key, value, rank, size in cursor.fetchall():
+            rows.setdefault(key, {})[int(rank)] = float(value)
+            sizes[key] = int(size)
+    return {key: Percentiles(values=_interpolate(rows[key], sizes[key], wanted), count=sizes[key]) for key in rows}
