@@ -18,7 +18,8 @@ times after two warm-ups (p50 and p95 in ms, with its SQL query count):
 - `api_*`: `GET /api/v1/metrics/service`, `/relationship` and `/figures/{name}/series` through Django's test client
   signed in as `manager1` (the scorecard endpoints compute the previous period too).
 
-Prints one JSON object per size; `over_target` lists the cases whose p95 is over 300 ms.
+Prints one JSON object per size; `over_target` lists the cases whose p95 is over 300 ms. There is no rollup to
+rebuild (docs/decisions.md, "Scorecards read the period's rows from indexes; no daily rollups yet").
 """
 
 from __future__ import annotations
@@ -391,22 +392,6 @@ def cases(requests: int) -> dict[str, dict[str, Any]]:
     return found
 
 
-def rollup_rebuild() -> dict[str, Any]:
-    """The rollup rebuild times (full, and one day), when the rollups exist."""
-    try:
-        from carefront.insights.metrics.rollups import rollups_rebuild
-    except ImportError:
-        return {}
-    started = time.perf_counter()
-    rows = rollups_rebuild()
-    full = time.perf_counter() - started
-    today = datetime.now(tz=UTC).date()
-    started = time.perf_counter()
-    rollups_rebuild(days=[today - timedelta(days=40)])
-    one = time.perf_counter() - started
-    return {"rollup_rebuild_full_seconds": round(full, 2), "rollup_rebuild_day_ms": round(one * 1000, 1), "rows": rows}
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default="10000,100000,1000000", help="ticket counts, comma-separated")
@@ -437,7 +422,6 @@ def main(argv: list[str] | None = None) -> None:
             started = time.monotonic()
             result["rows"] = {**{k: seeded[k] for k in ("messages", "accounts", "orders")}, **extras_load()}
             result["seed_seconds"] = round(seeded["seconds"] + time.monotonic() - started, 1)
-        result.update(rollup_rebuild())
         load_before = os.getloadavg()[0]
         measured = cases(args.requests)
         result.update(
