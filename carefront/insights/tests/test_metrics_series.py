@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from carefront.accounts.models import Contact, Order
 from carefront.desk.models import Calendar, SlaClock, Ticket
 from carefront.feedback.models import Invitation, Response, Survey
-from carefront.insights.metrics.definitions import MetricFilters
+from carefront.insights.metrics.definitions import MetricFilters, metric_filters_build
 from carefront.insights.metrics.relationship import relationship_scorecard
 from carefront.insights.metrics.series import TRENDABLE, figure_series, series_buckets
 from carefront.insights.metrics.service import service_scorecard
+from carefront.insights.tests.test_metrics_service import clock, week  # noqa: F401 (the fortnight's fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -153,6 +154,10 @@ def _store(carol: Contact, alice: Any, rows: list[Any], bought: list[Any]) -> No
     )
 
 
+def service_figures(filters: MetricFilters) -> dict[str, tuple[float | None, int]]:
+    return {item.name: (item.value, item.count) for item in service_scorecard(filters=filters)}  # type: ignore[misc]
+
+
 def _scorecards(filters: MetricFilters, user: Any) -> dict[str, tuple[float | None, int]]:
     figures = [*service_scorecard(filters=filters), *relationship_scorecard(filters=filters, user=user)]
     return {item.name: (float(item.value) if item.value is not None else None, item.count) for item in figures}
@@ -232,3 +237,21 @@ def test_an_answered_survey_shows_in_the_csat_series_at_once(carol: Contact, ali
     )
     after = figure_series(name="csat", filters=filters, bucket="month")
     assert [(point.value, point.count) for point in after] == [(100.0, 1), (None, 0)]
+
+
+def test_the_hand_made_fortnight_by_week(week: Any) -> None:  # noqa: F811 (the imported fixture)
+    """GIVEN the service scorecard's known-answer fortnight (test_metrics_service: A, C and D solved in the first
+    week, B created on the Friday and solved on the Monday, E merged into D, F never answered)
+    THEN by week: volume 5 then 0, solved 3 then 1, backlog 2 (B and F) at the first week's end and 1 (F) at the
+    second's, resolution rate 3 of 5 (B was solved after its week ended) then nothing created."""
+    filters = metric_filters_build(start=date(2026, 11, 30), end=date(2026, 12, 13), time_zone="UTC")
+    assert service_figures(filters)["tickets_solved"] == (4, 4)
+
+    def series(name: str) -> list[tuple[date, float | None, int]]:
+        return [(p.start, p.value, p.count) for p in figure_series(name=name, filters=filters, bucket="week")]
+
+    first, second = date(2026, 11, 30), date(2026, 12, 7)
+    assert series("ticket_volume") == [(first, 5, 5), (second, 0, 0)]
+    assert series("tickets_solved") == [(first, 3, 3), (second, 1, 1)]
+    assert series("backlog") == [(first, 2, 2), (second, 1, 1)]
+    assert series("resolution_rate") == [(first, 60.0, 5), (second, None, 0)]
