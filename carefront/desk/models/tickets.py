@@ -248,6 +248,12 @@ class Message(models.Model):
                 name="message_staff_reply_idx",
                 condition=models.Q(visibility="public", author_user__isnull=False),
             ),
+            # And counts each solved ticket's public staff replies (one-touch) from the index alone.
+            models.Index(
+                fields=["ticket", "created_at"],
+                name="message_staff_reply_ticket_idx",
+                condition=models.Q(visibility="public", author_user__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
