@@ -405,6 +405,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the last database")
     parser.add_argument("--no-seed", action="store_true", help="measure the existing database as it is")
+    parser.add_argument("--seed-only", action="store_true", help="seed and keep the database, measure nothing")
     args = parser.parse_args(argv)
     args.data_dir = args.data_dir.resolve()
     args.data_dir.mkdir(parents=True, exist_ok=True)
@@ -422,6 +423,9 @@ def main(argv: list[str] | None = None) -> None:
             started = time.monotonic()
             result["rows"] = {**{k: seeded[k] for k in ("messages", "accounts", "orders")}, **extras_load()}
             result["seed_seconds"] = round(seeded["seconds"] + time.monotonic() - started, 1)
+        if args.seed_only:
+            print(json.dumps(result), flush=True)
+            return
         load_before = os.getloadavg()[0]
         measured = cases(args.requests)
         result.update(

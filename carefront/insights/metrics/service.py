@@ -182,6 +182,15 @@ def _clocks(filters: MetricFilters, metric: str, ticket: Q) -> QuerySet[SlaClock
     ).annotate(v=Cast("elapsed", FloatField()))
 
 
+def _clock_of(metric: str) -> Cast:
+    """A ticket's stopped clock of a metric: its business seconds, or NULL (left out of the percentiles). One lookup
+    in sla_clock_unique per ticket of the period, where a join lets PostgreSQL scan every clock to hash them."""
+    elapsed = SlaClock.objects.filter(ticket=OuterRef("pk"), metric=metric, status=ClockStatus.STOPPED).values(
+        "elapsed"
+    )
+    return Cast(Subquery(elapsed[:1]), FloatField())
+
+
 def _next_responses(filters: MetricFilters) -> QuerySet[Message]:
     """Each public staff reply of the period that answered the requester: the seconds since the requester's first
     public message after the previous public staff reply (the first response is not a next response)."""
@@ -212,13 +221,11 @@ def _durations(scope: QuerySet[Ticket], filters: MetricFilters) -> list[Figure]:
     backlog = scope.filter(_backlog(filters))
     measures: dict[str, QuerySet[Any]] = {
         "first_response_time_calendar": responded.annotate(v=EpochSeconds(F("first_responded_at"), F("created_at"))),
-        "first_response_time_business": _clocks(
-            filters, SlaMetric.FIRST_RESPONSE, _in("ticket__first_responded_at", filters)
-        ),
+        "first_response_time_business": responded.annotate(v=_clock_of(SlaMetric.FIRST_RESPONSE)),
         "next_response_time_calendar": _next_responses(filters),
         "next_response_time_business": _clocks(filters, SlaMetric.NEXT_RESPONSE, _in("stopped_at", filters)),
         "resolution_time_calendar": solved.annotate(v=EpochSeconds(F("solved_at"), F("created_at"))),
-        "resolution_time_business": _clocks(filters, SlaMetric.RESOLUTION, _in("ticket__solved_at", filters)),
+        "resolution_time_business": solved.annotate(v=_clock_of(SlaMetric.RESOLUTION)),
         "backlog_age": backlog.annotate(v=EpochSeconds(Value(filters.end, DateTimeField()), F("created_at"))),
     }
     found = percentiles(measures)
