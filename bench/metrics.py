@@ -326,40 +326,38 @@ def _time(function: Callable[[], Any], requests: int) -> dict[str, Any]:
     }
 
 
-def cases(requests: int) -> dict[str, dict[str, Any]]:
+def cases(requests: int, only: str = "") -> dict[str, dict[str, Any]]:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
     from carefront.core.models import Team
     from carefront.insights.metrics.definitions import MetricFilters
     from carefront.insights.metrics.relationship import relationship_scorecard
+    from carefront.insights.metrics.series import TRENDABLE, figure_series
     from carefront.insights.metrics.service import service_scorecard
 
     manager = get_user_model().objects.get(username="manager1")
     team = Team.objects.get(name="Specialists").pk
     end = datetime.now(tz=UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     periods = {"30d": end - timedelta(days=30), "12m": end - timedelta(days=365)}
-    found: dict[str, dict[str, Any]] = {}
+    todo: dict[str, tuple[Callable[[], Any], dict[str, Any]]] = {}
     for period, start in periods.items():
         for label, extra in (("", {}), ("_team", {"team": team}), ("_client", {"service_model": "client"})):
             filters = MetricFilters(start=start, end=end, **extra)
-            found[f"service_{period}{label}"] = _time(lambda f=filters: service_scorecard(filters=f), requests)
+            todo[f"service_{period}{label}"] = (lambda f=filters: service_scorecard(filters=f), {})
             if label != "_team":
-                found[f"relationship_{period}{label}"] = _time(
-                    lambda f=filters: relationship_scorecard(filters=f, user=manager), requests
+                todo[f"relationship_{period}{label}"] = (
+                    lambda f=filters: relationship_scorecard(filters=f, user=manager),
+                    {},
                 )
-    try:
-        from carefront.insights.metrics.series import TRENDABLE, figure_series
-    except ImportError:
-        TRENDABLE, figure_series = (), None
     series_periods = {"day": timedelta(days=90), "week": timedelta(days=365), "month": timedelta(days=365)}
-    if figure_series is not None:
-        for bucket, length in series_periods.items():
-            for name in TRENDABLE:
-                filters = MetricFilters(start=end - length, end=end)
-                found[f"series_{name}_{bucket}"] = _time(
-                    lambda n=name, f=filters, b=bucket: figure_series(name=n, filters=f, bucket=b), requests
-                )
+    for bucket, length in series_periods.items():
+        for name in TRENDABLE:
+            filters = MetricFilters(start=end - length, end=end)
+            todo[f"series_{name}_{bucket}"] = (
+                lambda n=name, f=filters, b=bucket: figure_series(name=n, filters=f, bucket=b),
+                {},
+            )
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
@@ -369,27 +367,32 @@ def cases(requests: int) -> dict[str, dict[str, Any]]:
     client = Client()
     client.force_login(manager)
     day = timedelta(days=1)
-    urls = {}
-    for period, start in periods.items():
-        query = f"start={start.date()}&end={(end - day).date()}&time_zone=UTC"
-        urls[f"api_service_{period}"] = f"/api/v1/metrics/service?{query}"
-        urls[f"api_service_{period}_team"] = f"/api/v1/metrics/service?{query}&team={team}"
-        urls[f"api_relationship_{period}"] = f"/api/v1/metrics/relationship?{query}"
-        if figure_series is not None:
-            for name in ("ticket_volume", "backlog", "csat", "sla_achievement"):
-                bucket = "day" if period == "30d" else "week"
-                urls[f"api_series_{name}_{period}_{bucket}"] = (
-                    f"/api/v1/metrics/figures/{name}/series?{query}&bucket={bucket}"
-                )
 
     def get(url: str) -> None:
         response = client.get(url)
         if response.status_code != 200:
             raise SystemExit(f"{url} answered {response.status_code}: {response.content[:300]!r}")
 
-    for name, url in urls.items():
-        found[name] = {"url": url, **_time(lambda u=url: get(u), requests)}
-    return found
+    for period, start in periods.items():
+        query = f"start={start.date()}&end={(end - day).date()}&time_zone=UTC"
+        urls = {
+            f"api_service_{period}": f"/api/v1/metrics/service?{query}",
+            f"api_service_{period}_team": f"/api/v1/metrics/service?{query}&team={team}",
+            f"api_relationship_{period}": f"/api/v1/metrics/relationship?{query}",
+        }
+        for name in ("ticket_volume", "backlog", "csat", "sla_achievement"):
+            bucket = "day" if period == "30d" else "week"
+            urls[f"api_series_{name}_{period}_{bucket}"] = (
+                f"/api/v1/metrics/figures/{name}/series?{query}&bucket={bucket}"
+            )
+        for name, url in urls.items():
+            todo[name] = (lambda u=url: get(u), {"url": url})
+    prefixes = [text.strip() for text in only.split(",") if text.strip()]
+    return {
+        name: {**extra, **_time(function, requests)}
+        for name, (function, extra) in todo.items()
+        if not prefixes or any(name.startswith(prefix) for prefix in prefixes)
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -405,6 +408,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the last database")
     parser.add_argument("--no-seed", action="store_true", help="measure the existing database as it is")
+    parser.add_argument("--cases", default="", help="only the cases whose names start so (comma-separated)")
     parser.add_argument("--seed-only", action="store_true", help="seed and keep the database, measure nothing")
     args = parser.parse_args(argv)
     args.data_dir = args.data_dir.resolve()
@@ -427,7 +431,7 @@ def main(argv: list[str] | None = None) -> None:
             print(json.dumps(result), flush=True)
             return
         load_before = os.getloadavg()[0]
-        measured = cases(args.requests)
+        measured = cases(args.requests, args.cases)
         result.update(
             requests=args.requests,
             target_p95_ms=TARGET_P95_MS,

@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 
+from carefront.accounts.models import Account
 from carefront.core.models import Event
 from carefront.desk.models import ClockStatus, Message, SlaClock, SlaMetric, Status, Ticket, Tier, Visibility
 from carefront.desk.selectors import tier_report
@@ -60,7 +61,13 @@ def ticket_scope_q(filters: MetricFilters, prefix: str = "") -> Q:
     """The conditions of `tickets_in_scope` on rows that lead to a ticket through `prefix` ("ticket__" from a
     message or a clock): a join the database drives from the period's own index, where `ticket_id IN (every
     ticket in scope)` would first list every ticket ever."""
-    condition = Q(**{f"{prefix}merged_into__isnull": True}) & account_q(filters, prefix=f"{prefix}account__")
+    condition = Q(**{f"{prefix}merged_into__isnull": True})
+    accounts = account_q(filters, prefix="")
+    if accounts:
+        # A correlated EXISTS rather than a join: the tickets (or their rows) of the period stay the outer loop, one
+        # account lookup each. With a join SQLite may loop over the accounts instead and, for the backlog, scan
+        # every unsolved ticket once per account of a service model.
+        condition &= Q(Exists(Account.objects.filter(accounts, pk=OuterRef(f"{prefix}account_id"))))
     for name, column in (("team", "team_id"), ("agent", "assignee_id"), ("channel", "channel"), ("tier", "tier")):
         if getattr(filters, name) is not None:
             condition &= Q(**{f"{prefix}{column}": getattr(filters, name)})
