@@ -30,7 +30,7 @@ RUN_DATA_DIR := $(abspath $(CAREFRONT_DATA_DIR))
 TEST_DATA_DIR := $(abspath $(CAREFRONT_DATA_DIR))
 endif
 
-.PHONY: help run test screenshots chromium dovecot gettext pango install install-dev lint format typecheck pytest bench bench-seed bench-api bench-pages bench-import bench-sla bench-insights bench-mail ci clean
+.PHONY: help run test screenshots chromium dovecot gettext pango install install-dev lint format typecheck pytest bench bench-seed bench-api bench-pages bench-import bench-sla bench-insights bench-mail bench-metrics ci clean
 
 help:
 	@echo "make run        serve Carefront with demo data on http://127.0.0.1:$(PORT) (PORT, CAREFRONT_DATA_DIR)"
@@ -142,7 +142,7 @@ screenshots: install-dev chromium
 	@mkdir -p "$(TEST_DATA_DIR)"
 	CAREFRONT_SCREENSHOTS_DIR="$(CURDIR)/docs/screenshots" $(BIN)/pytest -p no:xdist tests/browser
 
-bench: bench-seed bench-api bench-pages bench-import bench-sla bench-insights bench-mail
+bench: bench-seed bench-api bench-pages bench-import bench-sla bench-insights bench-mail bench-metrics
 
 bench-seed: install-dev
 	$(BIN)/python -m bench.seed 1000000
@@ -164,6 +164,9 @@ bench-insights: install-dev
 
 bench-mail: install-dev
 	$(BIN)/python -m bench.mail
+
+bench-metrics: install-dev
+	$(BIN)/python -m bench.metrics
 
 ci:
 	.ci/run

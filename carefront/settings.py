@@ -199,6 +199,11 @@ def _databases() -> dict[str, Any]:
         }
         # A file, not memory, so a worker process started by a test sees the test database.
         config["TEST"] = {"NAME": str(DATA_DIR / "test-carefront.sqlite3")}
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # No JIT compilation: it pays off for long analytic queries only, and costs 50–200 ms on each query whose
+        # estimate passes jit_above_cost, such as a scorecard's over a million tickets (docs/decisions.md).
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
     return {"default": config}
 
 

@@ -357,7 +357,9 @@ def tier_report(*, since: datetime, until: datetime, tickets: QuerySet[Ticket] |
         subject_kind="ticket", field="tier", occurred_at__gte=since, occurred_at__lt=until
     ).order_by()
     if tickets is not None:
-        changes = changes.filter(subject_id__in=tickets.order_by().values("pk"))
+        # A correlated EXISTS (a primary-key lookup per change of the period), not `subject_id IN (tickets)`, which
+        # lists every ticket in scope first: over all tickets that is the whole table.
+        changes = changes.filter(Exists(tickets.order_by().filter(pk=OuterRef("subject_id"))))
 
     def by(queryset: QuerySet[Event], column: str) -> dict[int, int]:
         rows = queryset.values(column).annotate(count=Count("id")).values_list(column, "count")

@@ -11,10 +11,11 @@ class FeedbackConfig(AppConfig):
         # Survey responses on the account timeline, their scores as a client health signal, their counts for the
         # scorecards (the registries live in other apps, which import nothing of ours).
         from carefront.feedback.health import register as register_health
-        from carefront.feedback.metrics import feedback_counts
+        from carefront.feedback.metrics import feedback_counts, feedback_counts_by
         from carefront.feedback.selectors_timeline import register as register_timeline
-        from carefront.insights.metrics.providers import survey_provider_register
+        from carefront.insights.metrics.providers import survey_provider_register, survey_series_provider_register
 
         register_timeline()
         register_health()
         survey_provider_register(feedback_counts)
+        survey_series_provider_register(feedback_counts_by)

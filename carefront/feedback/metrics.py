@@ -15,6 +15,7 @@ Registered as the scorecards' survey provider from `FeedbackConfig.ready()`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -62,23 +63,43 @@ def nps_responses(filters: Any) -> QuerySet[Response]:
     )
 
 
+CSAT_COUNTS = {
+    "invitations": Count("pk"),
+    "answers": Count("response"),
+    "satisfied": Count("response", filter=Q(response__score__gte=4)),
+}
+NPS_COUNTS = {
+    "answers": Count("pk"),
+    "promoters": Count("pk", filter=Q(score__gte=9)),
+    "detractors": Count("pk", filter=Q(score__lte=6)),
+}
+
+
+def _counts(csat: dict[str, int], nps: dict[str, int]) -> SurveyCounts:
+    return SurveyCounts(
+        csat_invitations=csat.get("invitations", 0),
+        csat_answers=csat.get("answers", 0),
+        csat_satisfied=csat.get("satisfied", 0),
+        nps_answers=nps.get("answers", 0),
+        nps_promoters=nps.get("promoters", 0),
+        nps_detractors=nps.get("detractors", 0),
+    )
+
+
 def feedback_counts(filters: Any) -> SurveyCounts:
     """The counts for a period [filters.start, filters.end) and its filters (a `MetricFilters`)."""
-    csat = csat_invitations(filters).aggregate(
-        invitations=Count("pk"),
-        answers=Count("response"),
-        satisfied=Count("response", filter=Q(response__score__gte=4)),
-    )
-    nps = nps_responses(filters).aggregate(
-        answers=Count("pk"),
-        promoters=Count("pk", filter=Q(score__gte=9)),
-        detractors=Count("pk", filter=Q(score__lte=6)),
-    )
-    return SurveyCounts(
-        csat_invitations=csat["invitations"],
-        csat_answers=csat["answers"],
-        csat_satisfied=csat["satisfied"],
-        nps_answers=nps["answers"],
-        nps_promoters=nps["promoters"],
-        nps_detractors=nps["detractors"],
-    )
+    return _counts(csat_invitations(filters).aggregate(**CSAT_COUNTS), nps_responses(filters).aggregate(**NPS_COUNTS))
+
+
+def feedback_counts_by(filters: Any, bucket_of: Callable[[str], Any]) -> dict[Hashable, SurveyCounts]:
+    """The same counts by bucket (the trend series): CSAT by the invitation's sending time, NPS by the answer's
+    time; `bucket_of(column)` is the SQL expression of a datetime column's bucket. Two queries."""
+    csat: dict[Hashable, dict[str, int]] = {}
+    for row in csat_invitations(filters).values(bucket=bucket_of("sent_at")).annotate(**CSAT_COUNTS):
+        values: dict[str, Any] = dict(row)
+        csat[values.pop("bucket")] = values
+    nps: dict[Hashable, dict[str, int]] = {}
+    for row in nps_responses(filters).values(bucket=bucket_of("created_at")).annotate(**NPS_COUNTS):
+        values = dict(row)
+        nps[values.pop("bucket")] = values
+    return {key: _counts(csat.get(key, {}), nps.get(key, {})) for key in csat.keys() | nps.keys()}

@@ -3,14 +3,16 @@ previous period's value, under the same filters (`GET /api/v1/metrics/…`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from carefront.api.common import ERRORS, actor, staff_actor
+from carefront.core.exceptions import ApplicationError
 from carefront.insights.metrics.access import metric_filters_scope
 from carefront.insights.metrics.definitions import (
     DEFINITIONS,
@@ -22,6 +24,7 @@ from carefront.insights.metrics.definitions import (
     period_bound_parse,
 )
 from carefront.insights.metrics.relationship import relationship_scorecard
+from carefront.insights.metrics.series import SERIES, figure_series
 from carefront.insights.metrics.service import service_scorecard
 
 router = Router(tags=["metrics"])
@@ -80,6 +83,25 @@ class MetricDefinitionOut(Schema):
     formula: str
     scorecard: Scorecard
     filters: list[str] = Field(description="The filters that narrow it besides the period.")
+
+
+class MetricSeriesQuery(MetricQuery):
+    bucket: Literal["day", "week", "month"] = Field(
+        "week", description="Days, weeks (Monday to Sunday) or calendar months, in `time_zone`."
+    )
+
+
+class MetricSeriesPointOut(Schema):
+    start: date = Field(description="The bucket's first day in the period (the first and last may be partial).")
+    value: float | None = Field(description="The figure over the bucket; null when there is nothing to measure.")
+    count: int = Field(description="The rows the value rests on.")
+
+
+class MetricSeriesOut(Schema):
+    name: str
+    bucket: str
+    unit: str
+    points: list[MetricSeriesPointOut]
 
 
 def _filters(request: HttpRequest, query: MetricQuery, scorecard: str) -> MetricFilters:
@@ -168,3 +190,25 @@ def get_metric_figure(request: HttpRequest, name: str, query: Query[MetricQuery]
     card = _scorecard(request, query, definition.scorecard)
     card["figures"] = [item for item in card["figures"] if item["name"] == name]
     return card
+
+
+@router.get(
+    "/metrics/figures/{name}/series",
+    response={200: MetricSeriesOut, **ERRORS},
+    summary="One figure by day, week or month",
+)
+def get_metric_series(request: HttpRequest, name: str, query: Query[MetricSeriesQuery]) -> Any:
+    staff_actor(request)
+    definition = DEFINITIONS.get(name)
+    if definition is None:
+        raise ApplicationError(_("No figure is named “{name}”.").format(name=name), status=404)
+    if name not in SERIES:
+        raise ApplicationError(_("The figure “{name}” has no trend series.").format(name=name), status=404)
+    filters = _filters(request, query, definition.scorecard)
+    points = figure_series(name=name, filters=filters, bucket=query.bucket)
+    return {
+        "name": name,
+        "bucket": query.bucket,
+        "unit": definition.unit,
+        "points": [{"start": point.start, "value": point.value, "count": point.count} for point in points],
+    }

@@ -232,6 +232,9 @@ class SlaClock(models.Model):
             # The inbox's "SLA breached" and "SLA due soon" queues: the few tickets in that state, by id.
             models.Index(fields=["ticket"], name="sla_clock_breached_idx", condition=SLA_BREACHED),
             models.Index(fields=["ticket"], name="sla_clock_warning_idx", condition=SLA_WARNING),
+            # The scorecards' SLA achievement and business-hour times: the clocks stopped, or breached, in a period.
+            models.Index(fields=["status", "stopped_at", "metric"], name="sla_clock_stopped_idx"),
+            models.Index(fields=["status", "breached_at"], name="sla_clock_breached_at_idx"),
         ]
 
     def __str__(self) -> str:

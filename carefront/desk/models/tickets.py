@@ -160,6 +160,11 @@ class Ticket(models.Model):
             ),
             # Keyset pages of the inbox sorted by priority (most urgent first, then newest).
             models.Index(PriorityRank(), models.F("id"), name="ticket_priority_rank_idx"),
+            # The scorecards read the tickets of a period by each of its dates, and the backlog (unsolved, or
+            # solved after the period's end) by the solve time: O(rows in the period), never every ticket.
+            models.Index(fields=["created_at", "solved_at"], name="ticket_created_idx"),
+            models.Index(fields=["solved_at", "created_at"], name="ticket_solved_idx"),
+            models.Index(fields=["first_responded_at"], name="ticket_responded_idx"),
         ]
 
     def __str__(self) -> str:
@@ -237,6 +242,18 @@ class Message(models.Model):
             models.Index(fields=["account", "created_at", "id"], name="message_account_idx"),
             # Time-spent reports read the period's timed messages only.
             models.Index(fields=["created_at"], name="message_timed_idx", condition=models.Q(minutes_spent__gt=0)),
+            # The scorecards' next response time reads the period's public staff replies.
+            models.Index(
+                fields=["created_at"],
+                name="message_staff_reply_idx",
+                condition=models.Q(visibility="public", author_user__isnull=False),
+            ),
+            # And counts each solved ticket's public staff replies (one-touch) from the index alone.
+            models.Index(
+                fields=["ticket", "created_at"],
+                name="message_staff_reply_ticket_idx",
+                condition=models.Q(visibility="public", author_user__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -158,6 +158,13 @@ define(
     gettext_lazy("Tickets created in the period, not merged into another; by channel, tier and team."),
     SERVICE,
 )
+define(
+    "tickets_solved",
+    gettext_lazy("Tickets solved"),
+    COUNT,
+    gettext_lazy("Tickets whose last solve falls in the period (not reopened since), not merged into another."),
+    SERVICE,
+)
 _DURATIONS = {
     "first_response_time": (
         gettext_lazy("First response time"),

@@ -182,20 +182,20 @@ def _durations(name: str, filters: MetricFilters, part: str | None) -> Drill:
         rows = responded.annotate(measure=EpochSeconds(F("first_responded_at"), F("created_at")))
         return _ticket_drill(name, rows, _seconds(gettext_lazy("First response")))
     if measure == "first_response_time_business":
-        clocks = stopped_clocks(responded, SlaMetric.FIRST_RESPONSE)
+        clocks = stopped_clocks(filters, SlaMetric.FIRST_RESPONSE, _during("ticket__first_responded_at", filters))
         return _clock_drill(name, scope, clocks, gettext_lazy("First response, business time"))
     if measure == "next_response_time_calendar":
-        replies = next_responses(scope, filters)
+        replies = next_responses(filters)
         replied = scope.filter(pk__in=replies.values("ticket_id")).annotate(n=_counted(replies, "ticket_id"))
         return _ticket_drill(name, replied, Column("n", gettext_lazy("Replies measured"), NUMBER), weight="n")
     if measure == "next_response_time_business":
-        clocks = stopped_clocks(scope, SlaMetric.NEXT_RESPONSE).filter(_during("stopped_at", filters))
+        clocks = stopped_clocks(filters, SlaMetric.NEXT_RESPONSE, _during("stopped_at", filters))
         return _clock_drill(name, scope, clocks, gettext_lazy("Next response, business time"))
     if measure == "resolution_time_calendar":
         rows = solved.annotate(measure=EpochSeconds(F("solved_at"), F("created_at")))
         return _ticket_drill(name, rows, _seconds(gettext_lazy("Resolution")))
     if measure == "resolution_time_business":
-        clocks = stopped_clocks(solved, SlaMetric.RESOLUTION)
+        clocks = stopped_clocks(filters, SlaMetric.RESOLUTION, _during("ticket__solved_at", filters))
         return _clock_drill(name, scope, clocks, gettext_lazy("Resolution, business time"))
     return _backlog(name, filters, part)
 

@@ -6,8 +6,9 @@ only counts answers over the filters. Until one is registered those figures have
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from carefront.insights.metrics.definitions import MetricFilters
 
@@ -53,3 +54,26 @@ def survey_counts(filters: MetricFilters) -> SurveyCounts | None:
     """The registered provider's counts, or None while no app provides surveys."""
     provider = next(reversed(_PROVIDERS.values()), None) if _PROVIDERS else None
     return provider(filters) if provider is not None else None
+
+
+# The same counts by bucket for the trend series: given the filters and a function that turns a datetime column's
+# name into the SQL expression of its bucket, the counts of each bucket that has any (in a constant number of
+# queries). CSAT is grouped by the invitation's sending time, NPS by the answer's time, as the scorecard counts them.
+SurveySeriesProvider = Callable[[MetricFilters, Callable[[str], Any]], dict[Hashable, SurveyCounts]]
+
+_SERIES_PROVIDERS: dict[str, SurveySeriesProvider] = {}
+
+
+def survey_series_provider_register(provider: SurveySeriesProvider, *, name: str = "feedback") -> None:
+    """Register (or replace) the provider of survey counts by bucket."""
+    _SERIES_PROVIDERS[name] = provider
+
+
+def survey_series_provider_unregister(*, name: str = "feedback") -> None:
+    _SERIES_PROVIDERS.pop(name, None)
+
+
+def survey_counts_by(filters: MetricFilters, bucket_of: Callable[[str], Any]) -> dict[Hashable, SurveyCounts] | None:
+    """The registered series provider's counts by bucket, or None while no app provides surveys."""
+    provider = next(reversed(_SERIES_PROVIDERS.values()), None) if _SERIES_PROVIDERS else None
+    return provider(filters, bucket_of) if provider is not None else None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import FloatField, Func, QuerySet
+from django.db.models import Case, F, FloatField, Func, IntegerField, Q, QuerySet, Value, When
 
 
 class EpochSeconds(Func):
@@ -96,13 +96,62 @@ def percentiles(
         if not size:
             result[key] = None
             continue
-        ranked = rows[index]
-        values = {}
-        for p in wanted:
-            low = (size - 1) * p // 100 + 1
-            fraction = (size - 1) * p / 100 + 1 - low
-            below = ranked[low]
-            above = ranked.get(low + 1, below)
-            values[p] = below + fraction * (above - below)
-        result[key] = Percentiles(values=values, count=size)
+        result[key] = Percentiles(values=_interpolate(rows[index], size, wanted), count=size)
     return result
+
+
+def _interpolate(ranked: dict[int, float], size: int, wanted: Sequence[int]) -> dict[int, float]:
+    """percentile_cont from the values at the ranks around each wanted percentile."""
+    values = {}
+    for p in wanted:
+        low = (size - 1) * p // 100 + 1
+        fraction = (size - 1) * p / 100 + 1 - low
+        below = ranked[low]
+        above = ranked.get(low + 1, below)
+        values[p] = below + fraction * (above - below)
+    return values
+
+
+def count_of(queryset: QuerySet[Any], condition: Q | None = None) -> QuerySet[Any]:
+    """A one-row, one-column queryset: how many of `queryset`'s rows meet `condition` (all without one), for
+    `scalars()`. COUNT is spelled as a plain function so that the ORM adds no GROUP BY."""
+    counted: Any = F("pk") if condition is None else Case(When(condition, then=Value(1)), output_field=IntegerField())
+    return queryset.order_by().annotate(c=Func(counted, function="COUNT", output_field=IntegerField())).values("c")
+
+
+def scalars(queries: Mapping[str, QuerySet[Any]]) -> dict[str, Any]:
+    """Several one-row, one-column querysets (`count_of()`) read in one query: `SELECT (q1), (q2), …`. Each keeps
+    its own WHERE, so each is planned on its own index, where one aggregate over the OR of their conditions would
+    read every row any of them might need."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for queryset in queries.values():
+        sql, inner = queryset.query.sql_with_params()
+        parts.append(f"({sql})")
+        params.extend(inner)
+    with connection.cursor() as cursor:
+        # Only the ORM's own SQL is pasted in; values travel as parameters.
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        row = cursor.fetchone()
+    return {key: (value if value is not None else 0) for key, value in zip(queries, row, strict=True)}
+
+
+def percentiles_by(queryset: QuerySet[Any], wanted: Sequence[int] = (50, 90)) -> dict[Any, Percentiles]:
+    """The percentiles of `v` for each value of `k` (a queryset with both columns), in one window query; a key
+    without any value is absent. Same interpolation as `percentiles()`."""
+    wanted = [int(p) for p in wanted]
+    sql, params = queryset.order_by().values("k", "v").query.sql_with_params()
+    ranks = " OR ".join(f"rn = {_rank_row(p)} OR rn = {_rank_row(p)} + 1" for p in wanted)
+    query = (
+        "SELECT k, v, rn, n FROM ("  # noqa: S608
+        "SELECT k, v, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v) AS rn, COUNT(*) OVER (PARTITION BY k) AS n "
+        f"FROM ({sql}) q WHERE q.v IS NOT NULL) r WHERE {ranks}"
+    )
+    rows: dict[Any, dict[int, float]] = {}
+    sizes: dict[Any, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for key, value, rank, size in cursor.fetchall():
+            rows.setdefault(key, {})[int(rank)] = float(value)
+            sizes[key] = int(size)
+    return {key: Percentiles(values=_interpolate(rows[key], sizes[key], wanted), count=sizes[key]) for key in rows}
