@@ -39,6 +39,8 @@ User = get_user_model()
 TODAY = date(2025, 6, 30)
 END = datetime(2025, 6, 30, tzinfo=UTC)
 ACCOUNTS = 60
+CLIENT_CUSTOMERS = 60  # feedback/demo_clients.py: one client's list of its own customers
+CLIENT_CUSTOMER_ID = "client-"  # the import keeps a client's ids for its customers as client-<pk>:<id>
 
 # A few words each language's demo messages cannot do without; two of them mark a message as that language.
 LANGUAGE_WORDS = {
@@ -57,7 +59,15 @@ def _fingerprint() -> dict[str, list[Any]]:
     return {
         "accounts": list(
             Account.objects.order_by("external_id").values_list(
-                "external_id", "name", "kind", "service_model", "lifecycle_stage", "locale", "country", "created_at"
+                "external_id",
+                "name",
+                "kind",
+                "service_model",
+                "lifecycle_stage",
+                "locale",
+                "country",
+                "created_at",
+                "served_for__external_id",
             )
         ),
         "contacts": list(
@@ -108,7 +118,10 @@ def test_same_seed_and_today_give_identical_data_and_another_seed_does_not(db: A
     second = _fresh_fingerprint(7)
     other = _fresh_fingerprint(8)
 
-    assert len(first["accounts"]) == ACCOUNTS
+    # The accounts asked for, and a demo client's own customers (served for it) on top.
+    listed = [row for row in first["accounts"] if row[0].startswith(CLIENT_CUSTOMER_ID)]
+    assert (len(first["accounts"]) - len(listed), len(listed)) == (ACCOUNTS, CLIENT_CUSTOMERS)
+    assert all(row[-1] is not None for row in listed)
     assert first["tickets"] and first["messages"] and first["orders"]
     assert first == second
     assert [row[1] for row in other["accounts"]] != [row[1] for row in first["accounts"]]
@@ -117,8 +130,11 @@ def test_same_seed_and_today_give_identical_data_and_another_seed_does_not(db: A
 @pytest.mark.usefixtures("db")
 class TestLoadedDemo:
     def test_summary_matches_what_was_written(self, loaded: DemoSummary) -> None:
-        assert loaded.accounts == Account.objects.count() == ACCOUNTS
-        assert loaded.contacts == Contact.objects.count()
+        listed = Account.objects.filter(external_id__startswith=CLIENT_CUSTOMER_ID, served_for__isnull=False)
+        assert loaded.accounts == Account.objects.exclude(pk__in=listed.values("pk")).count() == ACCOUNTS
+        assert listed.count() == CLIENT_CUSTOMERS
+        assert loaded.contacts == Contact.objects.exclude(account__in=listed).count()
+        assert Contact.objects.filter(account__in=listed).count() == CLIENT_CUSTOMERS  # one contact each
         assert loaded.orders == Order.objects.count()
         assert loaded.order_items == OrderItem.objects.count()
         assert loaded.tickets == Ticket.objects.count()
@@ -187,7 +203,7 @@ class TestLoadedDemo:
 
     def test_insights_find_customers_becoming_clients_and_clients_drifting_away(self, loaded: DemoSummary) -> None:
         insights = AccountInsight.objects.select_related("account")
-        assert insights.count() == ACCOUNTS
+        assert insights.count() == Account.objects.count()  # every account, a client's own customers too
         offered = insights.filter(advice=Advice.OFFER_CLIENT)
         assert offered.exists(), "the advisor found no customer becoming a client"
         assert all(row.account.service_model == ServiceModel.CUSTOMER for row in offered)
@@ -300,8 +316,8 @@ def test_if_empty_loads_once_then_does_nothing(db: Any) -> None:
 
     second = _demo("--if-empty", "--seed", "4")
 
-    assert "5 accounts" in first and count == 5
-    assert "already has 5 accounts; no demo data loaded" in second
+    assert "5 accounts" in first and count == 5 + CLIENT_CUSTOMERS  # and a client's list of its own customers
+    assert f"already has {count} accounts; no demo data loaded" in second
     assert (Account.objects.count(), Ticket.objects.count()) == (count, tickets)
 
 
@@ -316,13 +332,13 @@ def test_refuses_with_exit_code_1_when_accounts_exist(acme: Account) -> None:
 
 def test_force_additional_adds_to_existing_accounts_but_not_the_same_seed_twice(acme: Account) -> None:
     _demo("--force-additional", "--seed", "3")
-    assert Account.objects.count() == 6
+    assert Account.objects.count() == 6 + CLIENT_CUSTOMERS
 
     with pytest.raises(CommandError, match="seed 3 is already loaded"):
         _demo("--force-additional", "--seed", "3")
     _demo("--force-additional", "--seed", "4")
 
-    assert Account.objects.count() == 11
+    assert Account.objects.count() - Account.objects.filter(external_id__startswith=CLIENT_CUSTOMER_ID).count() == 11
     assert User.objects.filter(username="sam.taylor").count() == 1
 
 

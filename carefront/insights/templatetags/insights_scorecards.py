@@ -60,23 +60,28 @@ def duration_text(seconds: float) -> str:
     return " ".join(words[:2])
 
 
+def _number(value: float | Decimal | int, places: int, force_grouping: bool = False) -> str:
+    """A number in the reader's format, rounded to `places` (Django's number_format cuts the digits off)."""
+    return number_format(round(value, places), places, use_l10n=True, force_grouping=force_grouping)
+
+
 def value_text(value: float | Decimal | int | None, unit: str, currency: str = "") -> str:
     if value is None:
         return _("no data")
     if unit == SECONDS:
         return duration_text(float(value))
     if unit == PERCENT:
-        return _("{number} %").format(number=number_format(value, 1, use_l10n=True))
+        return _("{number} %").format(number=_number(value, 1))
     if unit == MONEY:
-        amount = number_format(value, 2, use_l10n=True, force_grouping=True)
+        amount = _number(value, 2, force_grouping=True)
         return _("{amount} {currency}").format(amount=amount, currency=currency) if currency else amount
     if unit == POINTS:
-        return f"{'+' if value > 0 else ''}{number_format(value, 1, use_l10n=True)}"
+        return f"{'+' if value > 0 else ''}{_number(value, 1)}"
     if unit == HOURS:
-        return _("{number} h").format(number=number_format(value, 1, use_l10n=True))
+        return _("{number} h").format(number=_number(value, 1))
     if unit == COUNT:
-        return number_format(value, 0, use_l10n=True, force_grouping=True)
-    return number_format(value, 1, use_l10n=True)
+        return _number(value, 0, force_grouping=True)
+    return _number(value, 1)
 
 
 @register.filter
@@ -96,7 +101,7 @@ def figure_change(line: FigureLine) -> str:
     if unit == SECONDS:
         return f"{sign}{duration_text(float(change))}"
     if unit == PERCENT:
-        return _("{sign}{number} pp").format(sign=sign, number=number_format(size, 1, use_l10n=True))
+        return _("{sign}{number} pp").format(sign=sign, number=_number(size, 1))
     return f"{sign}{value_text(size, unit, line.current.currency)}"
 
 

@@ -265,6 +265,8 @@ def test_figures_read_as_people_say_them() -> None:
     assert value_text(4500, "seconds") == "1 hour 15 minutes"
     assert value_text(42, "seconds") == "42 seconds"
     assert value_text(80.0, "percent") == "80.0 %"
+    assert value_text(200 / 3, "percent") == "66.7 %"  # rounded, not cut off
+    assert value_text(-100 / 3, "points") == "-33.3"
     assert value_text(Decimal("1234.5"), "money", "EUR") == "1,234.50 EUR"
     assert value_text(12.5, "points") == "+12.5"
     assert value_text(1200, "count") == "1,200"
