@@ -62,7 +62,8 @@ def duration_text(seconds: float) -> str:
 
 def _number(value: float | Decimal | int, places: int, force_grouping: bool = False) -> str:
     """A number in the reader's format, rounded to `places` (Django's number_format cuts the digits off)."""
-    return number_format(round(value, places), places, use_l10n=True, force_grouping=force_grouping)
+    rounded: Decimal | float = round(value, places) if isinstance(value, Decimal) else round(float(value), places)
+    return number_format(rounded, places, use_l10n=True, force_grouping=force_grouping)
 
 
 def value_text(value: float | Decimal | int | None, unit: str, currency: str = "") -> str:
