@@ -50,6 +50,7 @@ from carefront.feedback.models import Response
 from carefront.insights.metrics.definitions import DEFINITIONS, MetricFilters
 from carefront.insights.metrics.relationship import accounts_in_scope, main_currency, retention_base
 from carefront.insights.metrics.service import (
+    _in,
     backlog_q,
     created_q,
     first_solve_in,
@@ -96,10 +97,6 @@ class Drill:
     currency: str = ""
     # Fills columns on a page of rows (one query whatever the page), for what a queryset cannot annotate.
     complete: Callable[[list[Any]], None] | None = None
-
-
-def _during(column: str, filters: MetricFilters) -> Q:
-    return Q(**{f"{column}__gte": filters.start, f"{column}__lt": filters.end})
 
 
 def _counted(rows: QuerySet[Any], link: str) -> Coalesce:
@@ -176,26 +173,26 @@ def _durations(name: str, filters: MetricFilters, part: str | None) -> Drill:
     _parts(part, ())
     scope = tickets_in_scope(filters)
     measure = name.rsplit("_", 1)[0]  # without _median / _p90
-    responded = scope.filter(_during("first_responded_at", filters))
+    responded = scope.filter(_in("first_responded_at", filters))
     solved = scope.filter(solved_q(filters))
     if measure == "first_response_time_calendar":
         rows = responded.annotate(measure=EpochSeconds(F("first_responded_at"), F("created_at")))
         return _ticket_drill(name, rows, _seconds(gettext_lazy("First response")))
     if measure == "first_response_time_business":
-        clocks = stopped_clocks(filters, SlaMetric.FIRST_RESPONSE, _during("ticket__first_responded_at", filters))
+        clocks = stopped_clocks(filters, SlaMetric.FIRST_RESPONSE, _in("ticket__first_responded_at", filters))
         return _clock_drill(name, scope, clocks, gettext_lazy("First response, business time"))
     if measure == "next_response_time_calendar":
         replies = next_responses(filters)
         replied = scope.filter(pk__in=replies.values("ticket_id")).annotate(n=_counted(replies, "ticket_id"))
         return _ticket_drill(name, replied, Column("n", gettext_lazy("Replies measured"), NUMBER), weight="n")
     if measure == "next_response_time_business":
-        clocks = stopped_clocks(filters, SlaMetric.NEXT_RESPONSE, _during("stopped_at", filters))
+        clocks = stopped_clocks(filters, SlaMetric.NEXT_RESPONSE, _in("stopped_at", filters))
         return _clock_drill(name, scope, clocks, gettext_lazy("Next response, business time"))
     if measure == "resolution_time_calendar":
         rows = solved.annotate(measure=EpochSeconds(F("solved_at"), F("created_at")))
         return _ticket_drill(name, rows, _seconds(gettext_lazy("Resolution")))
     if measure == "resolution_time_business":
-        clocks = stopped_clocks(filters, SlaMetric.RESOLUTION, _during("ticket__solved_at", filters))
+        clocks = stopped_clocks(filters, SlaMetric.RESOLUTION, _in("ticket__solved_at", filters))
         return _clock_drill(name, scope, clocks, gettext_lazy("Resolution, business time"))
     return _backlog(name, filters, part)
 
@@ -271,7 +268,7 @@ def _escalation(name: str, filters: MetricFilters, part: str | None) -> Drill:
     a ticket stands for as many as it had, and its escalations out of a tier are counted beside them."""
     scope = tickets_in_scope(filters)
     changes = Event.objects.filter(
-        _during("occurred_at", filters),
+        _in("occurred_at", filters),
         subject_kind=Event.SubjectKind.TICKET,
         field="tier",
         subject_id__in=scope.values("pk"),
@@ -353,14 +350,14 @@ def _revenue(name: str, filters: MetricFilters, part: str | None) -> Drill:
     accounts = accounts_in_scope(filters)
     chosen = _parts(part, ("currency",) if name == "revenue" else ())
     currency = chosen[1] if chosen is not None else main_currency()
-    now = _orders(accounts).filter(_during("placed_at", filters), currency=currency)
+    now = _orders(accounts).filter(_in("placed_at", filters), currency=currency)
     rows = accounts.filter(pk__in=now.values("account_id")).annotate(
         n=_counted(now, "account_id"), amount=_summed(now, "account_id", "amount")
     )
     columns = [Column("n", gettext_lazy("Orders"), NUMBER), Column("amount", gettext_lazy("Revenue"), MONEY)]
     if name == "revenue_growth":
         previous = filters.previous()
-        before = _orders(accounts).filter(_during("placed_at", previous), currency=currency)
+        before = _orders(accounts).filter(_in("placed_at", previous), currency=currency)
         rows = (
             accounts.filter(Q(pk__in=now.values("account_id")) | Q(pk__in=before.values("account_id")))
             .annotate(n=_counted(now, "account_id"), amount=_summed(now, "account_id", "amount"))
@@ -373,8 +370,8 @@ def _revenue(name: str, filters: MetricFilters, part: str | None) -> Drill:
 def _net_revenue_retention(name: str, filters: MetricFilters, part: str | None) -> Drill:
     _parts(part, ())
     accounts, currency = accounts_in_scope(filters), main_currency()
-    before = _orders(accounts).filter(_during("placed_at", filters.previous()), currency=currency)
-    now = _orders(accounts).filter(_during("placed_at", filters), currency=currency)
+    before = _orders(accounts).filter(_in("placed_at", filters.previous()), currency=currency)
+    now = _orders(accounts).filter(_in("placed_at", filters), currency=currency)
     rows = accounts.filter(pk__in=before.values("account_id")).annotate(
         before=_summed(before, "account_id", "amount"), amount=_summed(now, "account_id", "amount")
     )
@@ -390,7 +387,7 @@ def _net_revenue_retention(name: str, filters: MetricFilters, part: str | None) 
 def _purchase_frequency(name: str, filters: MetricFilters, part: str | None) -> Drill:
     _parts(part, ())
     accounts = accounts_in_scope(filters)
-    now = _orders(accounts).filter(_during("placed_at", filters))
+    now = _orders(accounts).filter(_in("placed_at", filters))
     rows = accounts.filter(pk__in=now.values("account_id")).annotate(n=_counted(now, "account_id"))
     return _account_drill(name, rows, Column("n", gettext_lazy("Orders"), NUMBER))
 
@@ -444,7 +441,7 @@ def _commitments(name: str, filters: MetricFilters, part: str | None, user: Any,
     relationships app's own rate (one grouped query per page)."""
     _parts(part, ())
     accounts = accounts_in_scope(filters)
-    due = commitments_visible_to(user).filter(_during("due_at", filters), account_id__in=accounts.values("pk"))
+    due = commitments_visible_to(user).filter(_in("due_at", filters), account_id__in=accounts.values("pk"))
     rows = accounts.filter(pk__in=due.values("account_id"))
 
     def complete(page: list[Any]) -> None:
