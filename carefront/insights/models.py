@@ -355,3 +355,22 @@ class GoalDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id} {self.week}"
+
+
+class TicketFactDay(models.Model):
+    """One UTC day of one family of ticket facts (insights/metrics/facts.py): a cache of what the service scorecard
+    reads of the tickets keyed on that day, used only while its signature matches theirs."""
+
+    family = models.CharField(_("family"), max_length=16)
+    day = models.DateField(_("day"))
+    signature = models.CharField(_("signature"), max_length=100)
+    facts = models.BinaryField(_("facts"))
+    built_at = models.DateTimeField(_("built at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket facts of a day")
+        verbose_name_plural = _("ticket facts of days")
+        constraints = [models.UniqueConstraint(fields=["family", "day"], name="ticket_fact_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.family} {self.day}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from carefront.insights.services import (
     insights_refresh_done,
     insights_score,
 )
+from carefront.insights.services_facts import fact_days_refresh_all
 from carefront.insights.services_goals import goals_measure
 from carefront.insights.services_goals_digest import goals_digest_queue, goals_digest_send
 
@@ -87,6 +88,18 @@ def refresh_changed_insights() -> int:
     if insight_settings().last_full_refresh_at is None:
         return 0
     return refresh_start(full=False)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def store_recent_ticket_facts() -> dict[str, dict[str, int]]:
+    """Store the ticket facts of the last two days that changed, so that a scorecard finds today's days ready."""
+    return fact_days_refresh_all(since=timezone.now().date() - timedelta(days=2))
+
+
+@db_periodic_task(crontab(minute="50", hour="2"))
+def store_ticket_facts_nightly() -> dict[str, dict[str, int]]:
+    """Store every day of ticket facts whose tickets changed (an old ticket reopened, reassigned, merged...)."""
+    return fact_days_refresh_all()
 
 
 @db_periodic_task(crontab(minute="20", hour="3"))

@@ -1,33 +1,37 @@
 """The service scorecard: every ticket figure of docs/metrics.md over one set of filters.
 
-A constant number of queries whatever the number of tickets: one grouped count for the volume, one aggregate with
-conditional counts for the rates and the backlog, one grouped count of the SLA clocks, one window query for every
-percentile, one grouped count per agent, the tier report's queries and the deflections. Each figure is a function
-of the filters only, so a daily rollup can later stand in for the raw rows.
+A constant number of queries whatever the number of tickets. The figures of each ticket (volume, resolution and
+one-touch rates, first response and resolution times, the backlog and its age, solved per agent) are read from the
+ticket facts by day (facts.py: stored arrays checked against the tickets' signatures, two or three queries a family)
+and counted with NumPy; the others are SQL over the period's rows: one window query for the next-response
+percentiles, one of two counts for the reopen rate, one grouped count of the SLA clocks, the tier report's queries,
+the deflections and the survey counts. The conditions the figures count by stay here as ORM conditions, which the
+dashboards' drill-down lists the same rows with.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
+import numpy as np
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
     DateTimeField,
     Exists,
     F,
     FloatField,
-    IntegerField,
     Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast
 
 from carefront.accounts.models import Account
-from carefront.core.models import Event
+from carefront.core.models import Event, Team
 from carefront.desk.models import ClockStatus, Message, SlaClock, SlaMetric, Status, Ticket, Tier, Visibility
 from carefront.desk.selectors import tier_report
 from carefront.insights.metrics.definitions import (
@@ -38,8 +42,21 @@ from carefront.insights.metrics.definitions import (
     figure,
     percent,
 )
+from carefront.insights.metrics.facts import (
+    CHANNELS,
+    MISSING,
+    accounts_kept,
+    family_facts,
+    micros,
+    percentiles_of,
+    reopens,
+    scoped,
+    seconds_between,
+    staff_replies,
+    status_events,
+)
 from carefront.insights.metrics.providers import survey_counts
-from carefront.insights.metrics.sql import EpochSeconds, count_of, percentiles, scalars
+from carefront.insights.metrics.sql import EpochSeconds, Percentiles, count_of, percentiles, scalars
 from carefront.knowledge.selectors import deflections_list
 
 SOLVED_OR_CLOSED = (Status.SOLVED, Status.CLOSED)
@@ -108,7 +125,7 @@ def backlog_q(filters: MetricFilters) -> Q:
 def first_solve_in(filters: MetricFilters) -> Subquery:
     """A ticket's first change to solved in the period (NULL without one): the reopen rate's tickets."""
     return Subquery(
-        _status_events()
+        status_events()
         .filter(new_value=Status.SOLVED.value, occurred_at__gte=filters.start, occurred_at__lt=filters.end)
         .order_by()
         .values("subject_id")
@@ -127,44 +144,59 @@ def ticket_touches(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """The tickets with their public staff replies and whether they were ever reopened, and reopened after their
     first solve of the period (needs `first_solve` annotated)."""
     return tickets.annotate(
-        staff_replies=_staff_replies(),
-        ever_reopened=Exists(_reopens()),
-        reopened_after=Exists(_reopens().filter(occurred_at__gte=OuterRef("first_solve"))),
+        staff_replies=staff_replies(),
+        ever_reopened=Exists(reopens()),
+        reopened_after=Exists(reopens().filter(occurred_at__gte=OuterRef("first_solve"))),
     )
 
 
-def _status_events() -> QuerySet[Event]:
-    return Event.objects.filter(subject_kind=Event.SubjectKind.TICKET, subject_id=OuterRef("pk"), field="status")
+@dataclass(frozen=True)
+class TicketFacts:
+    """The facts (insights/metrics/facts.py) of the tickets in scope each ticket figure reads."""
+
+    created: np.ndarray  # created in the period
+    responded: np.ndarray  # first responded in the period
+    solved: np.ndarray  # last solved in the period
+    backlog: np.ndarray  # created before the period's end and not solved by then
 
 
-def _reopens() -> QuerySet[Event]:
-    """A ticket's status changes from solved back to open, pending or on hold (closing is not a reopen)."""
-    return _status_events().filter(old_value=Status.SOLVED.value).exclude(new_value=Status.CLOSED.value)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _staff_replies() -> Coalesce:
-    replies = (
-        Message.objects.filter(ticket=OuterRef("pk"), visibility=Visibility.PUBLIC, author_user__isnull=False)
-        .order_by()
-        .values("ticket")
-        .annotate(n=Count("pk"))
-        .values("n")
+def ticket_facts(filters: MetricFilters) -> TicketFacts:
+    """The facts of the period's tickets in scope, in a constant number of queries."""
+    accounts = accounts_kept(filters, account_q(filters, prefix=""))
+    end = micros(filters.end)
+
+    def read(family: str, start: datetime, until: datetime | None) -> np.ndarray:
+        return scoped(family_facts(family, start, until), filters, accounts)
+
+    unsolved = read("open", EPOCH, filters.end)
+    solved_later = read("solved", filters.end, None)
+    return TicketFacts(
+        created=read("created", filters.start, filters.end),
+        responded=read("responded", filters.start, filters.end),
+        solved=read("solved", filters.start, filters.end),
+        backlog=np.concatenate([unsolved, solved_later[solved_later["created"] < end]]),
     )
-    return Coalesce(Subquery(replies, output_field=IntegerField()), 0)
 
 
-def _volume(scope: QuerySet[Ticket], filters: MetricFilters) -> Figure:
-    rows = list(
-        scope.filter(_in("created_at", filters))
-        .values_list("channel", "tier", "team__name")
-        .annotate(n=Count("pk"))
-        .order_by()
+def _volume(facts: TicketFacts) -> Figure:
+    created = facts.created
+    teams = dict(
+        Team.objects.filter(pk__in={int(pk) for pk in np.unique(created["team"]) if pk}).values_list("pk", "name")
     )
     by: dict[str, dict[str, int]] = {"channel": {}, "tier": {}, "team": {}}
-    for channel, tier, team, n in rows:
-        for dimension, key in (("channel", channel), ("tier", Tier(tier).name), ("team", team or "")):
-            by[dimension][key] = by[dimension].get(key, 0) + n
-    total = sum(n for *_keys, n in rows)
+    for dimension, column, name_of in (
+        ("channel", "channel", lambda code: CHANNELS[code] if code >= 0 else ""),
+        ("tier", "tier", lambda tier: Tier(tier).name),
+        ("team", "team", lambda pk: teams.get(pk, "")),
+    ):
+        keys, counts = np.unique(created[column], return_counts=True)
+        for key, n in zip(keys.tolist(), counts.tolist(), strict=True):
+            label = name_of(key)
+            by[dimension][label] = by[dimension].get(label, 0) + n
+    total = len(created)
     breakdowns = {
         dimension: tuple(Part(key=key, value=n, count=n) for key, n in sorted(counts.items()))
         for dimension, counts in by.items()
@@ -172,13 +204,15 @@ def _volume(scope: QuerySet[Ticket], filters: MetricFilters) -> Figure:
     return figure("ticket_volume", total, total, breakdowns=breakdowns)
 
 
-def _rates(scope: QuerySet[Ticket], filters: MetricFilters) -> tuple[list[Figure], int]:
-    """Resolution, one-touch, reopen rates and the backlog; and the tickets created. One query of seven counts,
-    each over the rows of its own condition read from its own index (created, solved, first solves in the period,
-    unsolved at its end): O(rows in the period), whatever the number of tickets."""
-    created = scope.filter(created_q(filters))
-    solved = scope.filter(solved_q(filters)).annotate(staff_replies=_staff_replies(), ever_reopened=Exists(_reopens()))
-    # The tickets with a solve in the period, found from the period's status events (event_status_idx).
+def _rates(scope: QuerySet[Ticket], facts: TicketFacts, filters: MetricFilters) -> list[Figure]:
+    """Resolution, one-touch, reopen rates and the backlog. The reopen rate counts the tickets with a first solve
+    in the period (from the period's status events, event_status_idx) in one query of two counts."""
+    end = micros(filters.end)
+    created_n = len(facts.created)
+    solved_by_end = facts.created["solved"]
+    created_solved = int(np.count_nonzero((solved_by_end != MISSING) & (solved_by_end < end)))
+    solved_n = len(facts.solved)
+    one_touch = int(np.count_nonzero((facts.solved["staff_replies"] == 1) & ~facts.solved["reopened"]))
     with_solve = Event.objects.filter(
         subject_kind=Event.SubjectKind.TICKET,
         field="status",
@@ -189,27 +223,22 @@ def _rates(scope: QuerySet[Ticket], filters: MetricFilters) -> tuple[list[Figure
     solve_events = (
         scope.filter(pk__in=with_solve)
         .annotate(first_solve=first_solve_in(filters))
-        .annotate(reopened_after=Exists(_reopens().filter(occurred_at__gte=OuterRef("first_solve"))))
+        .annotate(reopened_after=Exists(reopens().filter(occurred_at__gte=OuterRef("first_solve"))))
     )
     rows = scalars(
         {
-            "created_n": count_of(created),
-            "created_solved": count_of(created, Q(solved_at__lt=filters.end)),
-            "solved_n": count_of(solved),
-            "one_touch": count_of(solved, Q(staff_replies=1, ever_reopened=False)),
             "solve_events": count_of(solve_events, Q(first_solve__isnull=False)),
             "reopens": count_of(solve_events, Q(first_solve__isnull=False, reopened_after=True)),
-            "backlog_n": count_of(scope.filter(backlog_q(filters))),
         }
     )
-    figures = [
-        figure("tickets_solved", rows["solved_n"], rows["solved_n"]),
-        figure("resolution_rate", percent(rows["created_solved"], rows["created_n"]), rows["created_n"]),
-        figure("one_touch_resolution_rate", percent(rows["one_touch"], rows["solved_n"]), rows["solved_n"]),
+    backlog_n = len(facts.backlog)
+    return [
+        figure("tickets_solved", solved_n, solved_n),
+        figure("resolution_rate", percent(created_solved, created_n), created_n),
+        figure("one_touch_resolution_rate", percent(one_touch, solved_n), solved_n),
         figure("reopen_rate", percent(rows["reopens"], rows["solve_events"]), rows["solve_events"]),
-        figure("backlog", rows["backlog_n"], rows["backlog_n"]),
+        figure("backlog", backlog_n, backlog_n),
     ]
-    return figures, rows["created_n"]
 
 
 def _clocks(filters: MetricFilters, metric: str, ticket: Q) -> QuerySet[SlaClock]:
@@ -217,15 +246,6 @@ def _clocks(filters: MetricFilters, metric: str, ticket: Q) -> QuerySet[SlaClock
     return SlaClock.objects.filter(
         ticket_scope_q(filters, "ticket__"), ticket, metric=metric, status=ClockStatus.STOPPED
     ).annotate(v=Cast("elapsed", FloatField()))
-
-
-def _clock_of(metric: str) -> Cast:
-    """A ticket's stopped clock of a metric: its business seconds, or NULL (left out of the percentiles). One lookup
-    in sla_clock_unique per ticket of the period, where a join lets PostgreSQL scan every clock to hash them."""
-    elapsed = SlaClock.objects.filter(ticket=OuterRef("pk"), metric=metric, status=ClockStatus.STOPPED).values(
-        "elapsed"
-    )
-    return Cast(Subquery(elapsed[:1]), FloatField())
 
 
 def _next_responses(filters: MetricFilters) -> QuerySet[Message]:
@@ -257,20 +277,23 @@ stopped_clocks = _clocks
 next_responses = _next_responses
 
 
-def _durations(scope: QuerySet[Ticket], filters: MetricFilters) -> list[Figure]:
-    responded = scope.filter(_in("first_responded_at", filters))
-    solved = scope.filter(solved_q(filters))
-    backlog = scope.filter(backlog_q(filters))
-    measures: dict[str, QuerySet[Any]] = {
-        "first_response_time_calendar": responded.annotate(v=EpochSeconds(F("first_responded_at"), F("created_at"))),
-        "first_response_time_business": responded.annotate(v=_clock_of(SlaMetric.FIRST_RESPONSE)),
-        "next_response_time_calendar": _next_responses(filters),
-        "next_response_time_business": _clocks(filters, SlaMetric.NEXT_RESPONSE, _in("stopped_at", filters)),
-        "resolution_time_calendar": solved.annotate(v=EpochSeconds(F("solved_at"), F("created_at"))),
-        "resolution_time_business": solved.annotate(v=_clock_of(SlaMetric.RESOLUTION)),
-        "backlog_age": backlog.annotate(v=EpochSeconds(Value(filters.end, DateTimeField()), F("created_at"))),
+def _durations(facts: TicketFacts, filters: MetricFilters) -> list[Figure]:
+    end = np.full(len(facts.backlog), micros(filters.end), dtype=np.int64)
+    found: dict[str, Percentiles | None] = {
+        "first_response_time_calendar": percentiles_of(
+            seconds_between(facts.responded["responded"], facts.responded["created"])
+        ),
+        "first_response_time_business": percentiles_of(facts.responded["first_response_business"]),
+        **percentiles(
+            {
+                "next_response_time_calendar": _next_responses(filters),
+                "next_response_time_business": _clocks(filters, SlaMetric.NEXT_RESPONSE, _in("stopped_at", filters)),
+            }
+        ),
+        "resolution_time_calendar": percentiles_of(seconds_between(facts.solved["solved"], facts.solved["created"])),
+        "resolution_time_business": percentiles_of(facts.solved["resolution_business"]),
+        "backlog_age": percentiles_of(seconds_between(end, facts.backlog["created"])),
     }
-    found = percentiles(measures)
     figures = []
     for name, result in found.items():
         for stat, p in (("median", 50), ("p90", 90)):
@@ -304,13 +327,11 @@ def _sla(filters: MetricFilters) -> Figure:
     return figure("sla_achievement", percent(achieved, decided), decided, breakdowns={"target": parts})
 
 
-def _per_agent(scope: QuerySet[Ticket], filters: MetricFilters) -> Figure:
-    rows = list(
-        scope.filter(_in("solved_at", filters), assignee__isnull=False)
-        .values_list("assignee__username")
-        .annotate(n=Count("pk"))
-        .order_by("assignee__username")
-    )
+def _per_agent(facts: TicketFacts) -> Figure:
+    assignees, counts = np.unique(facts.solved["assignee"], return_counts=True)
+    solved_by = {int(pk): int(n) for pk, n in zip(assignees.tolist(), counts.tolist(), strict=True) if pk}
+    names = dict(get_user_model().objects.filter(pk__in=solved_by).values_list("pk", "username"))
+    rows = sorted((names[pk], n) for pk, n in solved_by.items() if pk in names)
     solved = sum(n for _name, n in rows)
     parts = tuple(Part(key=name, value=n, count=n) for name, n in rows)
     return figure("solved_per_agent", solved / len(rows) if rows else None, solved, breakdowns={"agent": parts})
@@ -353,14 +374,14 @@ def _surveys(filters: MetricFilters) -> list[Figure]:
 def service_scorecard(*, filters: MetricFilters) -> list[Figure]:
     """Every figure of the service scorecard over the filters, in the order of docs/metrics.md."""
     scope = tickets_in_scope(filters)
-    rates, created = _rates(scope, filters)
+    facts = ticket_facts(filters)
     return [
-        _volume(scope, filters),
-        *_durations(scope, filters),
-        *rates,
+        _volume(facts),
+        *_durations(facts, filters),
+        *_rates(scope, facts, filters),
         _sla(filters),
-        _per_agent(scope, filters),
+        _per_agent(facts),
         _escalation(scope, filters),
         *_surveys(filters),
-        *_deflections(filters, created),
+        *_deflections(filters, len(facts.created)),
     ]

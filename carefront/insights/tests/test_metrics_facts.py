@@ -1,0 +1,112 @@
+"""Ticket facts by day (insights/metrics/facts.py) are a cache: what the scorecard reads from them is always what it
+would compute from the raw rows, however old the tickets that changed since the days were stored.
+
+The tickets are the hand-made week of test_metrics_service.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pytest
+
+from carefront.desk.models import Ticket
+from carefront.desk.services import ticket_assign, ticket_change_priority, ticket_reply
+from carefront.insights.metrics.facts import EMPTY, FAMILIES, facts_build, family_facts, midnight
+from carefront.insights.models import TicketFactDay
+from carefront.insights.services_facts import fact_days_refresh, fact_days_refresh_all
+from carefront.insights.tasks import store_recent_ticket_facts
+from carefront.insights.tests import test_metrics_service as hand_made
+from carefront.insights.tests.test_metrics_service import at, card
+
+pytestmark = pytest.mark.django_db
+
+# The hand-made week's fixtures, used here under the same names.
+clock = hand_made.clock
+week = hand_made.week
+
+
+def _from_raw_rows() -> dict[str, Any]:
+    """The scorecard with nothing stored: every day's facts built from the tickets."""
+    TicketFactDay.objects.all().delete()
+    return card()
+
+
+def test_stored_days_stay_equal_to_the_raw_rows_when_old_tickets_change(
+    week: dict[str, Ticket], clock: Any, alice: Any, bob: Any, carol: Any, morgan: Any
+) -> None:
+    """GIVEN every day of the week stored
+    WHEN, days later, an old solved ticket is reopened, another is reassigned, the one in the backlog is answered
+    and solved, and an old one only gets a staff reply
+    THEN the scorecard read over the stored days equals the one recomputed from the raw rows, and differs from
+    before the changes (so the stored days were not used as they were)."""
+    fact_days_refresh_all()
+    before = card()
+    clock.move_to(at(11, 9))
+    ticket_reply(ticket=week["A"], contact=carol, body="It broke again.")
+    ticket_assign(ticket=week["C"], actor=morgan, assignee=alice)
+    ticket_reply(ticket=week["F"], staff=bob, body="Done at last.", status="solved", email_requester=False)
+    ticket_reply(ticket=week["B"], staff=alice, body="One more thing.", email_requester=False)
+
+    over_stored_days = card()
+    assert over_stored_days == _from_raw_rows()
+    assert over_stored_days != before
+    changed = ("backlog", "tickets_solved", "first_response_time_calendar_p90", "one_touch_resolution_rate")
+    assert [over_stored_days[name].value for name in changed] != [before[name].value for name in changed]
+
+
+def test_refreshing_stores_only_the_days_whose_tickets_changed(week: dict[str, Ticket], clock: Any, alice: Any) -> None:
+    assert fact_days_refresh(family="created")["stored"] == 5  # 30 Nov, 1, 2, 3 and 4 Dec
+    assert fact_days_refresh(family="created") == {"stored": 0, "dropped": 0}
+    clock.move_to(at(11, 9))
+    ticket_change_priority(ticket=week["C"], actor=alice, priority="high")  # created 1 Dec
+    assert fact_days_refresh(family="created") == {"stored": 1, "dropped": 0}
+    stored = TicketFactDay.objects.get(family="created", day=date(2026, 12, 1))
+    assert np.frombuffer(bytes(stored.facts), dtype=EMPTY.dtype)["id"].tolist() == [week["C"].pk]
+
+
+def test_a_stored_day_is_read_while_its_signature_matches_and_rebuilt_once_it_does_not(
+    week: dict[str, Ticket], clock: Any, alice: Any
+) -> None:
+    """A stored day is trusted only while its tickets' signature is unchanged: emptied behind the scorecard's back it
+    is read as stored (the cache is really used), and rebuilt from the tickets as soon as one of them changes."""
+    fact_days_refresh_all()
+    assert card()["ticket_volume"].value == 5
+    TicketFactDay.objects.filter(family="created", day=date(2026, 12, 1)).update(facts=EMPTY.tobytes())
+    assert card()["ticket_volume"].value == 4
+    clock.move_to(at(11, 9))
+    ticket_change_priority(ticket=week["C"], actor=alice, priority="high")
+    assert card()["ticket_volume"].value == 5
+
+
+def test_a_day_without_tickets_left_is_dropped(week: dict[str, Ticket], clock: Any, carol: Any) -> None:
+    fact_days_refresh_all()
+    assert TicketFactDay.objects.filter(family="solved", day=date(2026, 11, 30)).exists()
+    clock.move_to(at(11, 9))
+    ticket_reply(ticket=week["A"], contact=carol, body="It broke again.")  # A, solved on 30 Nov, is open again
+    assert fact_days_refresh(family="solved") == {"stored": 0, "dropped": 1}
+    assert fact_days_refresh(family="open") == {"stored": 1, "dropped": 0}
+
+
+def test_facts_match_the_tickets(week: dict[str, Ticket]) -> None:
+    """The facts of a day: each ticket once (the merged one left out), its times, replies, reopens and clocks."""
+    built = facts_build(FAMILIES["created"], [date(2026, 12, 2)])[date(2026, 12, 2)]
+    assert built["id"].tolist() == [week["D"].pk]
+    (d,) = built
+    assert (int(d["staff_replies"]), bool(d["reopened"]), int(d["tier"])) == (2, True, 1)
+    assert float(d["first_response_business"]) == 3600.0
+    read = family_facts("created", midnight(date(2026, 12, 2)), midnight(date(2026, 12, 3)))
+    assert read.tobytes() == built.tobytes()
+
+
+def test_the_queue_stores_the_recent_days(week: dict[str, Ticket], clock: Any) -> None:
+    clock.move_to(at(5, 9))
+    found = store_recent_ticket_facts.call_local()
+    # From 3 December on: F (created on the 3rd) and B (the 4th); B is answered and solved on the 7th.
+    assert found["created"] == {"stored": 2, "dropped": 0}
+    assert set(TicketFactDay.objects.filter(family="created").values_list("day", flat=True)) == {
+        date(2026, 12, 3),
+        date(2026, 12, 4),
+    }
