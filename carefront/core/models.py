@@ -151,8 +151,13 @@ class Event(models.Model):
             ),
             # The per-tier report reads the tier changes (and tiers at creation) of a period.
             models.Index(fields=["occurred_at"], name="event_tier_idx", condition=models.Q(field="tier")),
-            # The scorecards' reopen rate reads the status changes (solves) of a period.
-            models.Index(fields=["occurred_at"], name="event_status_idx", condition=models.Q(field="status")),
+            # The scorecards' reopen rate reads the status changes (solves and reopens) of a period, from the index
+            # alone (insights/metrics/facts.py, the `status` family).
+            models.Index(
+                fields=["occurred_at", "subject_kind", "subject_id", "old_value", "new_value", "id"],
+                name="event_status_idx",
+                condition=models.Q(field="status"),
+            ),
             # A ticket's solves and reopens (one-touch, the reopen rate), read from the index alone; `field` is in
             # the key so that it is preferred to event_subject_time_idx, which would visit each event's row.
             models.Index(

@@ -31,7 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 
 from carefront.accounts.models import Account
-from carefront.core.models import Event, Team
+from carefront.core.models import Team
 from carefront.desk.models import ClockStatus, Message, SlaClock, SlaMetric, Status, Ticket, Tier, Visibility
 from carefront.desk.selectors import tier_report
 from carefront.insights.metrics.definitions import (
@@ -56,7 +56,7 @@ from carefront.insights.metrics.facts import (
     status_events,
 )
 from carefront.insights.metrics.providers import survey_counts
-from carefront.insights.metrics.sql import EpochSeconds, Percentiles, count_of, percentiles, scalars
+from carefront.insights.metrics.sql import EpochSeconds, Percentiles, percentiles
 from carefront.knowledge.selectors import deflections_list
 
 SOLVED_OR_CLOSED = (Status.SOLVED, Status.CLOSED)
@@ -78,7 +78,13 @@ def ticket_scope_q(filters: MetricFilters, prefix: str = "") -> Q:
     """The conditions of `tickets_in_scope` on rows that lead to a ticket through `prefix` ("ticket__" from a
     message or a clock): a join the database drives from the period's own index, where `ticket_id IN (every
     ticket in scope)` would first list every ticket ever."""
-    condition = Q(**{f"{prefix}merged_into__isnull": True})
+    if prefix:
+        # The few merged tickets as a list the database builds once (a hashed subplan, an ephemeral index), rather
+        # than a join to every ticket of the period only to read its merged_into.
+        merged = Ticket.objects.filter(merged_into__isnull=False).values("pk")
+        condition = ~Q(**{f"{prefix}in": merged})
+    else:
+        condition = Q(merged_into__isnull=True)
     accounts = account_q(filters, prefix="")
     if accounts:
         # A correlated EXISTS rather than a join: the tickets (or their rows) of the period stay the outer loop, one
@@ -158,6 +164,8 @@ class TicketFacts:
     responded: np.ndarray  # first responded in the period
     solved: np.ndarray  # last solved in the period
     backlog: np.ndarray  # created before the period's end and not solved by then
+    solved_any_scope: np.ndarray  # the ids of the tickets last solved in the period, whatever the filters
+    status_changes: np.ndarray  # every ticket's solves and reopens from the period's start on
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -173,12 +181,42 @@ def ticket_facts(filters: MetricFilters) -> TicketFacts:
 
     unsolved = read("open", EPOCH, filters.end)
     solved_later = read("solved", filters.end, None)
+    solved = family_facts("solved", filters.start, filters.end)
     return TicketFacts(
         created=read("created", filters.start, filters.end),
         responded=read("responded", filters.start, filters.end),
-        solved=read("solved", filters.start, filters.end),
+        solved=scoped(solved, filters, accounts),
         backlog=np.concatenate([unsolved, solved_later[solved_later["created"] < end]]),
+        solved_any_scope=solved["id"],
+        status_changes=family_facts("status", filters.start, None),
     )
+
+
+def _reopens(facts: TicketFacts, filters: MetricFilters) -> tuple[int, int]:
+    """The tickets in scope with a solve in the period, and how many of them were reopened after their first solve
+    in it (at any time since), from the status changes. A ticket solved in the period is in scope when its facts
+    are; the few others (solved in it, then reopened and not solved again by its end) are looked up: one query."""
+    changes = facts.status_changes
+    solves = changes[changes["solve"] & (changes["at"] < micros(filters.end))]
+    if not len(solves):
+        return 0, 0
+    order = np.lexsort((solves["at"], solves["ticket"]))
+    tickets, first_index = np.unique(solves["ticket"][order], return_index=True)
+    first_solve = solves["at"][order][first_index]
+    in_scope = np.isin(tickets, facts.solved["id"])
+    unknown = tickets[~np.isin(tickets, facts.solved_any_scope)]
+    if len(unknown):
+        found = tickets_in_scope(filters).filter(pk__in=unknown.tolist()).values_list("pk", flat=True)
+        in_scope |= np.isin(tickets, np.fromiter(found, dtype=np.int64))
+    reopened_at = changes[~changes["solve"]]
+    last_reopen = np.full(len(tickets), MISSING, dtype=np.int64)
+    if len(reopened_at):
+        at_ticket = np.searchsorted(tickets, reopened_at["ticket"])
+        known = at_ticket < len(tickets)
+        known[known] = tickets[at_ticket[known]] == reopened_at["ticket"][known]
+        np.maximum.at(last_reopen, at_ticket[known], reopened_at["at"][known])
+    reopened = (last_reopen != MISSING) & (last_reopen >= first_solve)
+    return int(np.count_nonzero(in_scope)), int(np.count_nonzero(in_scope & reopened))
 
 
 def _volume(facts: TicketFacts) -> Figure:
@@ -204,39 +242,21 @@ def _volume(facts: TicketFacts) -> Figure:
     return figure("ticket_volume", total, total, breakdowns=breakdowns)
 
 
-def _rates(scope: QuerySet[Ticket], facts: TicketFacts, filters: MetricFilters) -> list[Figure]:
-    """Resolution, one-touch, reopen rates and the backlog. The reopen rate counts the tickets with a first solve
-    in the period (from the period's status events, event_status_idx) in one query of two counts."""
+def _rates(facts: TicketFacts, filters: MetricFilters) -> list[Figure]:
+    """Resolution, one-touch, reopen rates and the backlog."""
     end = micros(filters.end)
     created_n = len(facts.created)
     solved_by_end = facts.created["solved"]
     created_solved = int(np.count_nonzero((solved_by_end != MISSING) & (solved_by_end < end)))
     solved_n = len(facts.solved)
     one_touch = int(np.count_nonzero((facts.solved["staff_replies"] == 1) & ~facts.solved["reopened"]))
-    with_solve = Event.objects.filter(
-        subject_kind=Event.SubjectKind.TICKET,
-        field="status",
-        new_value=Status.SOLVED.value,
-        occurred_at__gte=filters.start,
-        occurred_at__lt=filters.end,
-    ).values("subject_id")
-    solve_events = (
-        scope.filter(pk__in=with_solve)
-        .annotate(first_solve=first_solve_in(filters))
-        .annotate(reopened_after=Exists(reopens().filter(occurred_at__gte=OuterRef("first_solve"))))
-    )
-    rows = scalars(
-        {
-            "solve_events": count_of(solve_events, Q(first_solve__isnull=False)),
-            "reopens": count_of(solve_events, Q(first_solve__isnull=False, reopened_after=True)),
-        }
-    )
+    solve_tickets, reopened = _reopens(facts, filters)
     backlog_n = len(facts.backlog)
     return [
         figure("tickets_solved", solved_n, solved_n),
         figure("resolution_rate", percent(created_solved, created_n), created_n),
         figure("one_touch_resolution_rate", percent(one_touch, solved_n), solved_n),
-        figure("reopen_rate", percent(rows["reopens"], rows["solve_events"]), rows["solve_events"]),
+        figure("reopen_rate", percent(reopened, solve_tickets), solve_tickets),
         figure("backlog", backlog_n, backlog_n),
     ]
 
@@ -337,8 +357,10 @@ def _per_agent(facts: TicketFacts) -> Figure:
     return figure("solved_per_agent", solved / len(rows) if rows else None, solved, breakdowns={"agent": parts})
 
 
-def _escalation(scope: QuerySet[Ticket], filters: MetricFilters) -> Figure:
-    lines = tier_report(since=filters.start, until=filters.end, tickets=scope)
+def _escalation(scope: QuerySet[Ticket], facts: TicketFacts, filters: MetricFilters) -> Figure:
+    tiers, counts = np.unique(facts.solved["tier"], return_counts=True)
+    solved_by_tier = {int(tier): int(n) for tier, n in zip(tiers.tolist(), counts.tolist(), strict=True)}
+    lines = tier_report(since=filters.start, until=filters.end, tickets=scope, solved_by_tier=solved_by_tier)
     volume = sum(line.volume for line in lines)
     parts = tuple(Part(key=Tier(line.tier).name, value=line.escalation_rate, count=line.volume) for line in lines)
     # TierLine.escalation_rate rounds for the tier report's screen; the overall share is computed from the counts.
@@ -378,10 +400,10 @@ def service_scorecard(*, filters: MetricFilters) -> list[Figure]:
     return [
         _volume(facts),
         *_durations(facts, filters),
-        *_rates(scope, facts, filters),
+        *_rates(facts, filters),
         _sla(filters),
         _per_agent(facts),
-        _escalation(scope, filters),
+        _escalation(scope, facts, filters),
         *_surveys(filters),
         *_deflections(filters, len(facts.created)),
     ]

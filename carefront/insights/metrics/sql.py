@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, F, FloatField, Func, IntegerField, Q, QuerySet, Value, When
+from django.db.models import FloatField, Func, QuerySet
 
 
 class EpochSeconds(Func):
@@ -110,30 +110,6 @@ def _interpolate(ranked: dict[int, float], size: int, wanted: Sequence[int]) -> 
         above = ranked.get(low + 1, below)
         values[p] = below + fraction * (above - below)
     return values
-
-
-def count_of(queryset: QuerySet[Any], condition: Q | None = None) -> QuerySet[Any]:
-    """A one-row, one-column queryset: how many of `queryset`'s rows meet `condition` (all without one), for
-    `scalars()`. COUNT is spelled as a plain function so that the ORM adds no GROUP BY."""
-    counted: Any = F("pk") if condition is None else Case(When(condition, then=Value(1)), output_field=IntegerField())
-    return queryset.order_by().annotate(c=Func(counted, function="COUNT", output_field=IntegerField())).values("c")
-
-
-def scalars(queries: Mapping[str, QuerySet[Any]]) -> dict[str, Any]:
-    """Several one-row, one-column querysets (`count_of()`) read in one query: `SELECT (q1), (q2), …`. Each keeps
-    its own WHERE, so each is planned on its own index, where one aggregate over the OR of their conditions would
-    read every row any of them might need."""
-    parts: list[str] = []
-    params: list[Any] = []
-    for queryset in queries.values():
-        sql, inner = queryset.query.sql_with_params()
-        parts.append(f"({sql})")
-        params.extend(inner)
-    with connection.cursor() as cursor:
-        # Only the ORM's own SQL is pasted in; values travel as parameters.
-        cursor.execute(f"SELECT {', '.join(parts)}", params)
-        row = cursor.fetchone()
-    return {key: (value if value is not None else 0) for key, value in zip(queries, row, strict=True)}
 
 
 def percentiles_by(queryset: QuerySet[Any], wanted: Sequence[int] = (50, 90)) -> dict[Any, Percentiles]:
