@@ -18,8 +18,14 @@ times after two warm-ups (p50 and p95 in ms, with its SQL query count):
 - `api_*`: `GET /api/v1/metrics/service`, `/relationship` and `/figures/{name}/series` through Django's test client
   signed in as `manager1` (the scorecard endpoints compute the previous period too).
 
-Prints one JSON object per size; `over_target` lists the cases whose p95 is over 300 ms. There is no rollup to
-rebuild (docs/decisions.md, "Scorecards read the period's rows from indexes; no daily rollups yet").
+- `page_scorecards_30d`: the dashboards' page (`/insights/scorecards/`, both scorecards over the period and the one
+  before, the people cards), as a manager sees it.
+
+Before measuring, the ticket facts by day (the service scorecard's rollup, carefront/insights/metrics/facts.py) are
+stored as the queue's nightly job stores them: `rollup.rebuild_seconds` is that full rebuild from the raw rows,
+`rollup.days` how many (family, day) arrays it stored and `rollup.refresh_seconds` a second pass that finds nothing
+changed (the five-minute job's cost). Prints one JSON object per size; `over_target` lists the cases whose p95 is
+over 300 ms.
 """
 
 from __future__ import annotations
@@ -326,6 +332,24 @@ def _time(function: Callable[[], Any], requests: int) -> dict[str, Any]:
     }
 
 
+def rollup_rebuild() -> dict[str, Any]:
+    """Store every day of ticket facts from the raw rows (the nightly job, from nothing), then check them again."""
+    from carefront.insights.models import TicketFactDay
+    from carefront.insights.services_facts import fact_days_refresh_all
+
+    TicketFactDay.objects.all().delete()
+    started = time.monotonic()
+    stored = fact_days_refresh_all()
+    rebuilt = time.monotonic() - started
+    started = time.monotonic()
+    fact_days_refresh_all()
+    return {
+        "rebuild_seconds": round(rebuilt, 1),
+        "days": sum(counts["stored"] for counts in stored.values()),
+        "refresh_seconds": round(time.monotonic() - started, 2),
+    }
+
+
 def cases(requests: int, only: str = "") -> dict[str, dict[str, Any]]:
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -385,6 +409,10 @@ def cases(requests: int, only: str = "") -> dict[str, dict[str, Any]]:
             urls[f"api_series_{name}_{period}_{bucket}"] = (
                 f"/api/v1/metrics/figures/{name}/series?{query}&bucket={bucket}"
             )
+        if period == "30d":
+            urls["page_scorecards_30d"] = (
+                f"/insights/scorecards/?period=custom&start={start.date()}&end={(end - day).date()}"
+            )
         for name, url in urls.items():
             todo[name] = (lambda u=url: get(u), {"url": url})
     prefixes = [text.strip() for text in only.split(",") if text.strip()]
@@ -430,6 +458,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.seed_only:
             print(json.dumps(result), flush=True)
             return
+        result["rollup"] = rollup_rebuild()
         load_before = os.getloadavg()[0]
         measured = cases(args.requests, args.cases)
         result.update(

@@ -150,11 +150,17 @@ class Event(models.Model):
                 condition=models.Q(account__isnull=False),
             ),
             # The per-tier report reads the tier changes (and tiers at creation) of a period.
-            models.Index(fields=["occurred_at"], name="event_tier_idx", condition=models.Q(field="tier")),
+            # With the subject kind and the id, so that the ticket facts' signatures (the `tier` family) are read
+            # from the index alone.
+            models.Index(
+                fields=["occurred_at", "field", "subject_kind", "id"],
+                name="event_tier_idx",
+                condition=models.Q(field="tier"),
+            ),
             # The scorecards' reopen rate reads the status changes (solves and reopens) of a period, from the index
             # alone (insights/metrics/facts.py, the `status` family).
             models.Index(
-                fields=["occurred_at", "subject_kind", "subject_id", "old_value", "new_value", "id"],
+                fields=["occurred_at", "field", "subject_kind", "subject_id", "old_value", "new_value", "id"],
                 name="event_status_idx",
                 condition=models.Q(field="status"),
             ),

@@ -348,18 +348,11 @@ class TierLine:
         return round(100 * self.escalated / self.volume, 1) if self.volume else None
 
 
-def tier_report(
-    *,
-    since: datetime,
-    until: datetime,
-    tickets: QuerySet[Ticket] | None = None,
-    solved_by_tier: dict[int, int] | None = None,
-) -> list[TierLine]:
+def tier_report(*, since: datetime, until: datetime, tickets: QuerySet[Ticket] | None = None) -> list[TierLine]:
     """Volume, resolutions and escalations per tier in [since, until), from the audit trail's tier changes
     (event_tier_idx), the tickets solved in the period and the knowledge base's deflections (L0 resolutions):
     three queries whatever the size. `tickets` narrows it to some tickets (the scorecard's filters); deflections,
-    which belong to no ticket, are counted whatever it is. `solved_by_tier`: the tickets of `tickets` last solved in
-    the period by tier, when the caller has counted them already (the scorecards, from their ticket facts)."""
+    which belong to no ticket, are counted whatever it is."""
     changes = Event.objects.filter(
         subject_kind="ticket", field="tier", occurred_at__gte=since, occurred_at__lt=until
     ).order_by()
@@ -379,18 +372,31 @@ def tier_report(
             counted[new] = counted.get(new, 0) + count
         if action == "escalated" and isinstance(old, int):
             escalated[old] = escalated.get(old, 0) + count
-    resolved = (
-        dict(solved_by_tier)
-        if solved_by_tier is not None
-        else dict(
-            (Ticket.objects.all() if tickets is None else tickets)
-            .filter(solved_at__gte=since, solved_at__lt=until)
-            .order_by()
-            .values("tier")
-            .annotate(count=Count("id"))
-            .values_list("tier", "count")
-        )
+    resolved = dict(
+        (Ticket.objects.all() if tickets is None else tickets)
+        .filter(solved_at__gte=since, solved_at__lt=until)
+        .order_by()
+        .values("tier")
+        .annotate(count=Count("id"))
+        .values_list("tier", "count")
     )
+    return tier_lines(
+        since=since, until=until, started=started, moved_in=moved_in, escalated=escalated, resolved=resolved
+    )
+
+
+def tier_lines(
+    *,
+    since: datetime,
+    until: datetime,
+    started: dict[int, int],
+    moved_in: dict[int, int],
+    escalated: dict[int, int],
+    resolved: dict[int, int],
+) -> list[TierLine]:
+    """The tier report's lines from its counts by tier (tickets started in, moved into, escalated from and solved
+    at each), the knowledge base's deflections of the period added to L0's resolutions: one query."""
+    resolved = dict(resolved)
     # A customer whom a knowledge-base article answered, and who filed nothing, was served at L0.
     resolved[Tier.L0] = resolved.get(Tier.L0, 0) + deflections_count(since=since, until=until)
     return [

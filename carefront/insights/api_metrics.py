@@ -23,9 +23,8 @@ from carefront.insights.metrics.definitions import (
     metric_filters_build,
     period_bound_parse,
 )
-from carefront.insights.metrics.relationship import relationship_scorecard
 from carefront.insights.metrics.series import SERIES, figure_series
-from carefront.insights.metrics.service import service_scorecard
+from carefront.insights.selectors_scorecards import scorecard_with_previous
 
 router = Router(tags=["metrics"])
 
@@ -120,12 +119,6 @@ def _filters(request: HttpRequest, query: MetricQuery, scorecard: str) -> Metric
     return metric_filters_scope(user=actor(request), filters=built, scorecard=scorecard)
 
 
-def _compute(request: HttpRequest, filters: MetricFilters, scorecard: str) -> list[Figure]:
-    if scorecard == SERVICE:
-        return service_scorecard(filters=filters)
-    return relationship_scorecard(filters=filters, user=actor(request))
-
-
 def _figure_out(current: Figure, previous: Figure) -> dict[str, Any]:
     definition = current.definition
     return {
@@ -145,7 +138,7 @@ def _figure_out(current: Figure, previous: Figure) -> dict[str, Any]:
 def _scorecard(request: HttpRequest, query: MetricQuery, scorecard: str) -> dict[str, Any]:
     filters = _filters(request, query, scorecard)
     previous = filters.previous()
-    figures = zip(_compute(request, filters, scorecard), _compute(request, previous, scorecard), strict=True)
+    figures = zip(*scorecard_with_previous(user=actor(request), filters=filters, scorecard=scorecard), strict=True)
     return {
         "scorecard": scorecard,
         "period": {"start": filters.start, "end": filters.end},

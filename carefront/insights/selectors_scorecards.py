@@ -30,7 +30,7 @@ from carefront.insights.metrics.definitions import (
 )
 from carefront.insights.metrics.drilldown import DRILLABLE
 from carefront.insights.metrics.relationship import accounts_in_scope, relationship_scorecard
-from carefront.insights.metrics.service import service_scorecard, solved_q, tickets_in_scope
+from carefront.insights.metrics.service import service_scorecards, solved_q, tickets_in_scope
 from carefront.relationships.selectors import Filters, on_time_rates
 
 PRAISE_PER_PERSON = 3
@@ -73,19 +73,24 @@ def scorecard_allowed(*, user: Any, scorecard: str) -> bool:
     return role == Role.AGENT and scorecard == SERVICE
 
 
+def scorecard_with_previous(*, user: Any, filters: MetricFilters, scorecard: str) -> tuple[list[Figure], list[Figure]]:
+    """A scorecard's figures over the (already scoped) filters and over the period before (the service scorecard
+    reads its facts once for both)."""
+    previous = filters.previous()
+    if scorecard == SERVICE:
+        now, before = service_scorecards(periods=[filters, previous])
+        return now, before
+    return relationship_scorecard(filters=filters, user=user), relationship_scorecard(filters=previous, user=user)
+
+
 def scorecard_read(*, user: Any, filters: MetricFilters, scorecard: str) -> Scorecard:
     """One scorecard over the user's scope of the filters, the previous period beside each figure (403 when the
     user may not see it)."""
     scoped = metric_filters_scope(user=user, filters=filters, scorecard=scorecard)
-
-    def compute(over: MetricFilters) -> list[Figure]:
-        if scorecard == SERVICE:
-            return service_scorecard(filters=over)
-        return relationship_scorecard(filters=over, user=user)
-
+    current, previous = scorecard_with_previous(user=user, filters=scoped, scorecard=scorecard)
     lines = [
         FigureLine(current=now, previous=before, drillable=now.name in DRILLABLE)
-        for now, before in zip(compute(scoped), compute(scoped.previous()), strict=True)
+        for now, before in zip(current, previous, strict=True)
     ]
     return Scorecard(name=scorecard, filters=scoped, lines=lines)
 

@@ -235,10 +235,12 @@ class SlaClock(models.Model):
             # The scorecards' SLA achievement and business-hour times: the clocks stopped, or breached, in a period.
             # With the columns they read, so that a period's clocks are read from the index alone.
             models.Index(
-                fields=["status", "stopped_at", "metric", "breached_at", "ticket", "elapsed"],
+                fields=["status", "stopped_at", "metric", "breached_at", "ticket", "elapsed", "id"],
                 name="sla_clock_stopped_idx",
             ),
-            models.Index(fields=["status", "breached_at"], name="sla_clock_breached_at_idx"),
+            models.Index(
+                fields=["status", "breached_at", "metric", "ticket", "elapsed", "id"], name="sla_clock_breached_at_idx"
+            ),
         ]
 
     def __str__(self) -> str:

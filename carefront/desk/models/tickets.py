@@ -243,9 +243,11 @@ class Message(models.Model):
             models.Index(fields=["account", "created_at", "id"], name="message_account_idx"),
             # Time-spent reports read the period's timed messages only.
             models.Index(fields=["created_at"], name="message_timed_idx", condition=models.Q(minutes_spent__gt=0)),
-            # The scorecards' next response time reads the period's public staff replies.
+            # The scorecards' next response time reads the period's public staff replies; the columns of the
+            # condition are in the key too, so that the replies' facts (insights/metrics/facts.py) are signed from the
+            # index alone.
             models.Index(
-                fields=["created_at"],
+                fields=["created_at", "visibility", "author_user", "ticket", "id"],
                 name="message_staff_reply_idx",
                 condition=models.Q(visibility="public", author_user__isnull=False),
             ),

@@ -16,8 +16,9 @@ builds the others from the tickets in one query. So a figure read from the facts
 the days it finds changed, so that the next read finds them ready.
 
 Times are whole microseconds since the epoch (UTC), `MISSING` when the ticket has none; business-hour durations are
-seconds, NaN without a stopped clock. Filters apply to the arrays: team, agent, channel and tier are the ticket's
-current ones, the account filters are the ids of the accounts that meet them today (read in one query).
+whole seconds (the clocks count whole seconds), -1 without a stopped clock. Filters apply to the arrays: team, agent,
+channel and tier are the ticket's current ones, the account filters are the ids of the accounts that meet them today
+(read in one query).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any
 import numpy as np
 from django.db.models import (
     Count,
+    DateField,
     Exists,
     F,
     FloatField,
@@ -41,7 +43,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    TextField,
     Value,
 )
 from django.db.models.functions import Cast, Coalesce
@@ -50,7 +51,7 @@ from carefront.accounts.models import Account, Channel
 from carefront.core.models import Event
 from carefront.desk.models import ClockStatus, Message, SlaClock, SlaMetric, Status, Ticket, Visibility
 from carefront.insights.metrics.definitions import MetricFilters
-from carefront.insights.metrics.sql import Percentiles
+from carefront.insights.metrics.sql import EpochSeconds, Percentiles
 from carefront.insights.models import TicketFactDay
 
 MISSING = np.iinfo(np.int64).min
@@ -62,40 +63,58 @@ FACTS = np.dtype(
         ("created", "<i8"),
         ("responded", "<i8"),
         ("solved", "<i8"),
-        ("first_response_business", "<f8"),
-        ("resolution_business", "<f8"),
-        ("staff_replies", "<i4"),
+        ("first_response_business", "<i4"),  # whole business seconds, -1 without a stopped clock
+        ("resolution_business", "<i4"),
+        ("staff_replies", "<i2"),
         ("reopened", "?"),
-        ("channel", "<i2"),
-        ("tier", "<i2"),
-        ("team", "<i8"),
-        ("assignee", "<i8"),
-        ("account", "<i8"),
+        ("channel", "<i1"),
+        ("tier", "<i1"),
+        ("team", "<i4"),  # 0 for none
+        ("assignee", "<i4"),
+        ("account", "<i4"),
     ]
 )
 # A ticket's status changes that the reopen rate reads: each solve, and each reopen (solved back to open, pending
 # or on hold; closing is not a reopen). Audit events are append-only.
 STATUS_CHANGES = np.dtype([("ticket", "<i8"), ("at", "<i8"), ("solve", "?")])
+# A ticket's tier changes (the tier report): its tier at creation (`start`), a move (an escalation or not), the tiers
+# it left and entered (-1: not a tier).
+TIER_CHANGES = np.dtype(
+    [("ticket", "<i8"), ("at", "<i8"), ("start", "?"), ("escalated", "?"), ("old", "<i2"), ("new", "<i2")]
+)
+# An SLA clock stopped (`at`: when) or breached and still running or paused (`at`: when it breached): its metric
+# (index in METRICS), whether it breached, and its business seconds.
+CLOCKS = np.dtype([("ticket", "<i8"), ("at", "<i8"), ("metric", "<i1"), ("breached", "?"), ("elapsed", "<f8")])
+METRICS = tuple(SlaMetric.values)
+# A public staff reply: the seconds since the requester's first message after the previous staff reply (NaN for a
+# first response, or when the requester had not written since).
+REPLIES = np.dtype([("ticket", "<i8"), ("at", "<i8"), ("v", "<f8")])
 # A stored day built with another layout (or another list of channels) no longer matches any signature.
-LAYOUT = f"{zlib.crc32(repr((FACTS.descr, STATUS_CHANGES.descr, CHANNELS)).encode()):08x}"
+_LAYOUTS = (FACTS.descr, STATUS_CHANGES.descr, TIER_CHANGES.descr, CLOCKS.descr, REPLIES.descr, CHANNELS, METRICS)
+LAYOUT = f"{zlib.crc32(repr(_LAYOUTS).encode()):08x}"
 
 
 @dataclass(frozen=True)
 class Family:
     name: str
+    kind: str  # what a row is: "ticket", "status", "tier", "clock", "reply"
     key: str  # the row's time the family is keyed by
     field: str  # that time in the facts
-    open_only: bool = False  # only the tickets not solved (solved_at NULL)
     dtype: np.dtype = FACTS
-    events: bool = False  # rows are the status changes of tickets, not tickets
+    open_only: bool = False  # tickets: only those not solved (solved_at NULL)
+    breached: bool = False  # clocks: those breached and still running or paused, not those stopped
 
 
 FAMILIES = {
-    "created": Family("created", "created_at", "created"),
-    "responded": Family("responded", "first_responded_at", "responded"),
-    "solved": Family("solved", "solved_at", "solved"),
-    "open": Family("open", "created_at", "created", open_only=True),
-    "status": Family("status", "occurred_at", "at", dtype=STATUS_CHANGES, events=True),
+    "created": Family("created", "ticket", "created_at", "created"),
+    "responded": Family("responded", "ticket", "first_responded_at", "responded"),
+    "solved": Family("solved", "ticket", "solved_at", "solved"),
+    "open": Family("open", "ticket", "created_at", "created", open_only=True),
+    "status": Family("status", "status", "occurred_at", "at", dtype=STATUS_CHANGES),
+    "tier": Family("tier", "tier", "occurred_at", "at", dtype=TIER_CHANGES),
+    "clocks_stopped": Family("clocks_stopped", "clock", "stopped_at", "at", dtype=CLOCKS),
+    "clocks_breached": Family("clocks_breached", "clock", "breached_at", "at", dtype=CLOCKS, breached=True),
+    "replies": Family("replies", "reply", "created_at", "at", dtype=REPLIES),
 }
 EMPTY = np.zeros(0, dtype=FACTS)
 
@@ -135,18 +154,17 @@ def stopped_clock(metric: str) -> Cast:
 
 
 class UtcDay(Func):
-    """The UTC day of a time, as text (YYYY-MM-DD): SQLite stores times as UTC text, so it is the first ten
-    characters there, read from the index without calling back into Python."""
+    """The UTC day of a time: SQLite stores times as UTC text, so it is the first ten characters there, read from
+    the index without calling back into Python."""
 
-    output_field = TextField()
+    output_field = DateField()
     arity = 1
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self.as_sql(compiler, connection, template="substr(%(expressions)s, 1, 10)", **extra)
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-        return self.as_sql(compiler, connection, template=template, **extra)
+        return self.as_sql(compiler, connection, template="(%(expressions)s AT TIME ZONE 'UTC')::date", **extra)
 
 
 def midnight(day: date) -> datetime:
@@ -174,11 +192,51 @@ def status_changes() -> QuerySet[Event]:
     )
 
 
+def tier_changes() -> QuerySet[Event]:
+    """Every ticket's tier changes, its tier at creation included (the rows of the `tier` family)."""
+    return Event.objects.filter(subject_kind=Event.SubjectKind.TICKET, field="tier").order_by()
+
+
+def staff_public_replies() -> QuerySet[Message]:
+    return Message.objects.filter(visibility=Visibility.PUBLIC, author_user__isnull=False).order_by()
+
+
+def next_response_times(replies: QuerySet[Message]) -> QuerySet[Message]:
+    """The replies that answered the requester, each with `v`: the seconds since the requester's first public
+    message after the previous public staff reply (the first response is not a next response)."""
+    public = Message.objects.filter(ticket=OuterRef("ticket"), visibility=Visibility.PUBLIC).order_by()
+    previous_reply = public.filter(author_user__isnull=False, created_at__lt=OuterRef("created_at"))
+    waiting_since = public.filter(
+        author_contact__isnull=False,
+        created_at__gt=OuterRef("previous_reply"),
+        created_at__lt=OuterRef("created_at"),
+    )
+    return (
+        replies.annotate(previous_reply=Subquery(previous_reply.order_by("-created_at").values("created_at")[:1]))
+        .filter(previous_reply__isnull=False)
+        .annotate(waiting_since=Subquery(waiting_since.order_by("created_at").values("created_at")[:1]))
+        .annotate(v=EpochSeconds(F("created_at"), F("waiting_since")))
+    )
+
+
 def _rows(family: Family) -> QuerySet[Any]:
-    if family.events:
+    if family.kind == "status":
         return status_changes()
+    if family.kind == "tier":
+        return tier_changes()
+    if family.kind == "clock":
+        if family.breached:
+            return SlaClock.objects.filter(status__in=[ClockStatus.RUNNING, ClockStatus.PAUSED]).order_by()
+        return SlaClock.objects.filter(status=ClockStatus.STOPPED).order_by()
+    if family.kind == "reply":
+        return staff_public_replies()
     tickets = Ticket.objects.filter(merged_into__isnull=True).order_by()
     return tickets.filter(solved_at__isnull=True) if family.open_only else tickets
+
+
+# What else than their number and ids says a day's rows changed: a ticket's version (bumped by every write), a
+# stopped clock's business seconds. Events are append-only, and a reply's time depends on earlier messages only.
+_VERSIONS = {"ticket": "version", "clock": "elapsed"}
 
 
 def _in_days(family: Family, days: Iterable[date]) -> Q:
@@ -204,7 +262,7 @@ def signatures(family: Family, start: datetime, end: datetime | None) -> dict[da
     bounds = Q(**{f"{key}__gte": start}) & (
         Q(**{f"{key}__lt": end}) if end is not None else Q(**{f"{key}__isnull": False})
     )
-    versions = Value(0) if family.events else Sum("version")
+    versions = Sum(_VERSIONS[family.kind]) if family.kind in _VERSIONS else Value(0)
     rows = (
         _rows(family)
         .filter(bounds)
@@ -213,7 +271,7 @@ def signatures(family: Family, start: datetime, end: datetime | None) -> dict[da
         .annotate(n=Count("pk"), ids=Sum("pk"), versions=versions)
         .values_list("day", "n", "ids", "versions")
     )
-    return {date.fromisoformat(day): f"{LAYOUT}:{n}:{ids}:{versions}" for day, n, ids, versions in rows}
+    return {day: f"{LAYOUT}:{n}:{ids}:{versions}" for day, n, ids, versions in rows}
 
 
 def facts_build(family: Family, days: Iterable[date]) -> dict[date, np.ndarray]:
@@ -221,8 +279,8 @@ def facts_build(family: Family, days: Iterable[date]) -> dict[date, np.ndarray]:
     days = sorted(set(days))
     if not days:
         return {}
-    if family.events:
-        return _status_changes_build(family, days)
+    if family.kind != "ticket":
+        return _BUILDERS[family.kind](family, days)
     rows = (
         _rows(family)
         .filter(_in_days(family, days))
@@ -251,7 +309,6 @@ def facts_build(family: Family, days: Iterable[date]) -> dict[date, np.ndarray]:
     )
     channel_codes = {channel: code for code, channel in enumerate(CHANNELS)}
     by_day: dict[date, list[tuple[Any, ...]]] = {day: [] for day in days}
-    nan = float("nan")
     for (
         pk,
         key,
@@ -274,8 +331,8 @@ def facts_build(family: Family, days: Iterable[date]) -> dict[date, np.ndarray]:
                 micros(created),
                 micros(responded),
                 micros(solved),
-                nan if fr_business is None else fr_business,
-                nan if res_business is None else res_business,
+                -1 if fr_business is None else int(fr_business),
+                -1 if res_business is None else int(res_business),
                 replies,
                 bool(reopened),
                 channel_codes.get(channel, -1),
@@ -288,12 +345,77 @@ def facts_build(family: Family, days: Iterable[date]) -> dict[date, np.ndarray]:
     return {day: np.array(found, dtype=FACTS) for day, found in by_day.items()}
 
 
+def _by_day(
+    days: list[date], rows: Iterable[tuple[datetime, tuple[Any, ...]]], dtype: np.dtype
+) -> dict[date, np.ndarray]:
+    found: dict[date, list[tuple[Any, ...]]] = {day: [] for day in days}
+    for key, row in rows:
+        found[key.astimezone(UTC).date()].append(row)
+    return {day: np.array(day_rows, dtype=dtype) for day, day_rows in found.items()}
+
+
 def _status_changes_build(family: Family, days: list[date]) -> dict[date, np.ndarray]:
     rows = _rows(family).filter(_in_days(family, days)).values_list("occurred_at", "subject_id", "new_value")
-    by_day: dict[date, list[tuple[int, int, bool]]] = {day: [] for day in days}
-    for occurred, ticket, new in rows:
-        by_day[occurred.astimezone(UTC).date()].append((ticket, micros(occurred), new == Status.SOLVED.value))
-    return {day: np.array(found, dtype=STATUS_CHANGES) for day, found in by_day.items()}
+    solved = Status.SOLVED.value
+    return _by_day(days, ((at, (ticket, micros(at), new == solved)) for at, ticket, new in rows), family.dtype)
+
+
+def _tier(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else -1
+
+
+def _tier_changes_build(family: Family, days: list[date]) -> dict[date, np.ndarray]:
+    rows = (
+        _rows(family)
+        .filter(_in_days(family, days))
+        .values_list("occurred_at", "subject_id", "action", "old_value", "new_value")
+    )
+    return _by_day(
+        days,
+        (
+            (at, (ticket, micros(at), action == "created", action == "escalated", _tier(old), _tier(new)))
+            for at, ticket, action, old, new in rows
+        ),
+        family.dtype,
+    )
+
+
+def _clocks_build(family: Family, days: list[date]) -> dict[date, np.ndarray]:
+    rows = (
+        _rows(family)
+        .filter(_in_days(family, days))
+        .values_list(family.key, "ticket_id", "metric", "breached_at", "elapsed")
+    )
+    metrics = {metric: code for code, metric in enumerate(METRICS)}
+    return _by_day(
+        days,
+        (
+            (at, (ticket, micros(at), metrics.get(metric, -1), breached is not None, float(elapsed)))
+            for at, ticket, metric, breached, elapsed in rows
+        ),
+        family.dtype,
+    )
+
+
+def _replies_build(family: Family, days: list[date]) -> dict[date, np.ndarray]:
+    replies = _rows(family).filter(_in_days(family, days))
+    answered: QuerySet[Any] = next_response_times(replies)
+    times = dict(answered.values_list("pk", "v"))
+    rows = replies.values_list("pk", "created_at", "ticket_id")
+    nan = float("nan")
+    return _by_day(
+        days,
+        ((at, (ticket, micros(at), nan if times.get(pk) is None else times[pk])) for pk, at, ticket in rows),
+        family.dtype,
+    )
+
+
+_BUILDERS = {
+    "status": _status_changes_build,
+    "tier": _tier_changes_build,
+    "clock": _clocks_build,
+    "reply": _replies_build,
+}
 
 
 def _stored(family: Family, days: Sequence[date]) -> dict[date, tuple[str, bytes]]:
@@ -322,6 +444,53 @@ def family_facts(name: str, start: datetime, end: datetime | None) -> np.ndarray
     return facts[keep]
 
 
+def business_seconds(values: np.ndarray) -> np.ndarray:
+    """Business seconds as floats, NaN where there is no stopped clock (-1)."""
+    return np.where(values < 0, np.nan, values.astype(np.float64))
+
+
+class IdSet:
+    """Ids to test arrays of ids against: a bitmap while the largest id is small enough (a lookup each), else the
+    ids sorted (a binary search each)."""
+
+    BITMAP_LIMIT = 1 << 23  # 8 MB at most
+
+    def __init__(self, *arrays: np.ndarray) -> None:
+        ids = np.concatenate([np.asarray(a, dtype=np.int64) for a in arrays]) if arrays else np.zeros(0, np.int64)
+        self.bitmap: np.ndarray | None = None
+        self.sorted: np.ndarray | None = None
+        if not len(ids) or (ids.min() >= 0 and ids.max() < self.BITMAP_LIMIT):
+            self.bitmap = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=bool)
+            self.bitmap[ids] = True
+        else:
+            self.sorted = sorted_ids(ids)
+
+    def contains(self, values: np.ndarray) -> np.ndarray:
+        if self.bitmap is None:
+            assert self.sorted is not None
+            return among(values, self.sorted)
+        found = np.zeros(len(values), dtype=bool)
+        inside = (values >= 0) & (values < len(self.bitmap))
+        found[inside] = self.bitmap[values[inside]]
+        return found
+
+
+def sorted_ids(ids: np.ndarray) -> np.ndarray:
+    """The distinct ids, sorted (by sorting: faster than np.unique's hashing for these sizes)."""
+    ordered = np.sort(ids)
+    if len(ordered) < 2:
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+
+
+def among(values: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Which of the values are in `ids` (sorted, distinct): a binary search each."""
+    if not len(ids):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(ids, values), len(ids) - 1)
+    return ids[at] == values
+
+
 def scoped(facts: np.ndarray, filters: MetricFilters, accounts: np.ndarray | None) -> np.ndarray:
     """The facts of the tickets the filters keep (`accounts`: the ids of the accounts the account filters keep,
     None without account filters)."""
@@ -336,7 +505,7 @@ def scoped(facts: np.ndarray, filters: MetricFilters, accounts: np.ndarray | Non
     if filters.tier is not None:
         keep &= facts["tier"] == filters.tier
     if accounts is not None:
-        keep &= np.isin(facts["account"], accounts)
+        keep &= among(facts["account"], accounts)
     return facts[keep]
 
 
@@ -345,7 +514,7 @@ def accounts_kept(filters: MetricFilters, account_filter: Q) -> np.ndarray | Non
     if not account_filter:
         return None
     ids = Account.objects.filter(account_filter).order_by().values_list("pk", flat=True)
-    return np.fromiter(ids, dtype=np.int64)
+    return sorted_ids(np.fromiter(ids, dtype=np.int64))
 
 
 def seconds_between(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:

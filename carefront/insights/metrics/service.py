@@ -11,16 +11,16 @@ dashboards' drill-down lists the same rows with.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.db.models import (
-    Count,
     DateTimeField,
     Exists,
-    F,
     FloatField,
     Min,
     OuterRef,
@@ -32,8 +32,8 @@ from django.db.models.functions import Cast
 
 from carefront.accounts.models import Account
 from carefront.core.models import Team
-from carefront.desk.models import ClockStatus, Message, SlaClock, SlaMetric, Status, Ticket, Tier, Visibility
-from carefront.desk.selectors import tier_report
+from carefront.desk.models import ClockStatus, Message, SlaClock, SlaMetric, Status, Ticket, Tier
+from carefront.desk.selectors import tier_lines
 from carefront.insights.metrics.definitions import (
     TICKET_FILTERS,
     Figure,
@@ -44,19 +44,24 @@ from carefront.insights.metrics.definitions import (
 )
 from carefront.insights.metrics.facts import (
     CHANNELS,
+    METRICS,
     MISSING,
+    IdSet,
     accounts_kept,
+    business_seconds,
     family_facts,
     micros,
+    next_response_times,
     percentiles_of,
     reopens,
     scoped,
     seconds_between,
+    staff_public_replies,
     staff_replies,
     status_events,
 )
 from carefront.insights.metrics.providers import survey_counts
-from carefront.insights.metrics.sql import EpochSeconds, Percentiles, percentiles
+from carefront.insights.metrics.sql import Percentiles
 from carefront.knowledge.selectors import deflections_list
 
 SOLVED_OR_CLOSED = (Status.SOLVED, Status.CLOSED)
@@ -158,44 +163,94 @@ def ticket_touches(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
 
 @dataclass(frozen=True)
 class TicketFacts:
-    """The facts (insights/metrics/facts.py) of the tickets in scope each ticket figure reads."""
+    """The facts (insights/metrics/facts.py) the service figures read, each array narrowed to the tickets in scope."""
 
-    created: np.ndarray  # created in the period
+    created: np.ndarray  # tickets created in the period
     responded: np.ndarray  # first responded in the period
     solved: np.ndarray  # last solved in the period
     backlog: np.ndarray  # created before the period's end and not solved by then
-    solved_any_scope: np.ndarray  # the ids of the tickets last solved in the period, whatever the filters
-    status_changes: np.ndarray  # every ticket's solves and reopens from the period's start on
+    status_changes: np.ndarray  # solves and reopens from the period's start on
+    tier_changes: np.ndarray  # tier changes in the period
+    clocks_stopped: np.ndarray  # SLA clocks stopped in the period
+    clocks_breached: np.ndarray  # SLA clocks breached in the period and still running or paused
+    replies: np.ndarray  # public staff replies in the period
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def ticket_facts(filters: MetricFilters) -> TicketFacts:
-    """The facts of the period's tickets in scope, in a constant number of queries."""
+def _between(facts: np.ndarray, field: str, start: datetime, end: datetime | None) -> np.ndarray:
+    key = facts[field]
+    keep = key >= micros(start)
+    if end is not None:
+        keep &= key < micros(end)
+    return facts[keep]
+
+
+def ticket_facts(periods: Sequence[MetricFilters]) -> list[TicketFacts]:
+    """The facts of each period (the same filters over different dates: the dashboards' period and the one before),
+    narrowed to the tickets in scope. Each family is read once over the periods' span: a constant number of queries.
+
+    The ticket families are narrowed by their own columns. A row of the other families (a status change, a clock, a
+    reply) belongs to a ticket in scope when that ticket is among the span's tickets in scope; the few tickets found
+    in none of the span's ticket families whatever the filters (a merged ticket, one whose every date lies outside
+    the span) are looked up in one query."""
+    filters = periods[0]
+    start, end = min(p.start for p in periods), max(p.end for p in periods)
     accounts = accounts_kept(filters, account_q(filters, prefix=""))
-    end = micros(filters.end)
-
-    def read(family: str, start: datetime, until: datetime | None) -> np.ndarray:
-        return scoped(family_facts(family, start, until), filters, accounts)
-
-    unsolved = read("open", EPOCH, filters.end)
-    solved_later = read("solved", filters.end, None)
-    solved = family_facts("solved", filters.start, filters.end)
-    return TicketFacts(
-        created=read("created", filters.start, filters.end),
-        responded=read("responded", filters.start, filters.end),
-        solved=scoped(solved, filters, accounts),
-        backlog=np.concatenate([unsolved, solved_later[solved_later["created"] < end]]),
-        solved_any_scope=solved["id"],
-        status_changes=family_facts("status", filters.start, None),
-    )
+    tickets = {
+        "created": family_facts("created", start, end),
+        "responded": family_facts("responded", start, end),
+        "solved": family_facts("solved", start, None),  # and those solved after a period's end: its backlog
+        "open": family_facts("open", EPOCH, end),
+    }
+    rows = {
+        "status_changes": family_facts("status", start, None),  # a reopen after a period's end counts
+        "tier_changes": family_facts("tier", start, end),
+        "clocks_stopped": family_facts("clocks_stopped", start, end),
+        "clocks_breached": family_facts("clocks_breached", start, end),
+        "replies": family_facts("replies", start, end),
+    }
+    in_scope = {name: scoped(facts, filters, accounts) for name, facts in tickets.items()}
+    known = IdSet(*(facts["id"] for facts in tickets.values()))
+    kept_ids = [facts["id"] for facts in in_scope.values()]
+    changes = rows["status_changes"]
+    solves = changes["ticket"][changes["solve"] & (changes["at"] < micros(end))]
+    others = (facts["ticket"] for name, facts in rows.items() if name != "status_changes")
+    mentioned = np.concatenate([solves, *others])
+    unknown = np.unique(mentioned[~known.contains(mentioned)])
+    if len(unknown):
+        found = tickets_in_scope(filters).filter(pk__in=unknown.tolist()).values_list("pk", flat=True)
+        kept_ids.append(np.fromiter(found, dtype=np.int64))
+    kept = IdSet(*kept_ids)
+    rows = {name: facts[kept.contains(facts["ticket"])] for name, facts in rows.items()}
+    found_facts = []
+    for period in periods:
+        solved_later = _between(in_scope["solved"], "solved", period.end, None)
+        found_facts.append(
+            TicketFacts(
+                created=_between(in_scope["created"], "created", period.start, period.end),
+                responded=_between(in_scope["responded"], "responded", period.start, period.end),
+                solved=_between(in_scope["solved"], "solved", period.start, period.end),
+                backlog=np.concatenate(
+                    [
+                        _between(in_scope["open"], "created", EPOCH, period.end),
+                        _between(solved_later, "created", EPOCH, period.end),
+                    ]
+                ),
+                status_changes=_between(rows["status_changes"], "at", period.start, None),
+                **{
+                    name: _between(rows[name], "at", period.start, period.end)
+                    for name in ("tier_changes", "clocks_stopped", "clocks_breached", "replies")
+                },
+            )
+        )
+    return found_facts
 
 
 def _reopens(facts: TicketFacts, filters: MetricFilters) -> tuple[int, int]:
-    """The tickets in scope with a solve in the period, and how many of them were reopened after their first solve
-    in it (at any time since), from the status changes. A ticket solved in the period is in scope when its facts
-    are; the few others (solved in it, then reopened and not solved again by its end) are looked up: one query."""
+    """The tickets with a solve in the period, and how many of them were reopened after their first solve in it (at
+    any time since)."""
     changes = facts.status_changes
     solves = changes[changes["solve"] & (changes["at"] < micros(filters.end))]
     if not len(solves):
@@ -203,11 +258,6 @@ def _reopens(facts: TicketFacts, filters: MetricFilters) -> tuple[int, int]:
     order = np.lexsort((solves["at"], solves["ticket"]))
     tickets, first_index = np.unique(solves["ticket"][order], return_index=True)
     first_solve = solves["at"][order][first_index]
-    in_scope = np.isin(tickets, facts.solved["id"])
-    unknown = tickets[~np.isin(tickets, facts.solved_any_scope)]
-    if len(unknown):
-        found = tickets_in_scope(filters).filter(pk__in=unknown.tolist()).values_list("pk", flat=True)
-        in_scope |= np.isin(tickets, np.fromiter(found, dtype=np.int64))
     reopened_at = changes[~changes["solve"]]
     last_reopen = np.full(len(tickets), MISSING, dtype=np.int64)
     if len(reopened_at):
@@ -216,7 +266,7 @@ def _reopens(facts: TicketFacts, filters: MetricFilters) -> tuple[int, int]:
         known[known] = tickets[at_ticket[known]] == reopened_at["ticket"][known]
         np.maximum.at(last_reopen, at_ticket[known], reopened_at["at"][known])
     reopened = (last_reopen != MISSING) & (last_reopen >= first_solve)
-    return int(np.count_nonzero(in_scope)), int(np.count_nonzero(in_scope & reopened))
+    return len(tickets), int(np.count_nonzero(reopened))
 
 
 def _volume(facts: TicketFacts) -> Figure:
@@ -269,26 +319,9 @@ def _clocks(filters: MetricFilters, metric: str, ticket: Q) -> QuerySet[SlaClock
 
 
 def _next_responses(filters: MetricFilters) -> QuerySet[Message]:
-    """Each public staff reply of the period that answered the requester: the seconds since the requester's first
-    public message after the previous public staff reply (the first response is not a next response)."""
-    public = Message.objects.filter(ticket=OuterRef("ticket"), visibility=Visibility.PUBLIC).order_by()
-    previous_reply = public.filter(author_user__isnull=False, created_at__lt=OuterRef("created_at"))
-    waiting_since = public.filter(
-        author_contact__isnull=False,
-        created_at__gt=OuterRef("previous_reply"),
-        created_at__lt=OuterRef("created_at"),
-    )
-    return (
-        Message.objects.filter(
-            _in("created_at", filters),
-            ticket_scope_q(filters, "ticket__"),
-            visibility=Visibility.PUBLIC,
-            author_user__isnull=False,
-        )
-        .annotate(previous_reply=Subquery(previous_reply.order_by("-created_at").values("created_at")[:1]))
-        .filter(previous_reply__isnull=False)
-        .annotate(waiting_since=Subquery(waiting_since.order_by("created_at").values("created_at")[:1]))
-        .annotate(v=EpochSeconds(F("created_at"), F("waiting_since")))
+    """Each public staff reply of the period that answered the requester, with its seconds in `v`."""
+    return next_response_times(
+        staff_public_replies().filter(_in("created_at", filters), ticket_scope_q(filters, "ticket__"))
     )
 
 
@@ -303,15 +336,13 @@ def _durations(facts: TicketFacts, filters: MetricFilters) -> list[Figure]:
         "first_response_time_calendar": percentiles_of(
             seconds_between(facts.responded["responded"], facts.responded["created"])
         ),
-        "first_response_time_business": percentiles_of(facts.responded["first_response_business"]),
-        **percentiles(
-            {
-                "next_response_time_calendar": _next_responses(filters),
-                "next_response_time_business": _clocks(filters, SlaMetric.NEXT_RESPONSE, _in("stopped_at", filters)),
-            }
+        "first_response_time_business": percentiles_of(business_seconds(facts.responded["first_response_business"])),
+        "next_response_time_calendar": percentiles_of(facts.replies["v"]),
+        "next_response_time_business": percentiles_of(
+            facts.clocks_stopped["elapsed"][facts.clocks_stopped["metric"] == METRICS.index(SlaMetric.NEXT_RESPONSE)]
         ),
         "resolution_time_calendar": percentiles_of(seconds_between(facts.solved["solved"], facts.solved["created"])),
-        "resolution_time_business": percentiles_of(facts.solved["resolution_business"]),
+        "resolution_time_business": percentiles_of(business_seconds(facts.solved["resolution_business"])),
         "backlog_age": percentiles_of(seconds_between(end, facts.backlog["created"])),
     }
     figures = []
@@ -334,13 +365,15 @@ def sla_achieved_q(filters: MetricFilters) -> Q:
     return Q(status=ClockStatus.STOPPED, breached_at__isnull=True) & _in("stopped_at", filters)
 
 
-def _sla(filters: MetricFilters) -> Figure:
-    rows = list(
-        SlaClock.objects.filter(sla_decided_q(filters), ticket_scope_q(filters, "ticket__"))
-        .values_list("metric")
-        .annotate(decided=Count("pk"), achieved=Count("pk", filter=sla_achieved_q(filters)))
-        .order_by("metric")
-    )
+def _sla(facts: TicketFacts) -> Figure:
+    stopped, breached = facts.clocks_stopped, facts.clocks_breached
+    rows = []
+    for code, metric in enumerate(METRICS):
+        of_metric = stopped[stopped["metric"] == code]
+        decided = len(of_metric) + int(np.count_nonzero(breached["metric"] == code))
+        if decided:
+            rows.append((metric, decided, int(np.count_nonzero(~of_metric["breached"]))))
+    rows.sort()
     decided = sum(row[1] for row in rows)
     achieved = sum(row[2] for row in rows)
     parts = tuple(Part(key=metric, value=percent(ok, n), count=n) for metric, n, ok in rows)
@@ -357,10 +390,21 @@ def _per_agent(facts: TicketFacts) -> Figure:
     return figure("solved_per_agent", solved / len(rows) if rows else None, solved, breakdowns={"agent": parts})
 
 
-def _escalation(scope: QuerySet[Ticket], facts: TicketFacts, filters: MetricFilters) -> Figure:
-    tiers, counts = np.unique(facts.solved["tier"], return_counts=True)
-    solved_by_tier = {int(tier): int(n) for tier, n in zip(tiers.tolist(), counts.tolist(), strict=True)}
-    lines = tier_report(since=filters.start, until=filters.end, tickets=scope, solved_by_tier=solved_by_tier)
+def _counts(values: np.ndarray) -> dict[int, int]:
+    keys, counts = np.unique(values, return_counts=True)
+    return {int(key): int(n) for key, n in zip(keys.tolist(), counts.tolist(), strict=True) if key >= 0}
+
+
+def _escalation(facts: TicketFacts, filters: MetricFilters) -> Figure:
+    changes = facts.tier_changes
+    lines = tier_lines(
+        since=filters.start,
+        until=filters.end,
+        started=_counts(changes["new"][changes["start"]]),
+        moved_in=_counts(changes["new"][~changes["start"]]),
+        escalated=_counts(changes["old"][changes["escalated"]]),
+        resolved=_counts(facts.solved["tier"]),
+    )
     volume = sum(line.volume for line in lines)
     parts = tuple(Part(key=Tier(line.tier).name, value=line.escalation_rate, count=line.volume) for line in lines)
     # TierLine.escalation_rate rounds for the tier report's screen; the overall share is computed from the counts.
@@ -395,15 +439,24 @@ def _surveys(filters: MetricFilters) -> list[Figure]:
 
 def service_scorecard(*, filters: MetricFilters) -> list[Figure]:
     """Every figure of the service scorecard over the filters, in the order of docs/metrics.md."""
-    scope = tickets_in_scope(filters)
-    facts = ticket_facts(filters)
+    return service_scorecards(periods=[filters])[0]
+
+
+def service_scorecards(*, periods: Sequence[MetricFilters]) -> list[list[Figure]]:
+    """The service scorecard over several periods with the same filters (the dashboards' period and the one before
+    it), the facts read once for them all."""
+    if len({dataclasses.replace(period, start=EPOCH, end=EPOCH) for period in periods}) != 1:
+        raise ValueError("The periods of service_scorecards() differ only by their dates.")
     return [
-        _volume(facts),
-        *_durations(facts, filters),
-        *_rates(facts, filters),
-        _sla(filters),
-        _per_agent(facts),
-        _escalation(scope, facts, filters),
-        *_surveys(filters),
-        *_deflections(filters, len(facts.created)),
+        [
+            _volume(facts),
+            *_durations(facts, filters),
+            *_rates(facts, filters),
+            _sla(facts),
+            _per_agent(facts),
+            _escalation(facts, filters),
+            *_surveys(filters),
+            *_deflections(filters, len(facts.created)),
+        ]
+        for filters, facts in zip(periods, ticket_facts(periods), strict=True)
     ]
