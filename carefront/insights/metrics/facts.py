@@ -171,10 +171,6 @@ def midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _days(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
 def micros(moment: datetime | None) -> int:
     """A time as whole microseconds since the epoch (UTC), MISSING for none."""
     if moment is None:

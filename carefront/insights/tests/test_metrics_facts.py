@@ -16,7 +16,7 @@ import pytest
 from carefront.desk.models import Ticket
 from carefront.desk.services import ticket_assign, ticket_change_priority, ticket_escalate, ticket_reply
 from carefront.insights.metrics.definitions import metric_filters_build
-from carefront.insights.metrics.facts import EMPTY, FAMILIES, facts_build, family_facts, midnight
+from carefront.insights.metrics.facts import EMPTY, FAMILIES, IdSet, facts_build, family_facts, midnight
 from carefront.insights.metrics.service import service_scorecard, service_scorecards
 from carefront.insights.models import TicketFactDay
 from carefront.insights.services_facts import fact_days_refresh, fact_days_refresh_all
@@ -143,3 +143,14 @@ def test_periods_read_together_share_their_filters(week: dict[str, Ticket], fron
     period = metric_filters_build(start=date(2026, 11, 30), end=date(2026, 12, 13))
     with pytest.raises(ValueError, match="differ only by their dates"):
         service_scorecards(periods=[period, dataclasses.replace(period.previous(), team=front_line.pk)])
+
+
+@pytest.mark.parametrize("offset", [0, IdSet.BITMAP_LIMIT])
+def test_an_id_set_answers_alike_as_a_bitmap_and_sorted(offset: int) -> None:
+    """Small ids go in a bitmap, large ones are sorted and searched: the same answers either way."""
+    ids = np.array([5, 3, 3, 9], dtype=np.int64) + offset
+    found = IdSet(ids, np.array([12 + offset], dtype=np.int64))
+    assert (found.bitmap is None) == (offset > 0)
+    values = np.array([3, 4, 9, 12, 13, -1 - offset], dtype=np.int64) + offset
+    assert found.contains(values).tolist() == [True, False, True, True, False, False]
+    assert IdSet().contains(values).tolist() == [False] * 6
