@@ -116,7 +116,6 @@ FAMILIES = {
     "clocks_breached": Family("clocks_breached", "clock", "breached_at", "at", dtype=CLOCKS, breached=True),
     "replies": Family("replies", "reply", "created_at", "at", dtype=REPLIES),
 }
-EMPTY = np.zeros(0, dtype=FACTS)
 
 
 # What a ticket's facts are made of; the scorecard's raw-row conditions (service.py) use the same pieces.
@@ -432,8 +431,12 @@ def family_facts(name: str, start: datetime, end: datetime | None) -> np.ndarray
     built = facts_build(family, stale)
     # The days' bytes joined and read as one array: concatenating a thousand small structured arrays costs more.
     joined = b"".join(built[day].tobytes() if day in built else stored[day][1] for day in sorted(current))
-    facts = np.frombuffer(joined, dtype=family.dtype)
-    key = facts[family.field]
+    return between(np.frombuffer(joined, dtype=family.dtype), family.field, start, end)
+
+
+def between(facts: np.ndarray, field: str, start: datetime, end: datetime | None) -> np.ndarray:
+    """The rows whose time `field` is in [start, end) (no end: from start on)."""
+    key = facts[field]
     keep = key >= micros(start)
     if end is not None:
         keep &= key < micros(end)
@@ -522,8 +525,8 @@ def seconds_between(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
 
 
 def percentiles_of(values: np.ndarray, wanted: Sequence[int] = (50, 90)) -> Percentiles | None:
-    """The percentiles of the values that are not NaN, interpolated as `sql.percentiles()` (PostgreSQL's
-    percentile_cont); None without any."""
+    """The percentiles of the values that are not NaN, interpolated as PostgreSQL's percentile_cont
+    (and `sql.percentiles_by()`); None without any."""
     present = values[~np.isnan(values)]
     if not len(present):
         return None

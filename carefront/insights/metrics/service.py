@@ -1,12 +1,10 @@
 """The service scorecard: every ticket figure of docs/metrics.md over one set of filters.
 
-A constant number of queries whatever the number of tickets. The figures of each ticket (volume, resolution and
-one-touch rates, first response and resolution times, the backlog and its age, solved per agent) are read from the
-ticket facts by day (facts.py: stored arrays checked against the tickets' signatures, two or three queries a family)
-and counted with NumPy; the others are SQL over the period's rows: one window query for the next-response
-percentiles, one of two counts for the reopen rate, one grouped count of the SLA clocks, the tier report's queries,
-the deflections and the survey counts. The conditions the figures count by stay here as ORM conditions, which the
-dashboards' drill-down lists the same rows with.
+Every figure is counted with NumPy over the rows of the period read from the facts by day (facts.py: stored arrays
+used while their signature matches the raw rows'), each family read once for all the periods asked (the dashboards'
+period and the one before): two or three queries a family, plus the deflections, the survey counts and the names of
+teams and agents, whatever the number of tickets. The conditions the figures count by stay here as ORM conditions,
+which the dashboards' drill-down lists the same rows with.
 """
 
 from __future__ import annotations
@@ -48,6 +46,7 @@ from carefront.insights.metrics.facts import (
     MISSING,
     IdSet,
     accounts_kept,
+    between,
     business_seconds,
     family_facts,
     micros,
@@ -179,14 +178,6 @@ class TicketFacts:
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _between(facts: np.ndarray, field: str, start: datetime, end: datetime | None) -> np.ndarray:
-    key = facts[field]
-    keep = key >= micros(start)
-    if end is not None:
-        keep &= key < micros(end)
-    return facts[keep]
-
-
 def ticket_facts(periods: Sequence[MetricFilters]) -> list[TicketFacts]:
     """The facts of each period (the same filters over different dates: the dashboards' period and the one before),
     narrowed to the tickets in scope. Each family is read once over the periods' span: a constant number of queries.
@@ -226,21 +217,21 @@ def ticket_facts(periods: Sequence[MetricFilters]) -> list[TicketFacts]:
     rows = {name: facts[kept.contains(facts["ticket"])] for name, facts in rows.items()}
     found_facts = []
     for period in periods:
-        solved_later = _between(in_scope["solved"], "solved", period.end, None)
+        solved_later = between(in_scope["solved"], "solved", period.end, None)
         found_facts.append(
             TicketFacts(
-                created=_between(in_scope["created"], "created", period.start, period.end),
-                responded=_between(in_scope["responded"], "responded", period.start, period.end),
-                solved=_between(in_scope["solved"], "solved", period.start, period.end),
+                created=between(in_scope["created"], "created", period.start, period.end),
+                responded=between(in_scope["responded"], "responded", period.start, period.end),
+                solved=between(in_scope["solved"], "solved", period.start, period.end),
                 backlog=np.concatenate(
                     [
-                        _between(in_scope["open"], "created", EPOCH, period.end),
-                        _between(solved_later, "created", EPOCH, period.end),
+                        between(in_scope["open"], "created", EPOCH, period.end),
+                        between(solved_later, "created", EPOCH, period.end),
                     ]
                 ),
-                status_changes=_between(rows["status_changes"], "at", period.start, None),
+                status_changes=between(rows["status_changes"], "at", period.start, None),
                 **{
-                    name: _between(rows[name], "at", period.start, period.end)
+                    name: between(rows[name], "at", period.start, period.end)
                     for name in ("tier_changes", "clocks_stopped", "clocks_breached", "replies")
                 },
             )
@@ -381,8 +372,7 @@ def _sla(facts: TicketFacts) -> Figure:
 
 
 def _per_agent(facts: TicketFacts) -> Figure:
-    assignees, counts = np.unique(facts.solved["assignee"], return_counts=True)
-    solved_by = {int(pk): int(n) for pk, n in zip(assignees.tolist(), counts.tolist(), strict=True) if pk}
+    solved_by = {pk: n for pk, n in _counts(facts.solved["assignee"]).items() if pk}
     names = dict(get_user_model().objects.filter(pk__in=solved_by).values_list("pk", "username"))
     rows = sorted((names[pk], n) for pk, n in solved_by.items() if pk in names)
     solved = sum(n for _name, n in rows)

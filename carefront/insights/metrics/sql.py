@@ -2,13 +2,13 @@
 
 Percentiles follow PostgreSQL's `percentile_cont` (linear interpolation between the two nearest ranks) but are
 written with window functions that SQLite (3.25+) has too: the database numbers each measure's values in order and
-returns only the (at most) two rows around each wanted rank, so a median over a million tickets moves four rows per
-measure to Python, and every measure of a scorecard is read in one query (a UNION ALL).
+returns only the (at most) two rows around each wanted rank of each key (the trend series' buckets), so a median
+over a million tickets moves four rows per bucket to Python.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,48 +58,6 @@ def _rank_row(percentile: int) -> str:
     return f"(n - 1) * {percentile} / 100 + 1"
 
 
-def percentiles(
-    measures: Mapping[str, QuerySet[Any]], wanted: Sequence[int] = (50, 90)
-) -> dict[str, Percentiles | None]:
-    """The percentiles of each measure (a queryset of one column named `v`) in one query; None for an empty one.
-
-    With n values sorted v[1..n], the p-th percentile is at position h = (n − 1) × p ÷ 100 + 1 and interpolates
-    v[⌊h⌋] and v[⌊h⌋ + 1] (percentile_cont). NULL values are left out.
-    """
-    if not measures:
-        return {}
-    parts: list[str] = []
-    params: list[Any] = []
-    keys = list(measures)
-    # Only the ORM's own SQL, integer indexes and the integer percentiles are pasted in; values travel as parameters.
-    for index, key in enumerate(keys):
-        sql, inner_params = measures[key].order_by().values("v").query.sql_with_params()
-        parts.append(f"SELECT {index} AS m, q{index}.v AS v FROM ({sql}) q{index} WHERE q{index}.v IS NOT NULL")  # noqa: S608
-        params.extend(inner_params)
-    wanted = [int(p) for p in wanted]
-    ranks = " OR ".join(f"rn = {_rank_row(p)} OR rn = {_rank_row(p)} + 1" for p in wanted)
-    query = (
-        "SELECT m, v, rn, n FROM ("  # noqa: S608
-        "SELECT m, v, ROW_NUMBER() OVER (PARTITION BY m ORDER BY v) AS rn, COUNT(*) OVER (PARTITION BY m) AS n "
-        f"FROM ({' UNION ALL '.join(parts)}) u) r WHERE {ranks}"
-    )
-    rows: dict[int, dict[int, float]] = {}
-    sizes: dict[int, int] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        for measure, value, rank, size in cursor.fetchall():
-            rows.setdefault(int(measure), {})[int(rank)] = float(value)
-            sizes[int(measure)] = int(size)
-    result: dict[str, Percentiles | None] = {}
-    for index, key in enumerate(keys):
-        size = sizes.get(index, 0)
-        if not size:
-            result[key] = None
-            continue
-        result[key] = Percentiles(values=_interpolate(rows[index], size, wanted), count=size)
-    return result
-
-
 def _interpolate(ranked: dict[int, float], size: int, wanted: Sequence[int]) -> dict[int, float]:
     """percentile_cont from the values at the ranks around each wanted percentile."""
     values = {}
@@ -114,7 +72,7 @@ def _interpolate(ranked: dict[int, float], size: int, wanted: Sequence[int]) -> 
 
 def percentiles_by(queryset: QuerySet[Any], wanted: Sequence[int] = (50, 90)) -> dict[Any, Percentiles]:
     """The percentiles of `v` for each value of `k` (a queryset with both columns), in one window query; a key
-    without any value is absent. Same interpolation as `percentiles()`."""
+    without any value is absent. Interpolated as PostgreSQL's percentile_cont."""
     wanted = [int(p) for p in wanted]
     sql, params = queryset.order_by().values("k", "v").query.sql_with_params()
     ranks = " OR ".join(f"rn = {_rank_row(p)} OR rn = {_rank_row(p)} + 1" for p in wanted)

@@ -16,7 +16,7 @@ import pytest
 from carefront.desk.models import Ticket
 from carefront.desk.services import ticket_assign, ticket_change_priority, ticket_escalate, ticket_reply
 from carefront.insights.metrics.definitions import metric_filters_build
-from carefront.insights.metrics.facts import EMPTY, FAMILIES, IdSet, facts_build, family_facts, midnight
+from carefront.insights.metrics.facts import FACTS, FAMILIES, IdSet, facts_build, family_facts, midnight
 from carefront.insights.metrics.service import service_scorecard, service_scorecards
 from carefront.insights.models import TicketFactDay
 from carefront.insights.services_facts import fact_days_refresh, fact_days_refresh_all
@@ -78,7 +78,7 @@ def test_refreshing_stores_only_the_days_whose_tickets_changed(week: dict[str, T
     ticket_change_priority(ticket=week["C"], actor=alice, priority="high")  # created 1 Dec
     assert fact_days_refresh(family="created") == {"stored": 1, "dropped": 0}
     stored = TicketFactDay.objects.get(family="created", day=date(2026, 12, 1))
-    assert np.frombuffer(bytes(stored.facts), dtype=EMPTY.dtype)["id"].tolist() == [week["C"].pk]
+    assert np.frombuffer(bytes(stored.facts), dtype=FACTS)["id"].tolist() == [week["C"].pk]
 
 
 def test_a_stored_day_is_read_while_its_signature_matches_and_rebuilt_once_it_does_not(
@@ -88,7 +88,9 @@ def test_a_stored_day_is_read_while_its_signature_matches_and_rebuilt_once_it_do
     is read as stored (the cache is really used), and rebuilt from the tickets as soon as one of them changes."""
     fact_days_refresh_all()
     assert card()["ticket_volume"].value == 5
-    TicketFactDay.objects.filter(family="created", day=date(2026, 12, 1)).update(facts=EMPTY.tobytes())
+    TicketFactDay.objects.filter(family="created", day=date(2026, 12, 1)).update(
+        facts=np.zeros(0, dtype=FACTS).tobytes()
+    )
     assert card()["ticket_volume"].value == 4
     clock.move_to(at(11, 9))
     ticket_change_priority(ticket=week["C"], actor=alice, priority="high")
