@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 from huey.contrib.djhuey import HUEY
 from huey.storage import RedisStorage, SqliteStorage
@@ -30,8 +30,10 @@ from carefront.desk.services import ticket_create
 
 @pytest.fixture(autouse=True)
 def _cache_cleared() -> None:
-    """Each test starts with an empty cache (the SMTP listener's list of mailboxes is kept there)."""
+    """Each test starts with empty caches (the SMTP listener's list of mailboxes is kept there; the facts' cache keys
+    days by signatures that a test's rolled-back marks may give again in the next test)."""
     cache.clear()
+    caches["facts"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -86,9 +86,13 @@ def _counts(csat: dict[str, int], nps: dict[str, int]) -> SurveyCounts:
     )
 
 
-def feedback_counts(filters: Any) -> SurveyCounts:
-    """The counts for a period [filters.start, filters.end) and its filters (a `MetricFilters`)."""
-    return _counts(csat_invitations(filters).aggregate(**CSAT_COUNTS), nps_responses(filters).aggregate(**NPS_COUNTS))
+def feedback_counts(filters: Any, *, csat: bool = True, nps: bool = True) -> SurveyCounts:
+    """The counts for a period [filters.start, filters.end) and its filters (a `MetricFilters`): the CSAT ones, the
+    NPS ones or both (those not asked for are 0)."""
+    return _counts(
+        csat_invitations(filters).aggregate(**CSAT_COUNTS) if csat else {},
+        nps_responses(filters).aggregate(**NPS_COUNTS) if nps else {},
+    )
 
 
 def feedback_counts_by(filters: Any, bucket_of: Callable[[str], Any]) -> dict[Hashable, SurveyCounts]:

@@ -374,3 +374,26 @@ class TicketFactDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.family} {self.day}"
+
+
+class FactChange(models.Model):
+    """A mark that rows the ticket facts read changed on a UTC day: appended by database triggers on the tickets,
+    their messages, SLA clocks and status and tier events (migration 0004), whatever wrote them. The marks of a
+    (kind, day) are the signature a stored day of facts is checked against; the queue keeps the last one of each."""
+
+    class Kind(models.TextChoices):
+        TICKET = "ticket", _("Ticket")
+        EVENT = "event", _("Status or tier change")
+        CLOCK = "clock", _("SLA clock")
+        MESSAGE = "message", _("Message")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("fact change")
+        verbose_name_plural = _("fact changes")
+        indexes = [models.Index(fields=["day", "kind", "id"], name="fact_change_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.day}"

@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from carefront.insights.metrics.facts import FAMILIES, facts_build, midnight, signatures
-from carefront.insights.models import TicketFactDay
+from carefront.insights.metrics.facts import CHANGES, FAMILIES, facts_build, signatures
+from carefront.insights.models import FactChange, TicketFactDay
 
 BATCH_DAYS = 31
 
 
+def fact_changes_compact() -> int:
+    """Keep the last mark of each (kind, day): a day's signature then stays a few rows to read, and a day written
+    since it was stored still differs from its stored signature. Returns how many marks were dropped."""
+    later = FactChange.objects.filter(kind=OuterRef("kind"), day=OuterRef("day"), pk__gt=OuterRef("pk"))
+    dropped, _by_model = FactChange.objects.filter(Exists(later)).delete()
+    return dropped
+
+
 def fact_days_refresh(*, family: str, since: date | None = None) -> dict[str, int]:
-    """Store the days of a family (from `since` on, or all) whose stored facts no longer match their tickets, and
-    drop the stored days that have no tickets left. Returns how many days were stored and dropped."""
+    """Store the days of a family (from `since` on, or all) whose stored facts no longer match their rows' marks,
+    an empty array for a day left without rows, and drop stored days without any mark. Returns how many days were
+    stored and dropped."""
     chosen = FAMILIES[family]
-    start = midnight(since) if since is not None else datetime(1970, 1, 1, tzinfo=UTC)
-    current = signatures(chosen, start, None)
-    stored = {
-        row["day"]: row["signature"]
-        for row in TicketFactDay.objects.filter(family=family, day__gte=start.date()).values("day", "signature")
-    }
-    stale = [day for day, signature in current.items() if stored.get(day) != signature]
+    kind = CHANGES[chosen.kind]
+    current = {day: signature for (_kind, day), signature in signatures([kind], since, None).items()}
+    stored_days = TicketFactDay.objects.filter(family=family)
+    if since is not None:
+        stored_days = stored_days.filter(day__gte=since)
+    stored = dict(stored_days.values_list("day", "signature"))
+    stale = sorted(day for day, signature in current.items() if stored.get(day) != signature)
     gone = [day for day in stored if day not in current]
     now = timezone.now()
     written = 0
@@ -46,5 +56,6 @@ def fact_days_refresh(*, family: str, since: date | None = None) -> dict[str, in
 
 
 def fact_days_refresh_all(*, since: date | None = None) -> dict[str, dict[str, int]]:
-    """`fact_days_refresh()` for every family."""
+    """The marks compacted, then `fact_days_refresh()` for every family."""
+    fact_changes_compact()
     return {name: fact_days_refresh(family=name, since=since) for name in FAMILIES}

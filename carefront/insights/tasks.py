@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -91,14 +91,9 @@ def refresh_changed_insights() -> int:
 
 
 @db_periodic_task(crontab(minute="*/5"))
-def store_recent_ticket_facts() -> dict[str, dict[str, int]]:
-    """Store the ticket facts of the last two days that changed, so that a scorecard finds today's days ready."""
-    return fact_days_refresh_all(since=timezone.now().date() - timedelta(days=2))
-
-
-@db_periodic_task(crontab(minute="50", hour="2"))
-def store_ticket_facts_nightly() -> dict[str, dict[str, int]]:
-    """Store every day of ticket facts whose tickets changed (an old ticket reopened, reassigned, merged...)."""
+def store_ticket_facts() -> dict[str, dict[str, int]]:
+    """Store every day of ticket facts whose rows changed since it was stored (today's tickets, an old one reopened,
+    reassigned, merged...), so that a scorecard finds its days ready; the marks say which, in a few queries."""
     return fact_days_refresh_all()
 
 

@@ -75,6 +75,11 @@ def test_counts_for_the_period_and_filters_in_two_queries(
     assert counts == SurveyCounts(
         csat_invitations=4, csat_answers=3, csat_satisfied=2, nps_answers=4, nps_promoters=2, nps_detractors=1
     )
+    # Each scorecard asks for its own counts only: one query each.
+    with django_assert_num_queries(1):
+        assert feedback_counts(period, nps=False) == SurveyCounts(csat_invitations=4, csat_answers=3, csat_satisfied=2)
+    with django_assert_num_queries(1):
+        assert feedback_counts(period, csat=False) == SurveyCounts(nps_answers=4, nps_promoters=2, nps_detractors=1)
     by_alice = feedback_counts(Period(start=period.start, end=period.end, agent=alice.pk))
     assert (by_alice.csat_invitations, by_alice.csat_satisfied) == (2, 2)
     # NPS answers have no ticket: a ticket filter narrows CSAT only.

@@ -7,13 +7,15 @@ ticket are stored in a **family** keyed by one of its times — `created`, `resp
 solve) and `open` (not solved, keyed by creation) — one row per (family, UTC day) holding a NumPy array of every
 ticket (merged ones left out) whose key falls on that day (`TicketFactDay`).
 
-A stored day is a cache, never a source of truth: it carries the **signature** of the tickets it was built from (how
-many, the sum of their ids and the sum of their versions; every write to a ticket bumps its version, and a reply, a
-status change or a solve is a write to the ticket). Reading a period first reads the signatures of its days from the
-tickets themselves in one grouped query on a covering index, uses each stored day whose signature still matches and
-builds the others from the tickets in one query. So a figure read from the facts is always the figure of the raw rows
-(tests compare them after old tickets change); the queue (`insights.tasks`, through `services_facts.py`) only stores
-the days it finds changed, so that the next read finds them ready.
+A stored day is a cache, never a source of truth. Database triggers (migration insights/0004) append a mark
+(`FactChange`) for each UTC day a write touches: a ticket's days of creation, first response and last solve, before
+and after the write; a message's, a clock's or a status or tier event's own day and its ticket's days. The marks of a
+(kind, day), how many and the sum of their ids, are the **signature** a stored day carries. Reading a period reads the
+marks of its days in one query (a few rows a day, whatever the number of tickets), uses each stored day whose signature
+still matches and builds the others from the rows in one query a family. So a figure read from the facts is always the
+figure of the raw rows (tests compare them after old tickets change); the queue (`insights.tasks`, through
+`services_facts.py`) keeps one mark a (kind, day) and stores the days it finds changed, so that the next read finds
+them ready.
 
 Times are whole microseconds since the epoch (UTC), `MISSING` when the ticket has none; business-hour durations are
 whole seconds (the clocks count whole seconds), -1 without a stopped clock. Filters apply to the arrays: team, agent,
@@ -27,9 +29,12 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import reduce
+from operator import or_
 from typing import Any
 
 import numpy as np
+from django.core.cache import caches
 from django.db.models import (
     Count,
     DateField,
@@ -43,7 +48,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
 )
 from django.db.models.functions import Cast, Coalesce
 
@@ -52,7 +56,7 @@ from carefront.core.models import Event
 from carefront.desk.models import ClockStatus, Message, SlaClock, SlaMetric, Status, Ticket, Visibility
 from carefront.insights.metrics.definitions import MetricFilters
 from carefront.insights.metrics.sql import EpochSeconds, Percentiles
-from carefront.insights.models import TicketFactDay
+from carefront.insights.models import FactChange, TicketFactDay
 
 MISSING = np.iinfo(np.int64).min
 CHANNELS = tuple(Channel.values)
@@ -92,6 +96,16 @@ REPLIES = np.dtype([("ticket", "<i8"), ("at", "<i8"), ("v", "<f8")])
 # A stored day built with another layout (or another list of channels) no longer matches any signature.
 _LAYOUTS = (FACTS.descr, STATUS_CHANGES.descr, TIER_CHANGES.descr, CLOCKS.descr, REPLIES.descr, CHANNELS, METRICS)
 LAYOUT = f"{zlib.crc32(repr(_LAYOUTS).encode()):08x}"
+
+
+# The marks (FactChange.Kind) that say a family's rows of a day changed.
+CHANGES = {
+    "ticket": FactChange.Kind.TICKET,
+    "status": FactChange.Kind.EVENT,
+    "tier": FactChange.Kind.EVENT,
+    "clock": FactChange.Kind.CLOCK,
+    "reply": FactChange.Kind.MESSAGE,
+}
 
 
 @dataclass(frozen=True)
@@ -229,44 +243,43 @@ def _rows(family: Family) -> QuerySet[Any]:
     return tickets.filter(solved_at__isnull=True) if family.open_only else tickets
 
 
-# What else than their number and ids says a day's rows changed: a ticket's version (bumped by every write), a
-# stopped clock's business seconds. Events are append-only, and a reply's time depends on earlier messages only.
-_VERSIONS = {"ticket": "version", "clock": "elapsed"}
+def day_runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """The days as runs of contiguous days: (first, last) each."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
 
 
 def _in_days(family: Family, days: Iterable[date]) -> Q:
-    """The rows whose key falls on one of the days, as ranges of contiguous days (each read from the index)."""
-    ordered = sorted(set(days))
-    condition = Q(pk__in=[])
-    run_start: date | None = None
-    for index, day in enumerate(ordered):
-        run_start = run_start or day
-        if index + 1 == len(ordered) or ordered[index + 1] != day + timedelta(days=1):
-            condition |= Q(
-                **{f"{family.key}__gte": midnight(run_start), f"{family.key}__lt": midnight(day) + timedelta(days=1)}
-            )
-            run_start = None
-    return condition
-
-
-def signatures(family: Family, start: datetime, end: datetime | None) -> dict[date, str]:
-    """The signature of each UTC day holding rows of the family keyed in [start, end) (no end: up to now and
-    after), from the tickets (or events) themselves: one grouped query over the key's covering index. Status changes
-    are append-only: how many and the sum of their ids say whether a day changed."""
+    """The rows whose key falls on one of the days, a range a run of days (each read from the index)."""
     key = family.key
-    bounds = Q(**{f"{key}__gte": start}) & (
-        Q(**{f"{key}__lt": end}) if end is not None else Q(**{f"{key}__isnull": False})
+    ranges = (
+        Q(**{f"{key}__gte": midnight(first), f"{key}__lt": midnight(last) + timedelta(days=1)})
+        for first, last in day_runs(days)
     )
-    versions = Sum(_VERSIONS[family.kind]) if family.kind in _VERSIONS else Value(0)
-    rows = (
-        _rows(family)
-        .filter(bounds)
-        .annotate(day=UtcDay(F(key)))
-        .values("day")
-        .annotate(n=Count("pk"), ids=Sum("pk"), versions=versions)
-        .values_list("day", "n", "ids", "versions")
-    )
-    return {day: f"{LAYOUT}:{n}:{ids}:{versions}" for day, n, ids, versions in rows}
+    return reduce(or_, ranges, Q(pk__in=[]))
+
+
+def last_day(end: datetime) -> date:
+    """The UTC day of the last moment before `end`."""
+    return (end - timedelta(microseconds=1)).astimezone(UTC).date()
+
+
+def signatures(kinds: Iterable[str], first: date | None, last: date | None) -> dict[tuple[str, date], str]:
+    """The signature of each (kind of change, UTC day) from `first` to `last` (None: unbounded) that holds any mark:
+    how many marks and the sum of their ids, so that a write committed after a later one still changes it. One
+    query over fact_change_day_idx."""
+    marks = FactChange.objects.filter(kind__in=sorted(set(kinds)))
+    if first is not None:
+        marks = marks.filter(day__gte=first)
+    if last is not None:
+        marks = marks.filter(day__lte=last)
+    rows = marks.order_by().values("day", "kind").annotate(n=Count("pk"), ids=Sum("pk"))
+    return {(kind, day): f"{LAYOUT}:{n}:{ids}" for day, kind, n, ids in rows.values_list("day", "kind", "n", "ids")}
 
 
 def facts_build(family: Family, days: Iterable[date]) -> dict[date, np.ndarray]:
@@ -413,25 +426,79 @@ _BUILDERS = {
 }
 
 
-def _stored(family: Family, days: Sequence[date]) -> dict[date, tuple[str, bytes]]:
-    """The stored days of a family over the span of `days`: (signature, facts) by day."""
-    if not days:
+Span = tuple[datetime, datetime | None]
+
+
+def families_facts(spans: dict[str, Span]) -> dict[str, np.ndarray]:
+    """The facts of every row of each family whose key is in its [start, end) (no end: from start on): the stored
+    days whose signature matches, the others built from the rows. One query for the signatures, one for the stored
+    days this process has not kept, and one a family with days to build, whatever the period."""
+    families = {name: FAMILIES[name] for name in spans}
+    starts = [start for start, _end in spans.values()]
+    ends = [end for _start, end in spans.values()]
+    marks = signatures(
+        (CHANGES[family.kind] for family in families.values()),
+        min(starts).astimezone(UTC).date(),
+        None if None in ends else max(last_day(end) for end in ends if end is not None),
+    )
+    signature = {
+        (name, day): marks[kind, day]
+        for name, family in families.items()
+        for kind, day in marks
+        if kind == CHANGES[family.kind] and _within(day, *spans[name])
+    }
+    kept = FACTS_CACHE.get_many([_cache_key(name, day, found) for (name, day), found in signature.items()])
+    facts = {key: kept[_cache_key(*key, found)] for key, found in signature.items() if _cache_key(*key, found) in kept}
+    # Only the days read as stored are kept in the cache: a day built here may hold rows of a transaction still open.
+    stored = {
+        key: blob
+        for key, (found, blob) in _stored([key for key in signature if key not in facts]).items()
+        if found == signature[key]
+    }
+    FACTS_CACHE.set_many({_cache_key(*key, signature[key]): blob for key, blob in stored.items()})
+    facts.update(stored)
+    by_family: dict[str, np.ndarray] = {}
+    for name, family in families.items():
+        days = sorted(day for key_name, day in signature if key_name == name)
+        built = facts_build(family, [day for day in days if (name, day) not in facts])
+        # The days' bytes joined and read as one array: concatenating a thousand small structured arrays costs more.
+        joined = b"".join(facts[name, day] if (name, day) in facts else built[day].tobytes() for day in days)
+        by_family[name] = between(np.frombuffer(joined, dtype=family.dtype), family.field, *spans[name])
+    return by_family
+
+
+FACTS_CACHE = caches["facts"]
+
+
+def _cache_key(name: str, day: date, signature: str) -> str:
+    return f"{name}:{day.isoformat()}:{signature}"
+
+
+def _within(day: date, start: datetime, end: datetime | None) -> bool:
+    return day >= start.astimezone(UTC).date() and (end is None or day <= last_day(end))
+
+
+def _stored(wanted: list[tuple[str, date]]) -> dict[tuple[str, date], tuple[str, bytes]]:
+    """The stored days wanted: (signature, facts) by (family, day), one query (by runs of days)."""
+    if not wanted:
         return {}
-    stored = TicketFactDay.objects.filter(family=family.name, day__gte=min(days), day__lte=max(days))
-    return {day: (signature, bytes(facts)) for day, signature, facts in stored.values_list("day", "signature", "facts")}
+    by_family: dict[str, list[date]] = {}
+    for name, day in wanted:
+        by_family.setdefault(name, []).append(day)
+    condition = reduce(
+        or_,
+        (
+            Q(family=name) & reduce(or_, (Q(day__gte=first, day__lte=last) for first, last in day_runs(days)))
+            for name, days in by_family.items()
+        ),
+    )
+    stored = TicketFactDay.objects.filter(condition).values_list("family", "day", "signature", "facts")
+    return {(name, day): (signature, bytes(facts)) for name, day, signature, facts in stored}
 
 
 def family_facts(name: str, start: datetime, end: datetime | None) -> np.ndarray:
-    """The facts of every ticket of a family whose key is in [start, end) (no end: from start on): the stored days
-    whose signature matches, the others built from the tickets. Three queries at most, whatever the period."""
-    family = FAMILIES[name]
-    current = signatures(family, start, end)
-    stored = _stored(family, sorted(current))
-    stale = [day for day, signature in current.items() if stored.get(day, ("", b""))[0] != signature]
-    built = facts_build(family, stale)
-    # The days' bytes joined and read as one array: concatenating a thousand small structured arrays costs more.
-    joined = b"".join(built[day].tobytes() if day in built else stored[day][1] for day in sorted(current))
-    return between(np.frombuffer(joined, dtype=family.dtype), family.field, start, end)
+    """`families_facts()` of one family."""
+    return families_facts({name: (start, end)})[name]
 
 
 def between(facts: np.ndarray, field: str, start: datetime, end: datetime | None) -> np.ndarray:

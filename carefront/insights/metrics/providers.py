@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from carefront.insights.metrics.definitions import MetricFilters
 
@@ -35,8 +35,12 @@ class SurveyCounts:
             raise ValueError("A part of the survey answers cannot outnumber them.")
 
 
-# Counts the answers for the filters; the service scorecard reads the CSAT counts, the relationship one the NPS.
-SurveyProvider = Callable[[MetricFilters], SurveyCounts]
+class SurveyProvider(Protocol):
+    """Counts the answers for the filters: the CSAT ones (the service scorecard), the NPS ones (the relationship
+    scorecard) or both; the counts not asked for are left at 0 (one query less each)."""
+
+    def __call__(self, filters: MetricFilters, *, csat: bool = True, nps: bool = True) -> SurveyCounts: ...
+
 
 _PROVIDERS: dict[str, SurveyProvider] = {}
 
@@ -50,10 +54,10 @@ def survey_provider_unregister(*, name: str = "feedback") -> None:
     _PROVIDERS.pop(name, None)
 
 
-def survey_counts(filters: MetricFilters) -> SurveyCounts | None:
-    """The registered provider's counts, or None while no app provides surveys."""
+def survey_counts(filters: MetricFilters, *, csat: bool = True, nps: bool = True) -> SurveyCounts | None:
+    """The registered provider's counts (CSAT, NPS or both), or None while no app provides surveys."""
     provider = next(reversed(_PROVIDERS.values()), None) if _PROVIDERS else None
-    return provider(filters) if provider is not None else None
+    return provider(filters, csat=csat, nps=nps) if provider is not None else None
 
 
 # The same counts by bucket for the trend series: given the filters and a function that turns a datetime column's

@@ -1,6 +1,6 @@
 """The relationship scorecard: retention and churn, revenue, survey and client-work figures over one set of filters.
 
-About ten queries whatever the number of accounts. The client-work figures call the relationships app's own
+About a dozen queries whatever the number of accounts. The client-work figures call the relationships app's own
 formulas (its on-time rate, its check-in adherence counts, its way of merging waits) so the scorecard and the
 account pages never disagree.
 """
@@ -85,19 +85,55 @@ def retention_base(accounts: QuerySet[Account], filters: MetricFilters) -> Query
 
 
 def _retention(accounts: QuerySet[Account], filters: MetricFilters) -> list[Figure]:
-    rows = {
-        model: (s, kept)
-        for model, s, kept in retention_base(accounts, filters)
-        .values_list("service_model")
-        .annotate(s=Count("pk"), kept=Count("pk", filter=Q(churned_end=0)))
-        .order_by()
-    }
+    """The counts of `retention_base` without a correlated lookup per account: an account with no lifecycle change
+    has its current stage at both ends of the period, so those are counted by stage in one grouped query; only the
+    accounts with changes are read, their stages at the ends found from their changes as `_churned_at` finds them
+    (the drill-down lists `retention_base`'s rows, and the tests check the two agree)."""
+    older = accounts.filter(created_at__lt=filters.start)
+    s: dict[str, int] = defaultdict(int)
+    for model, total, churned in older.values_list("service_model").annotate(
+        n=Count("pk"), churned=Count("pk", filter=Q(lifecycle_stage=CHURNED))
+    ):
+        s[model] += total - churned
+    kept = dict(s)
+    changes: dict[int, list[tuple[Any, Any, Any]]] = defaultdict(list)
+    for account_id, at, old, new in (
+        Event.objects.filter(
+            subject_kind=Event.SubjectKind.ACCOUNT, field="lifecycle_stage", subject_id__in=older.values("pk")
+        )
+        .order_by("subject_id", "occurred_at", "id")
+        .values_list("subject_id", "occurred_at", "old_value", "new_value")
+    ):
+        changes[account_id].append((at, old, new))
+    if changes:
+        for pk, model, stage in older.filter(pk__in=list(changes)).values_list(
+            "pk", "service_model", "lifecycle_stage"
+        ):
+            churned_now = stage == CHURNED
+            if not churned_now:  # counted above as not churned at either end
+                s[model] -= 1
+                kept[model] -= 1
+            if not _churned_then(changes[pk], filters.start, churned_now):
+                s[model] += 1
+                kept[model] = kept.get(model, 0) + (not _churned_then(changes[pk], filters.end, churned_now))
     figures = []
     for model in (ServiceModel.CLIENT, ServiceModel.CUSTOMER):
-        s, kept = rows.get(model, (0, 0))
-        figures.append(figure(f"retention_rate_{model}s", percent(kept, s), s))
-        figures.append(figure(f"churn_rate_{model}s", percent(s - kept, s), s))
+        base, stayed = s.get(model, 0), kept.get(model, 0)
+        figures.append(figure(f"retention_rate_{model}s", percent(stayed, base), base))
+        figures.append(figure(f"churn_rate_{model}s", percent(base - stayed, base), base))
     return figures
+
+
+def _churned_then(changes: list[tuple[Any, Any, Any]], moment: datetime, churned_now: bool) -> bool:
+    """`_churned_at` over one account's lifecycle changes (time, old, new; in order): the last change before the
+    moment says so; without one, the first change after it; without any, the stage the account has now."""
+    before = [new for at, _old, new in changes if at < moment]
+    if before:
+        return before[-1] == CHURNED
+    after = [old for at, old, _new in changes if at >= moment]
+    if after:
+        return after[0] == CHURNED
+    return churned_now
 
 
 def main_currency() -> str:
@@ -257,7 +293,7 @@ def _health(accounts: QuerySet[Account], filters: MetricFilters) -> Figure:
 
 
 def _nps(filters: MetricFilters) -> Figure:
-    counts = survey_counts(filters)
+    counts = survey_counts(filters, csat=False)
     if counts is None or not counts.nps_answers:
         return figure("nps", None, 0)
     score = 100 * (counts.nps_promoters - counts.nps_detractors) / counts.nps_answers

@@ -48,7 +48,7 @@ from carefront.insights.metrics.facts import (
     accounts_kept,
     between,
     business_seconds,
-    family_facts,
+    families_facts,
     micros,
     next_response_times,
     percentiles_of,
@@ -189,18 +189,26 @@ def ticket_facts(periods: Sequence[MetricFilters]) -> list[TicketFacts]:
     filters = periods[0]
     start, end = min(p.start for p in periods), max(p.end for p in periods)
     accounts = accounts_kept(filters, account_q(filters, prefix=""))
-    tickets = {
-        "created": family_facts("created", start, end),
-        "responded": family_facts("responded", start, end),
-        "solved": family_facts("solved", start, None),  # and those solved after a period's end: its backlog
-        "open": family_facts("open", EPOCH, end),
-    }
+    found = families_facts(
+        {
+            "created": (start, end),
+            "responded": (start, end),
+            "solved": (start, None),  # and those solved after a period's end: its backlog
+            "open": (EPOCH, end),
+            "status": (start, None),  # a reopen after a period's end counts
+            "tier": (start, end),
+            "clocks_stopped": (start, end),
+            "clocks_breached": (start, end),
+            "replies": (start, end),
+        }
+    )
+    tickets = {name: found[name] for name in ("created", "responded", "solved", "open")}
     rows = {
-        "status_changes": family_facts("status", start, None),  # a reopen after a period's end counts
-        "tier_changes": family_facts("tier", start, end),
-        "clocks_stopped": family_facts("clocks_stopped", start, end),
-        "clocks_breached": family_facts("clocks_breached", start, end),
-        "replies": family_facts("replies", start, end),
+        "status_changes": found["status"],
+        "tier_changes": found["tier"],
+        "clocks_stopped": found["clocks_stopped"],
+        "clocks_breached": found["clocks_breached"],
+        "replies": found["replies"],
     }
     in_scope = {name: scoped(facts, filters, accounts) for name, facts in tickets.items()}
     known = IdSet(*(facts["id"] for facts in tickets.values()))
@@ -211,8 +219,8 @@ def ticket_facts(periods: Sequence[MetricFilters]) -> list[TicketFacts]:
     mentioned = np.concatenate([solves, *others])
     unknown = np.unique(mentioned[~known.contains(mentioned)])
     if len(unknown):
-        found = tickets_in_scope(filters).filter(pk__in=unknown.tolist()).values_list("pk", flat=True)
-        kept_ids.append(np.fromiter(found, dtype=np.int64))
+        placed = tickets_in_scope(filters).filter(pk__in=unknown.tolist()).values_list("pk", flat=True)
+        kept_ids.append(np.fromiter(placed, dtype=np.int64))
     kept = IdSet(*kept_ids)
     rows = {name: facts[kept.contains(facts["ticket"])] for name, facts in rows.items()}
     found_facts = []
@@ -418,7 +426,7 @@ def _deflections(filters: MetricFilters, created: int) -> list[Figure]:
 
 
 def _surveys(filters: MetricFilters) -> list[Figure]:
-    counts = survey_counts(filters)
+    counts = survey_counts(filters, nps=False)
     if counts is None:
         return [figure("csat", None, 0), figure("csat_response_rate", None, 0)]
     return [

@@ -23,7 +23,7 @@ def asked() -> Iterator[list[MetricFilters]]:
     1 detractor), and remembers the filters it was asked for."""
     calls: list[MetricFilters] = []
 
-    def provider(filters: MetricFilters) -> SurveyCounts:
+    def provider(filters: MetricFilters, *, csat: bool = True, nps: bool = True) -> SurveyCounts:
         calls.append(filters)
         return SurveyCounts(
             csat_invitations=10, csat_answers=4, csat_satisfied=3, nps_answers=5, nps_promoters=3, nps_detractors=1
