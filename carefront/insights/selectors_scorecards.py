@@ -29,7 +29,7 @@ from carefront.insights.metrics.definitions import (
     percent,
 )
 from carefront.insights.metrics.drilldown import DRILLABLE
-from carefront.insights.metrics.relationship import accounts_in_scope, relationship_scorecard
+from carefront.insights.metrics.relationship import accounts_in_scope, relationship_scorecards
 from carefront.insights.metrics.service import service_scorecards, solved_q, tickets_in_scope
 from carefront.relationships.selectors import Filters, on_time_rates
 
@@ -75,12 +75,13 @@ def scorecard_allowed(*, user: Any, scorecard: str) -> bool:
 
 def scorecard_with_previous(*, user: Any, filters: MetricFilters, scorecard: str) -> tuple[list[Figure], list[Figure]]:
     """A scorecard's figures over the (already scoped) filters and over the period before (the service scorecard
-    reads its facts once for both)."""
+    reads its facts once for both, the relationship one finds its currency once)."""
     previous = filters.previous()
     if scorecard == SERVICE:
         now, before = service_scorecards(periods=[filters, previous])
         return now, before
-    return relationship_scorecard(filters=filters, user=user), relationship_scorecard(filters=previous, user=user)
+    now, before = relationship_scorecards(periods=[filters, previous], user=user)
+    return now, before
 
 
 def scorecard_read(*, user: Any, filters: MetricFilters, scorecard: str) -> Scorecard:

@@ -8,6 +8,7 @@ account pages never disagree.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -46,6 +47,14 @@ CHURNED = LifecycleStage.CHURNED.value
 
 def accounts_in_scope(filters: MetricFilters) -> QuerySet[Account]:
     return Account.objects.filter(account_q(filters, prefix="")).order_by()
+
+
+def _of_accounts(filters: MetricFilters, field: str = "account_id") -> Q:
+    """Rows of the accounts in scope: no condition without an account filter (every account is), where
+    `IN (every account)` would have the database read them all and join."""
+    if not account_q(filters, prefix=""):
+        return Q()
+    return Q(**{f"{field}__in": accounts_in_scope(filters).values("pk")})
 
 
 def _ratio(part: Decimal, whole: Decimal) -> float | None:
@@ -145,11 +154,11 @@ def _money(value: Decimal | None) -> Decimal:
     return (value or Decimal(0)).quantize(Decimal("0.01"))
 
 
-def _revenue(accounts: QuerySet[Account], filters: MetricFilters, currency: str) -> list[Figure]:
+def _revenue(filters: MetricFilters, currency: str) -> list[Figure]:
     previous = filters.previous()
     now = Q(placed_at__gte=filters.start)
     before = Q(placed_at__gte=previous.start, placed_at__lt=previous.end)
-    orders = Order.objects.filter(account__in=accounts.values("pk"), placed_at__lt=filters.end).order_by()
+    orders = Order.objects.filter(_of_accounts(filters), placed_at__lt=filters.end).order_by()
     rows = list(
         orders.values_list("currency")
         .annotate(
@@ -210,10 +219,10 @@ def _revenue(accounts: QuerySet[Account], filters: MetricFilters, currency: str)
     ]
 
 
-def _lifetime_value(accounts: QuerySet[Account]) -> Figure:
+def _lifetime_value(filters: MetricFilters) -> Figure:
     """The models' lifetime value where they scored accounts, in the currency most of them are valued in."""
     rows = list(
-        AccountInsight.objects.filter(clv__isnull=False, account_id__in=accounts.values("pk"))
+        AccountInsight.objects.filter(_of_accounts(filters), clv__isnull=False)
         .values_list("currency")
         .annotate(mean=Avg("clv"), n=Count("pk"))
         .order_by("-n", "currency")
@@ -225,11 +234,11 @@ def _lifetime_value(accounts: QuerySet[Account]) -> Figure:
     return figure("lifetime_value", _money(mean), n, currency=currency, breakdowns={"currency": parts})
 
 
-def _check_ins(accounts: QuerySet[Account], filters: MetricFilters, now: datetime) -> Figure:
+def _check_ins(filters: MetricFilters, now: datetime) -> Figure:
     counts = check_in_adherence_counts()
     found = CheckIn.objects.filter(
         CHECK_INS_DECIDED,
-        account_id__in=accounts.values("pk"),
+        _of_accounts(filters),
         scheduled_at__gte=filters.start,
         scheduled_at__lt=min(filters.end, now),
     ).aggregate(held=counts["held"], missed=counts["missed"])
@@ -241,22 +250,23 @@ def _check_ins(accounts: QuerySet[Account], filters: MetricFilters, now: datetim
     )
 
 
-def _commitments(accounts: QuerySet[Account], filters: MetricFilters, user: Any, now: datetime) -> Figure:
+def _commitments(filters: MetricFilters, user: Any, now: datetime) -> Figure:
+    scoped = accounts_in_scope(filters).values("pk") if account_q(filters, prefix="") else None
     rate = on_time_rate(
         user=user,
-        filters=Filters(due_after=filters.start, due_before=filters.end, accounts=accounts.values("pk")),
+        filters=Filters(due_after=filters.start, due_before=filters.end, accounts=scoped),
         now=min(filters.end, now),
     )
     return figure("commitment_on_time_rate", 100 * rate.rate if rate.rate is not None else None, rate.kept + rate.late)
 
 
-def _waiting(accounts: QuerySet[Account], filters: MetricFilters, now: datetime) -> Figure:
+def _waiting(filters: MetricFilters, now: datetime) -> Figure:
     """Each account's waits clipped to the period and merged (overlaps once), summed over accounts. Reads the
     waits that overlap the period: few, as they are spans of a client's open dependencies."""
     until = min(filters.end, now)
     spans: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
     rows = (
-        Wait.objects.filter(account_id__in=accounts.values("pk"), started_at__lt=until)
+        Wait.objects.filter(_of_accounts(filters), started_at__lt=until)
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=filters.start))
         .values_list("account_id", "started_at", "ended_at")
     )
@@ -303,16 +313,26 @@ def _nps(filters: MetricFilters) -> Figure:
 def relationship_scorecard(*, filters: MetricFilters, user: Any, now: datetime | None = None) -> list[Figure]:
     """Every figure of the relationship scorecard over the filters, for a user allowed to see it (the commitments
     are those the user may see)."""
+    return relationship_scorecards(periods=[filters], user=user, now=now)[0]
+
+
+def relationship_scorecards(
+    *, periods: Sequence[MetricFilters], user: Any, now: datetime | None = None
+) -> list[list[Figure]]:
+    """The relationship scorecard over several periods (the dashboards' period and the one before), the currency
+    of money figures found once for them all."""
     moment = now or timezone.now()
-    accounts = accounts_in_scope(filters)
     currency = main_currency()
     return [
-        *_retention(accounts, filters),
-        *_revenue(accounts, filters, currency),
-        _nps(filters),
-        _check_ins(accounts, filters, moment),
-        _commitments(accounts, filters, user, moment),
-        _waiting(accounts, filters, moment),
-        _health(accounts, filters),
-        _lifetime_value(accounts),
+        [
+            *_retention(accounts_in_scope(filters), filters),
+            *_revenue(filters, currency),
+            _nps(filters),
+            _check_ins(filters, moment),
+            _commitments(filters, user, moment),
+            _waiting(filters, moment),
+            _health(accounts_in_scope(filters), filters),
+            _lifetime_value(filters),
+        ]
+        for filters in periods
     ]

@@ -225,21 +225,21 @@ def ticket_facts(periods: Sequence[MetricFilters]) -> list[TicketFacts]:
     rows = {name: facts[kept.contains(facts["ticket"])] for name, facts in rows.items()}
     found_facts = []
     for period in periods:
-        solved_later = between(in_scope["solved"], "solved", period.end, None)
+        solved_later = between(in_scope["solved"], "solved", period.end, None, ordered=True)
         found_facts.append(
             TicketFacts(
-                created=between(in_scope["created"], "created", period.start, period.end),
-                responded=between(in_scope["responded"], "responded", period.start, period.end),
-                solved=between(in_scope["solved"], "solved", period.start, period.end),
+                created=between(in_scope["created"], "created", period.start, period.end, ordered=True),
+                responded=between(in_scope["responded"], "responded", period.start, period.end, ordered=True),
+                solved=between(in_scope["solved"], "solved", period.start, period.end, ordered=True),
                 backlog=np.concatenate(
                     [
-                        between(in_scope["open"], "created", EPOCH, period.end),
+                        between(in_scope["open"], "created", EPOCH, period.end, ordered=True),
                         between(solved_later, "created", EPOCH, period.end),
                     ]
                 ),
-                status_changes=between(rows["status_changes"], "at", period.start, None),
+                status_changes=between(rows["status_changes"], "at", period.start, None, ordered=True),
                 **{
-                    name: between(rows[name], "at", period.start, period.end)
+                    name: between(rows[name], "at", period.start, period.end, ordered=True)
                     for name in ("tier_changes", "clocks_stopped", "clocks_breached", "replies")
                 },
             )

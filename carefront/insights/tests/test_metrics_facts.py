@@ -230,3 +230,16 @@ def test_an_id_set_answers_alike_as_a_bitmap_and_sorted(offset: int) -> None:
     values = np.array([3, 4, 9, 12, 13, -1 - offset], dtype=np.int64) + offset
     assert found.contains(values).tolist() == [True, False, True, True, False, False]
     assert IdSet().contains(values).tolist() == [False] * 6
+
+
+def test_each_familys_facts_are_in_the_order_of_its_key_whether_stored_or_built(week: dict[str, Ticket]) -> None:
+    """A period's rows are read as a slice of the days joined: that needs every day's rows in the key's order."""
+    start, end = midnight(date(2026, 11, 30)), midnight(date(2026, 12, 13))
+    built = {name: family_facts(name, start, end) for name in FAMILIES}
+    fact_days_refresh_all()
+    caches["facts"].clear()
+    for name, family in FAMILIES.items():
+        stored = family_facts(name, start, end)
+        assert stored.tobytes() == built[name].tobytes()
+        assert np.all(np.diff(stored[family.field]) >= 0), name
+    assert len(built["replies"]) > 1 and len(built["status"]) > 1
