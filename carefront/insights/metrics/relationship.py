@@ -7,6 +7,7 @@ account pages never disagree.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -34,7 +35,7 @@ from carefront.accounts.models import Account, LifecycleStage, Order, ServiceMod
 from carefront.core.models import Event
 from carefront.insights.metrics.definitions import Figure, MetricFilters, Part, figure, percent
 from carefront.insights.metrics.providers import survey_counts
-from carefront.insights.metrics.service import account_q
+from carefront.insights.metrics.service import EPOCH, account_q
 from carefront.insights.models import AccountInsight, InsightSettings
 from carefront.insights.scoring import value_currency
 from carefront.relationships.health_signals import CHECK_INS_DECIDED, check_in_adherence, check_in_adherence_counts
@@ -154,22 +155,44 @@ def _money(value: Decimal | None) -> Decimal:
     return (value or Decimal(0)).quantize(Decimal("0.01"))
 
 
-def _revenue(filters: MetricFilters, currency: str) -> list[Figure]:
+CurrencyRow = tuple[str, Decimal | None, Decimal | None, int, Decimal | None, int]
+
+
+def _by_currency(periods: Sequence[MetricFilters]) -> list[list[CurrencyRow]]:
+    """For each period, by currency: the revenue of the period and of the one before, its orders, and everything
+    spent up to the period's end with the number of buyers. One pass over the orders for all the periods (the
+    filters differ only by their dates)."""
+    totals: dict[str, Any] = {}
+    for index, filters in enumerate(periods):
+        previous = filters.previous()
+        upto = Q(placed_at__lt=filters.end)
+        now = Q(placed_at__gte=filters.start) & upto
+        totals |= {
+            f"now{index}": Sum("amount", filter=now),
+            f"before{index}": Sum("amount", filter=Q(placed_at__gte=previous.start, placed_at__lt=previous.end)),
+            f"orders{index}": Count("pk", filter=now),
+            f"spent{index}": Sum("amount", filter=upto),
+            f"buyers{index}": Count("account", distinct=True, filter=upto),
+        }
+    rows = list(
+        Order.objects.filter(_of_accounts(periods[0]), placed_at__lt=max(filters.end for filters in periods))
+        .order_by()
+        .values_list("currency")
+        .annotate(**totals)
+        .order_by("currency")
+    )
+    # Each row: the currency, then the five totals of each period in turn.
+    return [
+        [(row[0], *row[1 + 5 * index : 6 + 5 * index]) for row in rows if row[5 + 5 * index]]
+        for index in range(len(periods))
+    ]
+
+
+def _revenue(filters: MetricFilters, currency: str, rows: list[CurrencyRow]) -> list[Figure]:
     previous = filters.previous()
     now = Q(placed_at__gte=filters.start)
     before = Q(placed_at__gte=previous.start, placed_at__lt=previous.end)
     orders = Order.objects.filter(_of_accounts(filters), placed_at__lt=filters.end).order_by()
-    rows = list(
-        orders.values_list("currency")
-        .annotate(
-            now=Sum("amount", filter=now),
-            before=Sum("amount", filter=before),
-            orders=Count("pk", filter=now),
-            spent=Sum("amount"),
-            buyers=Count("account", distinct=True),
-        )
-        .order_by("currency")
-    )
     by_currency = {row[0]: row for row in rows}
     _code, revenue, last, count, spent, buyers = by_currency.get(currency, (currency, None, None, 0, None, 0))
     revenue, last = _money(revenue), _money(last)
@@ -319,14 +342,16 @@ def relationship_scorecard(*, filters: MetricFilters, user: Any, now: datetime |
 def relationship_scorecards(
     *, periods: Sequence[MetricFilters], user: Any, now: datetime | None = None
 ) -> list[list[Figure]]:
-    """The relationship scorecard over several periods (the dashboards' period and the one before), the currency
-    of money figures found once for them all."""
+    """The relationship scorecard over several periods with the same filters (the dashboards' period and the one
+    before), the currency of money figures found and the orders summed by currency once for them all."""
+    if len({dataclasses.replace(period, start=EPOCH, end=EPOCH) for period in periods}) != 1:
+        raise ValueError("The periods of relationship_scorecards() differ only by their dates.")
     moment = now or timezone.now()
     currency = main_currency()
     return [
         [
             *_retention(accounts_in_scope(filters), filters),
-            *_revenue(filters, currency),
+            *_revenue(filters, currency, currency_rows),
             _nps(filters),
             _check_ins(filters, moment),
             _commitments(filters, user, moment),
@@ -334,5 +359,5 @@ def relationship_scorecards(
             _health(accounts_in_scope(filters), filters),
             _lifetime_value(filters),
         ]
-        for filters in periods
+        for filters, currency_rows in zip(periods, _by_currency(periods), strict=True)
     ]

@@ -32,7 +32,7 @@ from carefront.accounts.services import (
 )
 from carefront.desk.services import ticket_create
 from carefront.insights.metrics.definitions import Figure, metric_filters_build
-from carefront.insights.metrics.relationship import relationship_scorecard
+from carefront.insights.metrics.relationship import relationship_scorecard, relationship_scorecards
 from carefront.insights.models import AccountInsight
 from carefront.relationships.models import Cadence, CheckIn, HealthSnapshot
 from carefront.relationships.services import (
@@ -218,3 +218,18 @@ def test_the_scorecard_costs_a_constant_number_of_queries(
     # some) and the NPS counts the feedback app provides.
     with django_assert_num_queries(13):
         relationship_scorecard(filters=built, user=morgan)
+
+
+def test_periods_read_together_equal_each_read_alone(book: Any, morgan: Any) -> None:
+    """The dashboards read the period and the one before together (the orders summed once for both): each period
+    gets the figures it has alone, revenue and its growth included."""
+    periods = [
+        metric_filters_build(start=date(2026, 11, 1), end=date(2026, 11, 30)),
+        metric_filters_build(start=date(2026, 10, 1), end=date(2026, 10, 31)),
+        metric_filters_build(start=date(2026, 11, 10), end=date(2026, 12, 10), service_model="client"),
+    ]
+    together = relationship_scorecards(periods=periods[:2], user=morgan)
+    assert together == [relationship_scorecard(filters=period, user=morgan) for period in periods[:2]]
+    assert together[0] != together[1]
+    with pytest.raises(ValueError, match="differ only by their dates"):
+        relationship_scorecards(periods=periods[1:], user=morgan)
