@@ -27,7 +27,7 @@ def fact_days_refresh(*, family: str, since: date | None = None) -> dict[str, in
     stored and dropped."""
     chosen = FAMILIES[family]
     kind = CHANGES[chosen.kind]
-    current = {day: signature for (_kind, day), signature in signatures([kind], since, None).items()}
+    current = signatures({kind: (since, None)})[kind]
     stored_days = TicketFactDay.objects.filter(family=family)
     if since is not None:
         stored_days = stored_days.filter(day__gte=since)

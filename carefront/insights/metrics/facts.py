@@ -279,17 +279,32 @@ def last_day(end: datetime) -> date:
     return (end - timedelta(microseconds=1)).astimezone(UTC).date()
 
 
-def signatures(kinds: Iterable[str], first: date | None, last: date | None) -> dict[tuple[str, date], str]:
-    """The signature of each (kind of change, UTC day) from `first` to `last` (None: unbounded) that holds any mark:
-    how many marks and the sum of their ids, so that a write committed after a later one still changes it. One
-    query over fact_change_day_idx."""
-    marks = FactChange.objects.filter(kind__in=sorted(set(kinds)))
-    if first is not None:
-        marks = marks.filter(day__gte=first)
-    if last is not None:
-        marks = marks.filter(day__lte=last)
-    rows = marks.order_by().values("day", "kind").annotate(n=Count("pk"), ids=Sum("pk"))
-    return {(kind, day): f"{LAYOUT}:{n}:{ids}" for day, kind, n, ids in rows.values_list("day", "kind", "n", "ids")}
+DayRange = tuple[date | None, date | None]
+
+
+def signatures(ranges: dict[str, DayRange]) -> dict[str, dict[date, str]]:
+    """For each kind of change, the signature of each UTC day of its range (first, last; None: unbounded) that holds
+    any mark, in the order of days: how many marks and the sum of their ids, so that a write committed after a later
+    one still changes it. One query over fact_change_day_idx."""
+    condition = Q(pk__in=[])
+    for kind, (first, last) in ranges.items():
+        bounds = Q(kind=kind)
+        if first is not None:
+            bounds &= Q(day__gte=first)
+        if last is not None:
+            bounds &= Q(day__lte=last)
+        condition |= bounds
+    rows = (
+        FactChange.objects.filter(condition)
+        .values("day", "kind")
+        .annotate(n=Count("pk"), ids=Sum("pk"))
+        .order_by("day", "kind")
+        .values_list("day", "kind", "n", "ids")
+    )
+    found: dict[str, dict[date, str]] = {kind: {} for kind in ranges}
+    for day, kind, n, ids in rows:
+        found[kind][day] = f"{LAYOUT}:{n}:{ids}"
+    return found
 
 
 def facts_build(family: Family, days: Iterable[date]) -> dict[date, np.ndarray]:
@@ -448,19 +463,28 @@ def families_facts(spans: dict[str, Span]) -> dict[str, np.ndarray]:
     days whose signature matches, the others built from the rows. One query for the signatures, one for the stored
     days this process has not kept, and one a family with days to build, whatever the period."""
     families = {name: FAMILIES[name] for name in spans}
-    starts = [start for start, _end in spans.values()]
-    ends = [end for _start, end in spans.values()]
-    marks = signatures(
-        (CHANGES[family.kind] for family in families.values()),
-        min(starts).astimezone(UTC).date(),
-        None if None in ends else max(last_day(end) for end in ends if end is not None),
-    )
-    signature = {
-        (name, day): marks[kind, day]
-        for name, family in families.items()
-        for kind, day in marks
-        if kind == CHANGES[family.kind] and _within(day, *spans[name])
+    days_of = {
+        name: (start.astimezone(UTC).date(), last_day(end) if end else None) for name, (start, end) in spans.items()
     }
+    # Each kind of change read over the days of the families it signs (the `open` family's reach back to the first).
+    ranges: dict[str, DayRange] = {}
+    for name, family in families.items():
+        first, last = days_of[name]
+        kind = CHANGES[family.kind]
+        if kind in ranges:
+            known_first, known_last = ranges[kind]
+            first = min(first, known_first) if known_first is not None else first
+            last = None if last is None or known_last is None else max(last, known_last)
+        ranges[kind] = (first, last)
+    marks = signatures(ranges)
+    signature: dict[tuple[str, date], str] = {}
+    for name, family in families.items():
+        first, last = days_of[name]
+        signature |= {
+            (name, day): found
+            for day, found in marks[CHANGES[family.kind]].items()
+            if day >= first and (last is None or day <= last)
+        }
     kept = FACTS_CACHE.get_many([_cache_key(name, day, found) for (name, day), found in signature.items()])
     facts = {key: kept[_cache_key(*key, found)] for key, found in signature.items() if _cache_key(*key, found) in kept}
     # Only the days read as stored are kept in the cache: a day built here may hold rows of a transaction still open.
@@ -473,7 +497,7 @@ def families_facts(spans: dict[str, Span]) -> dict[str, np.ndarray]:
     facts.update(stored)
     by_family: dict[str, np.ndarray] = {}
     for name, family in families.items():
-        days = sorted(day for key_name, day in signature if key_name == name)
+        days = [day for key_name, day in signature if key_name == name]  # in order: marks are read by day
         built = facts_build(family, [day for day in days if (name, day) not in facts])
         # The days' bytes joined and read as one array: concatenating a thousand small structured arrays costs more.
         joined = b"".join(facts[name, day] if (name, day) in facts else built[day].tobytes() for day in days)
@@ -486,10 +510,6 @@ FACTS_CACHE = caches["facts"]
 
 def _cache_key(name: str, day: date, signature: str) -> str:
     return f"{name}:{day.isoformat()}:{signature}"
-
-
-def _within(day: date, start: datetime, end: datetime | None) -> bool:
-    return day >= start.astimezone(UTC).date() and (end is None or day <= last_day(end))
 
 
 def _stored(wanted: list[tuple[str, date]]) -> dict[tuple[str, date], tuple[str, bytes]]:
