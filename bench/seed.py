@@ -16,7 +16,8 @@ import os
 import sys
 import time
 from bisect import bisect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
@@ -413,6 +414,49 @@ class Loader:
     def execute(self, statement: str) -> None:
         with self.connection.cursor() as cursor:
             cursor.execute(statement)
+
+    @contextmanager
+    def fact_marks_paused(self, tables: Sequence[str]) -> Iterator[None]:
+        """Load the tables without the triggers that mark the ticket facts' days (insights migration 0004): one
+        trigger call a row, with the secondary indexes dropped, would scan a ticket's messages for each message.
+        The days that hold rows are marked once afterwards, as the migration marks existing rows."""
+        from importlib import import_module
+
+        with self.connection.cursor() as cursor:
+            if self.vendor == "sqlite":
+                marks = ", ".join("%s" for _ in tables)
+                cursor.execute(
+                    "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' "  # noqa: S608
+                    f"AND name LIKE 'carefront_fact_%%' AND tbl_name IN ({marks})",
+                    list(tables),
+                )
+            else:
+                cursor.execute(
+                    "SELECT t.tgname, c.relname, '' FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE t.tgname LIKE 'carefront_fact_%%' AND c.relname = ANY(%s)",
+                    [list(tables)],
+                )
+            triggers = [(str(name), str(table), str(sql)) for name, table, sql in cursor.fetchall()]
+            for name, table, _sql in triggers:
+                if self.vendor == "sqlite":
+                    cursor.execute(f'DROP TRIGGER "{name}"')
+                else:
+                    cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER "{name}"')
+        try:
+            yield
+        finally:
+            with self.connection.cursor() as cursor:
+                for name, table, sql in triggers:
+                    if self.vendor == "sqlite":
+                        cursor.execute(sql)
+                    else:
+                        cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER "{name}"')
+        fact_changes = import_module("carefront.insights.migrations.0004_fact_changes")
+        day = "substr({}, 1, 10)" if self.vendor == "sqlite" else "({} AT TIME ZONE 'UTC')::date"
+        with self.connection.cursor() as cursor:
+            # The migration's marks of every day that holds rows (it also drops stored facts, stale after a load).
+            for statement in fact_changes._backfill(day):
+                cursor.execute(statement)
 
     def create_indexes(self, statements: Sequence[str]) -> None:
         """Build the indexes: one after the other on SQLite (one writer), two at a time on PostgreSQL."""
@@ -1019,7 +1063,7 @@ def seed(
     for name, _ in indexes:
         loader.execute(f'DROP INDEX "{name}"')
     # The SQLite full-text tables are refilled once at the end rather than row by row through their triggers.
-    with search_index_paused():
+    with search_index_paused(), loader.fact_marks_paused(BULK_TABLES):
         seeder.accounts_and_contacts()
         seeder.tickets_and_messages()
         if orders > 0:

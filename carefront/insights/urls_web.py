@@ -14,6 +14,7 @@ urlpatterns = [
     path("insights/goals/<int:goal_id>/", views_goals.goal_view, name="insights-goal"),
     path("insights/goals/<int:goal_id>/archive/", views_goals.goal_archive_view, name="insights-goal-archive"),
     path("insights/scorecards/", views_scorecards.scorecards_view, name="insights-scorecards"),
+    path("insights/scorecards/people/", views_scorecards.scorecards_people_view, name="insights-scorecards-people"),
     path(
         "insights/scorecards/drill/<str:name>/",
         views_scorecards.scorecards_drill_view,

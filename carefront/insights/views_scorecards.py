@@ -26,6 +26,7 @@ from carefront.insights.selectors_scorecards import (
     scorecards_read,
 )
 from carefront.web.access import staff_view
+from carefront.web.htmx import htmx_fragment
 
 PAGE_SIZE = 50
 CSV_CHUNK = 500
@@ -69,17 +70,34 @@ def scorecards_view(request: HttpRequest) -> HttpResponse:
         bucket=_bucket(filters),
         period=filters,
         previous=filters.previous(),
-        agents=agent_cards(user=request.user, filters=filters),
-        advisors=(
-            advisor_cards(user=request.user, filters=filters)
-            if scorecard_allowed(user=request.user, scorecard=RELATIONSHIP)
-            else None
-        ),
         # The trend API (GET /api/v1/metrics/figures/{name}/series), fetched per chart with the same filters.
         series_url="/api/v1/metrics/figures/",
         charted=CHARTED,
     )
     return render(request, "insights/scorecards.html", context)
+
+
+@staff_view
+def scorecards_people_view(request: HttpRequest) -> HttpResponse:
+    """The per-agent and per-advisor cards with their praise, loaded by htmx into the scorecards page (a page of
+    their own without it)."""
+    form = _form(request)
+    template = "insights/_scorecards_people.html" if htmx_fragment(request) else "insights/scorecards_people.html"
+    if not form.is_valid() or form.filters is None:
+        return render(request, template, {"nav": "insights", "form": form, "query": ""}, status=422)
+    filters = form.filters
+    try:
+        agents = agent_cards(user=request.user, filters=filters)
+        advisors = (
+            advisor_cards(user=request.user, filters=filters)
+            if scorecard_allowed(user=request.user, scorecard=RELATIONSHIP)
+            else None
+        )
+    except ApplicationError as error:
+        _refused(error)
+        raise
+    context = {"nav": "insights", "agents": agents, "advisors": advisors, "query": form.query()}
+    return render(request, template, context)
 
 
 def _bucket(filters: MetricFilters) -> str:

@@ -32,16 +32,11 @@ from carefront.relationships.selectors_health import account_health
 from carefront.relationships.selectors_profile import profile_card
 from carefront.web.access import staff_view
 from carefront.web.forms_accounts import AccountListForm, AccountServiceModelForm
+from carefront.web.htmx import htmx_fragment
 
 PAGE_SIZE = 50
 PAGE = "web/account/page.html"
 SERVICE_MODEL_PAGE = "web/account/service_model.html"
-
-
-def _htmx(request: HttpRequest) -> bool:
-    """An htmx request for a fragment (django-htmx's `_htmx(request)`), not htmx restoring a whole page from history."""
-    details: Any = getattr(request, "htmx", None)
-    return bool(details) and not details.history_restore_request
 
 
 @dataclass(frozen=True)
@@ -138,7 +133,7 @@ def _page_context(request: HttpRequest, account: Account, *, change_form: Accoun
 def account_page(request: HttpRequest, account_id: int) -> HttpResponse:
     account = access_account(user=request.user, account_id=account_id)
     # htmx asks for the timeline alone: the older entries ("Show older") or the first page of other kinds.
-    if _htmx(request) and ("before" in request.GET or request.htmx.target == "timeline"):  # type: ignore[attr-defined]
+    if htmx_fragment(request) and ("before" in request.GET or request.htmx.target == "timeline"):  # type: ignore[attr-defined]
         return render(request, f"{PAGE}#timeline-page", _timeline_context(request, account))
     return render(request, PAGE, _page_context(request, account))
 
@@ -156,7 +151,7 @@ def account_service_model(request: HttpRequest, account_id: int) -> HttpResponse
             staff=staff_members(),
             initial={"service_model": account.service_model, "owner": account.owner_id, "version": account.version},
         )
-        template = f"{SERVICE_MODEL_PAGE}#change-model" if _htmx(request) else SERVICE_MODEL_PAGE
+        template = f"{SERVICE_MODEL_PAGE}#change-model" if htmx_fragment(request) else SERVICE_MODEL_PAGE
         return render(request, template, {"nav": "accounts", "account": account, "change_form": form})
     form = AccountServiceModelForm(request.POST, staff=staff_members())
     status = 400

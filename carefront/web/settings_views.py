@@ -56,6 +56,7 @@ from carefront.web.forms_settings import (
     TokenCreateForm,
     form_error,
 )
+from carefront.web.htmx import htmx_fragment
 
 PAGE_SIZE = 50
 
@@ -74,11 +75,6 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any], *, sta
 
 def _status(form: Any) -> int:
     return 400 if form.is_bound and form.errors else 200
-
-
-def _htmx(request: HttpRequest) -> bool:
-    """Whether htmx asked for a fragment (django-htmx's `request.htmx`)."""
-    return bool(getattr(request, "htmx", False))
 
 
 def _secret(response: HttpResponse) -> HttpResponse:
@@ -180,7 +176,7 @@ def staff(request: HttpRequest) -> HttpResponse:
         staff_list(query=query, role=role, after=request.GET.get("after")), lambda user: user.get_username()
     )
     context = {"section": "staff", "members": rows, "next_after": next_after, "query": query, "role": role}
-    template = "web/settings/staff.html#staff-results" if _htmx(request) else "web/settings/staff.html"
+    template = "web/settings/staff.html#staff-results" if htmx_fragment(request) else "web/settings/staff.html"
     return _render(request, template, context)
 
 
@@ -324,7 +320,7 @@ def tags(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:50]
     rows, next_after = _page(tags_with_usage(query=query, after=request.GET.get("after")), lambda tag: tag.name)
     context = {"section": "tags", "tags": rows, "next_after": next_after, "query": query}
-    template = "web/settings/tags.html#tag-results" if _htmx(request) else "web/settings/tags.html"
+    template = "web/settings/tags.html#tag-results" if htmx_fragment(request) else "web/settings/tags.html"
     return _render(request, template, context)
 
 

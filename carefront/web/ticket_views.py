@@ -49,14 +49,9 @@ from carefront.web.forms_tickets import (
     property_form,
     property_value,
 )
+from carefront.web.htmx import htmx_fragment
 
 PAGE = "web/ticket/page.html"
-
-
-def _htmx(request: HttpRequest) -> bool:
-    """An htmx request for a fragment (django-htmx's `_htmx(request)`), not htmx restoring a whole page from history."""
-    details: Any = getattr(request, "htmx", None)
-    return bool(details) and not details.history_restore_request
 
 
 @dataclass(frozen=True)
@@ -164,10 +159,10 @@ def ticket_property(request: HttpRequest, number: int, field: str) -> HttpRespon
         else:
             status = 200
     if status == 200:
-        if not _htmx(request):
+        if not htmx_fragment(request):
             return redirect("web:ticket", number=ticket.number)
         return render(request, "web/ticket/property_changed.html", _updated_parts(ticket.pk))
-    if not _htmx(request):
+    if not htmx_fragment(request):
         return render(request, PAGE, _context(request, ticket.pk, failed=form, failed_name=field), status=status)
     ticket = ticket_detail(ticket_id=ticket.pk)
     context = {"ticket": ticket, "property_forms": _property_forms(ticket, failed=form, failed_name=field)}
@@ -264,10 +259,10 @@ def ticket_message(request: HttpRequest, number: int) -> HttpResponse:
             form.add_error(error.field if error.field in {"body", "attachments"} else None, error.message)
             status = error.status
     if message is None:
-        if not _htmx(request):
+        if not htmx_fragment(request):
             return render(request, PAGE, _context(request, ticket.pk, editor=form), status=status)
         return render(request, f"{PAGE}#editor", {"ticket": ticket, "editor": form}, status=status)
-    if not _htmx(request):
+    if not htmx_fragment(request):
         return redirect(reverse("web:ticket", args=[ticket.number]) + f"#message-{message.pk}")
     context = _updated_parts(ticket.pk)
     context["message"] = messages_list(user=request.user, ticket=ticket).get(pk=message.pk)

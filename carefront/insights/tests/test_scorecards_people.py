@@ -147,13 +147,35 @@ def test_advisor_cards_have_their_clients_nps_and_praise(clients_answers: Any, d
     assert [c.user for c in advisor_cards(user=dana, filters=march())] == [dana]
 
 
-def test_the_scorecards_page_shows_the_cards_and_praise(csat_answers: Any, clients_answers: Any, morgan: Any) -> None:
+def test_the_scorecards_page_loads_the_cards_and_praise_after_it(
+    csat_answers: Any, clients_answers: Any, morgan: Any
+) -> None:
+    """The page asks htmx for the cards with its own filters; the cards come as a fragment to htmx and as a page of
+    their own to a browser without it."""
     client = Client()
     client.force_login(morgan)
-    response = client.get(
-        reverse("web:insights-scorecards"), {"period": "custom", "start": "2026-03-01", "end": "2026-03-31"}
-    )
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert "Newer five." in page and "Dana plans ahead." in page
-    assert "Too slow." not in page and "Invoice was wrong." not in page
+    march = {"period": "custom", "start": "2026-03-01", "end": "2026-03-31"}
+    page = client.get(reverse("web:insights-scorecards"), march).content.decode()
+    people = reverse("web:insights-scorecards-people")
+    assert f'hx-get="{people}?' in page and "start=2026-03-01" in page.split(people, 1)[1][:200]
+    assert "Newer five." not in page
+    fragment = client.get(people, march, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    text = fragment.content.decode()
+    assert "<html" not in text and "Newer five." in text and "Dana plans ahead." in text
+    assert "Too slow." not in text and "Invoice was wrong." not in text
+    whole = client.get(people, march).content.decode()
+    assert "<html" in whole and "Newer five." in whole
+
+
+def test_the_cards_refuse_bad_filters_and_strangers(
+    csat_answers: Any, morgan: Any, carol: Any, portal_user_for: Any
+) -> None:
+    people = reverse("web:insights-scorecards-people")
+    client = Client()
+    client.force_login(morgan)
+    assert client.get(people, {"period": "custom", "start": "2026-03-31", "end": "2026-03-01"}).status_code == 422
+    stranger = Client()
+    stranger.force_login(portal_user_for(carol))
+    response = stranger.get(people, {"period": "custom", "start": "2026-03-01", "end": "2026-03-31"})
+    assert response.status_code in (302, 403) and "Newer five." not in response.content.decode()
