@@ -18,6 +18,7 @@ from carefront.core.search import BODY, EMAIL, NAME, NUMBER, PHONE, SUBJECT, Sea
 from carefront.core.search_index import search_index_ensure, search_index_problems, search_index_rebuild
 from carefront.desk.models import Message, Ticket
 from carefront.desk.services import ticket_add_note, ticket_create, ticket_reply, ticket_update
+from carefront.insights.fact_triggers import fact_triggers_ensure
 
 
 def ticket_numbers(results: SearchResults) -> list[int]:
@@ -311,6 +312,7 @@ def test_a_migration_that_rebuilds_a_table_keeps_the_index_current(alice, ticket
         with connection.schema_editor() as editor:
             editor.alter_field(Ticket, new_field, old_field)
         search_index_ensure()
+        fact_triggers_ensure()
 
 
 # --- Who sees what -------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ ticket (merged ones left out) whose key falls on that day (`TicketFactDay`).
 
 A stored day is a cache, never a source of truth. Database triggers (migration insights/0004) append a mark
 (`FactChange`) for each UTC day a write touches: a ticket's days of creation, first response and last solve, before
-and after the write; a message's, a clock's or a status or tier event's own day and its ticket's days. The marks of a
+and after the write; a message's, a clock's or a status or tier event's own day. The marks of a
 (kind, day), how many and the sum of their ids, are the **signature** a stored day carries. Reading a period reads the
 marks of its days in one query (a few rows a day, whatever the number of tickets), uses each stored day whose signature
 still matches and builds the others from the rows in one query a family. So a figure read from the facts is always the

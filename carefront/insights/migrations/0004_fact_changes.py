@@ -7,9 +7,11 @@ from django.db import migrations, models
 # Every write to the rows the ticket facts read (insights/metrics/facts.py) appends a mark for each UTC day it
 # touches, from the database itself, so that no write path (a service, a bulk update, a restore, a manual fix) is
 # missed. A ticket marks the days of its creation, first response and last solve, before and after the write; a
-# message, an SLA clock or a status or tier event marks its own days and its ticket's (a ticket's facts count its
-# replies, reopens and stopped clocks); a message also marks the days of its ticket's later staff replies, whose
-# next-response times it may change.
+# message, an SLA clock or a status or tier event marks its own days; a message also marks the days of its ticket's
+# later staff replies, whose next-response times it may change. A trigger reads no other table than its own and
+# insights_factchange: on SQLite a trigger that reads another table makes Django's copy of that table (any later
+# migration altering it) fail. A ticket's own facts that count its replies, reopens and clocks change with a write
+# to the ticket (every reply, status change and solve is one), which marks its days.
 
 TICKET_TIMES = ("created_at", "first_responded_at", "solved_at")
 FACT_EVENT = "{row}.subject_kind = 'ticket' AND {row}.field IN ('status', 'tier')"
@@ -37,9 +39,6 @@ POSTGRESQL = [
     INSERT INTO insights_factchange (kind, day)
     SELECT DISTINCT $1, (moment AT TIME ZONE 'UTC')::date FROM unnest($2) AS found(moment) WHERE moment IS NOT NULL
 $$""",
-    """CREATE FUNCTION carefront_fact_mark_ticket(ticket bigint) RETURNS void LANGUAGE sql AS $$
-    SELECT carefront_fact_mark('ticket', created_at, first_responded_at, solved_at) FROM desk_ticket WHERE id = $1
-$$""",
     _postgresql_function(
         "ticket",
         "        PERFORM carefront_fact_mark('ticket', {row}.created_at, {row}.first_responded_at, {row}.solved_at);\n",
@@ -47,18 +46,15 @@ $$""",
     _postgresql_function(
         "message",
         "        PERFORM carefront_fact_mark('message', {row}.created_at);\n"
-        "        PERFORM carefront_fact_mark('message', created_at) " + LATER_REPLIES + ";\n"
-        "        PERFORM carefront_fact_mark_ticket({row}.ticket_id);\n",
+        "        PERFORM carefront_fact_mark('message', created_at) " + LATER_REPLIES + ";\n",
     ),
     _postgresql_function(
         "clock",
-        "        PERFORM carefront_fact_mark('clock', {row}.stopped_at, {row}.breached_at);\n"
-        "        PERFORM carefront_fact_mark_ticket({row}.ticket_id);\n",
+        "        PERFORM carefront_fact_mark('clock', {row}.stopped_at, {row}.breached_at);\n",
     ),
     _postgresql_function(
         "event",
-        "        PERFORM carefront_fact_mark('event', {row}.occurred_at);\n"
-        "        PERFORM carefront_fact_mark_ticket({row}.subject_id);\n",
+        "        PERFORM carefront_fact_mark('event', {row}.occurred_at);\n",
         condition=FACT_EVENT,
     ),
     *(
@@ -74,7 +70,6 @@ POSTGRESQL_REVERSE = [
     "ALTER TABLE insights_ticketfactday ALTER COLUMN facts SET STORAGE EXTENDED",
     *(f"DROP TRIGGER IF EXISTS carefront_fact_{name} ON {table}" for name, table in TABLES),
     *(f"DROP FUNCTION IF EXISTS carefront_fact_{name}_changed()" for name, _table in TABLES),
-    "DROP FUNCTION IF EXISTS carefront_fact_mark_ticket(bigint)",
     "DROP FUNCTION IF EXISTS carefront_fact_mark(text, timestamptz[])",
 ]
 
@@ -85,17 +80,6 @@ def _sqlite_mark(kind: str, moments: list[str]) -> str:
     )
     return (
         f"INSERT INTO insights_factchange (kind, day) SELECT DISTINCT '{kind}', substr(moment, 1, 10) "
-        f"FROM ({selects}) WHERE moment IS NOT NULL;"
-    )
-
-
-def _sqlite_mark_ticket(ticket: str) -> str:
-    selects = " UNION ALL ".join(
-        f"SELECT {column}" + (" AS moment" if not i else "") + f" FROM desk_ticket WHERE id = {ticket}"
-        for i, column in enumerate(TICKET_TIMES)
-    )
-    return (
-        "INSERT INTO insights_factchange (kind, day) SELECT DISTINCT 'ticket', substr(moment, 1, 10) "
         f"FROM ({selects}) WHERE moment IS NOT NULL;"
     )
 
@@ -111,15 +95,13 @@ def _sqlite_body(name: str, rows: list[str]) -> str:
                 "INSERT INTO insights_factchange (kind, day) SELECT DISTINCT 'message', substr(created_at, 1, 10) "
                 + LATER_REPLIES.format(row=row)
                 + ";",
-                _sqlite_mark_ticket(f"{row}.ticket_id"),
             ]
         elif name == "clock":
             statements += [
-                _sqlite_mark("clock", [f"{row}.stopped_at", f"{row}.breached_at"]),
-                _sqlite_mark_ticket(f"{row}.ticket_id"),
+                _sqlite_mark("clock", [f"{row}.stopped_at", f"{row}.breached_at"])
             ]
         else:
-            statements += [_sqlite_mark("event", [f"{row}.occurred_at"]), _sqlite_mark_ticket(f"{row}.subject_id")]
+            statements += [_sqlite_mark("event", [f"{row}.occurred_at"])]
     return " ".join(statements)
 
 

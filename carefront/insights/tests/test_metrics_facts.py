@@ -13,10 +13,14 @@ from typing import Any
 import numpy as np
 import pytest
 from django.core.cache import caches
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import connection, models
 from django.db.models import Count
 
+from carefront.core.search_index import search_index_ensure
 from carefront.desk.models import Message, Ticket
 from carefront.desk.services import ticket_assign, ticket_change_priority, ticket_escalate, ticket_reply
+from carefront.insights.fact_triggers import fact_triggers_ensure
 from carefront.insights.metrics.definitions import metric_filters_build
 from carefront.insights.metrics.facts import FACTS, FAMILIES, IdSet, facts_build, family_facts, midnight
 from carefront.insights.metrics.service import service_scorecard, service_scorecards
@@ -243,3 +247,29 @@ def test_each_familys_facts_are_in_the_order_of_its_key_whether_stored_or_built(
         assert stored.tobytes() == built[name].tobytes()
         assert np.all(np.diff(stored[family.field]) >= 0), name
     assert len(built["replies"]) > 1 and len(built["status"]) > 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_triggers_come_back_after_a_migration_copies_the_tickets_table(
+    week: dict[str, Ticket], clock: Any, alice: Any
+) -> None:
+    """On SQLite, altering a table copies it and drops its triggers: `migrate` puts them back (post_migrate), marking
+    every day, so stored days never outlive a migration silently."""
+    old_field = Ticket._meta.get_field("subject")
+    new_field = models.CharField(max_length=300)
+    new_field.set_attributes_from_name("subject")
+    with connection.schema_editor() as editor:
+        editor.alter_field(Ticket, old_field, new_field)
+    try:
+        emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
+        fact_days_refresh_all()
+        clock.move_to(at(11, 9))
+        ticket_change_priority(ticket=week["C"], actor=alice, priority="high")
+        ticket_escalate(ticket=week["B"], actor=alice, tier=3, reason="Needs the engineers.", notify_team=False)
+        assert card() == _from_raw_rows()
+    finally:
+        with connection.schema_editor() as editor:
+            editor.alter_field(Ticket, new_field, old_field)
+        search_index_ensure()
+        fact_triggers_ensure()
+    assert fact_triggers_ensure() == []
