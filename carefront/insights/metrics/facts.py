@@ -37,11 +37,9 @@ import numpy as np
 from django.core.cache import caches
 from django.db.models import (
     Count,
-    DateField,
     Exists,
     F,
     FloatField,
-    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -174,20 +172,6 @@ def stopped_clock(metric: str) -> Cast:
         "elapsed"
     )
     return Cast(Subquery(elapsed[:1]), FloatField())
-
-
-class UtcDay(Func):
-    """The UTC day of a time: SQLite stores times as UTC text, so it is the first ten characters there, read from
-    the index without calling back into Python."""
-
-    output_field = DateField()
-    arity = 1
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection, template="substr(%(expressions)s, 1, 10)", **extra)
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection, template="(%(expressions)s AT TIME ZONE 'UTC')::date", **extra)
 
 
 def midnight(day: date) -> datetime:
@@ -456,6 +440,8 @@ _BUILDERS = {
 
 
 Span = tuple[datetime, datetime | None]
+# Each process's copy of the stored days it has read, by (family, day, signature): settings.CACHES.
+FACTS_CACHE = caches["facts"]
 
 
 def families_facts(spans: dict[str, Span]) -> dict[str, np.ndarray]:
@@ -485,15 +471,16 @@ def families_facts(spans: dict[str, Span]) -> dict[str, np.ndarray]:
             for day, found in marks[CHANGES[family.kind]].items()
             if day >= first and (last is None or day <= last)
         }
-    kept = FACTS_CACHE.get_many([_cache_key(name, day, found) for (name, day), found in signature.items()])
-    facts = {key: kept[_cache_key(*key, found)] for key, found in signature.items() if _cache_key(*key, found) in kept}
+    cache_keys = {key: f"{key[0]}:{key[1].isoformat()}:{found}" for key, found in signature.items()}
+    kept = FACTS_CACHE.get_many(list(cache_keys.values()))
+    facts = {key: kept[cache_key] for key, cache_key in cache_keys.items() if cache_key in kept}
     # Only the days read as stored are kept in the cache: a day built here may hold rows of a transaction still open.
     stored = {
         key: blob
         for key, (found, blob) in _stored([key for key in signature if key not in facts]).items()
         if found == signature[key]
     }
-    FACTS_CACHE.set_many({_cache_key(*key, signature[key]): blob for key, blob in stored.items()})
+    FACTS_CACHE.set_many({cache_keys[key]: blob for key, blob in stored.items()})
     facts.update(stored)
     by_family: dict[str, np.ndarray] = {}
     for name, family in families.items():
@@ -503,13 +490,6 @@ def families_facts(spans: dict[str, Span]) -> dict[str, np.ndarray]:
         joined = b"".join(facts[name, day] if (name, day) in facts else built[day].tobytes() for day in days)
         by_family[name] = between(np.frombuffer(joined, dtype=family.dtype), family.field, *spans[name], ordered=True)
     return by_family
-
-
-FACTS_CACHE = caches["facts"]
-
-
-def _cache_key(name: str, day: date, signature: str) -> str:
-    return f"{name}:{day.isoformat()}:{signature}"
 
 
 def _stored(wanted: list[tuple[str, date]]) -> dict[tuple[str, date], tuple[str, bytes]]:
