@@ -116,6 +116,7 @@ INVITATION_COLUMNS = [
     "created_at",
     "sent_at",
     "answered_at",
+    "answer_score",
 ]
 RESPONSE_COLUMNS = [
     "id",
@@ -266,14 +267,15 @@ def _extras_load() -> dict[str, int]:
                 number = counts["invitations"] + len(invitations) + 1
                 answered = sent + rng.expovariate(1 / 7200) if rng.random() < 0.25 else None
                 agent = assignee
+                score = rng.choice(csat_scores) if answered is not None and answered < now else None
                 invitations.append(
                     (number, f"bench:csat:{ticket_id}", csat.pk, "csat", "ticket_solved", account, requester,
                      ticket_id, agent, owner, "en", "sent", "", "", ts(sent), ts(sent),
-                     ts(answered) if answered else None)
+                     ts(answered) if answered else None, score)
                 )  # fmt: skip
-                if answered is not None and answered < now:
+                if score is not None:
                     responses.append(
-                        (counts["responses"] + len(responses) + 1, number, csat.pk, "csat", rng.choice(csat_scores),
+                        (counts["responses"] + len(responses) + 1, number, csat.pk, "csat", score,
                          "", "{}", account, requester, ticket_id, agent, owner, "en", ts(answered), ts(answered))
                     )  # fmt: skip
         else:
@@ -288,12 +290,13 @@ def _extras_load() -> dict[str, int]:
             at = created + rng.random() * 21 * 86400
             if at < now:
                 number = counts["invitations"] + len(invitations) + 1
+                score = rng.choice(nps_scores)
                 invitations.append(
                     (number, f"bench:nps:{ticket_id}", nps.pk, "nps", "schedule", account, requester, None, None,
-                     owner, "en", "sent", "", "", ts(at - 3600), ts(at - 3600), ts(at))
+                     owner, "en", "sent", "", "", ts(at - 3600), ts(at - 3600), ts(at), score)
                 )  # fmt: skip
                 responses.append(
-                    (counts["responses"] + len(responses) + 1, number, nps.pk, "nps", rng.choice(nps_scores), "",
+                    (counts["responses"] + len(responses) + 1, number, nps.pk, "nps", score, "",
                      "{}", account, requester, None, None, owner, "en", ts(at), ts(at))
                 )  # fmt: skip
         if len(events) >= 100_000:

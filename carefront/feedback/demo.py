@@ -127,6 +127,7 @@ def _answered(
     if at + timedelta(minutes=2) >= end:
         return  # still unanswered when the story ends
     invitation.answered_at = at + timedelta(minutes=2)
+    invitation.answer_score = score
     responses.append(
         Response(
             invitation=invitation,

@@ -147,6 +147,7 @@ def demo_client_surveys_load(*, end: datetime, seed: int) -> tuple[int, int]:
             score = rng.choices([5, 4, 3, 2, 1], weights=[30 + 8 * wave, 25, 12, 12 - 3 * wave, 8 - 2 * wave])[0]
             at = sent + timedelta(hours=rng.randint(1, 72))
             invitation.answered_at = at
+            invitation.answer_score = score
             responses.append(
                 Response(
                     invitation=invitation,

@@ -63,10 +63,11 @@ def nps_responses(filters: Any) -> QuerySet[Response]:
     )
 
 
+# The answers' scores as copied on the invitations (`Invitation.answer_score`): no response is read.
 CSAT_COUNTS = {
     "invitations": Count("pk"),
-    "answers": Count("response"),
-    "satisfied": Count("response", filter=Q(response__score__gte=4)),
+    "answers": Count("answer_score"),
+    "satisfied": Count("pk", filter=Q(answer_score__gte=4)),
 }
 NPS_COUNTS = {
     "answers": Count("pk"),

@@ -112,6 +112,9 @@ def response_record_score(*, invitation: Invitation, score: Any, now: datetime |
     if response.score != value or response.pk is None:
         response.score, response.updated_at = value, now
         response.save(update_fields=["score", "updated_at"])
+    if locked.answer_score != value:
+        Invitation.objects.filter(pk=locked.pk).update(answer_score=value)
+        invitation.answer_score = value
     _health_stale(invitation)
     return response
 

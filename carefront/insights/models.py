@@ -358,11 +358,17 @@ class GoalDigest(models.Model):
 
 
 class TicketFactDay(models.Model):
-    """One UTC day of one family of ticket facts (insights/metrics/facts.py): a cache of what the service scorecard
-    reads of the tickets keyed on that day, used only while its signature matches theirs."""
+    """One UTC day, or one month once it has ended, of one family of ticket facts (insights/metrics/facts.py): a cache
+    of what the service scorecard reads of the tickets keyed on that day or month, used only while its signature
+    matches theirs."""
+
+    class Span(models.TextChoices):
+        DAY = "day", _("Day")
+        MONTH = "month", _("Month")
 
     family = models.CharField(_("family"), max_length=16)
-    day = models.DateField(_("day"))
+    span = models.CharField(_("span"), max_length=5, choices=Span.choices, default=Span.DAY)
+    day = models.DateField(_("day"))  # a month's first day
     signature = models.CharField(_("signature"), max_length=100)
     facts = models.BinaryField(_("facts"))
     built_at = models.DateTimeField(_("built at"), default=timezone.now)
@@ -370,10 +376,10 @@ class TicketFactDay(models.Model):
     class Meta:
         verbose_name = _("ticket facts of a day")
         verbose_name_plural = _("ticket facts of days")
-        constraints = [models.UniqueConstraint(fields=["family", "day"], name="ticket_fact_day_unique")]
+        constraints = [models.UniqueConstraint(fields=["family", "span", "day"], name="ticket_fact_day_unique")]
 
     def __str__(self) -> str:
-        return f"{self.family} {self.day}"
+        return f"{self.family} {self.span} {self.day}"
 
 
 class FactChange(models.Model):

@@ -1,4 +1,5 @@
-"""Storing ticket facts by day (insights/metrics/facts.py): the queue's side of the cache the scorecards read."""
+"""Storing ticket facts by day and by month (insights/metrics/facts.py): the queue's side of the cache the scorecards
+read."""
 
 from __future__ import annotations
 
@@ -7,10 +8,23 @@ from datetime import date
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from carefront.insights.metrics.facts import CHANGES, FAMILIES, facts_build, signatures
+from carefront.insights.metrics.facts import (
+    CHANGES,
+    DAY,
+    FAMILIES,
+    MONTH,
+    facts_build,
+    month_first,
+    month_last,
+    month_signature,
+    months_whole,
+    signatures,
+)
 from carefront.insights.models import FactChange, TicketFactDay
 
 BATCH_DAYS = 31
+UNIQUE = ["family", "span", "day"]
+UPDATED = ["signature", "facts", "built_at"]
 
 
 def fact_changes_compact() -> int:
@@ -22,13 +36,15 @@ def fact_changes_compact() -> int:
 
 
 def fact_days_refresh(*, family: str, since: date | None = None) -> dict[str, int]:
-    """Store the days of a family (from `since` on, or all) whose stored facts no longer match their rows' marks,
-    an empty array for a day left without rows, and drop stored days without any mark. Returns how many days were
-    stored and dropped."""
+    """Store the days of a family (from the month of `since` on, or all) whose stored facts no longer match their
+    rows' marks, an empty array for a day left without rows, and drop stored days without any mark; then the months
+    that have ended, each its days joined. Returns how many days were stored and dropped, and how many months
+    stored."""
+    since = month_first(since) if since is not None else None
     chosen = FAMILIES[family]
     kind = CHANGES[chosen.kind]
     current = signatures({kind: (since, None)})[kind]
-    stored_days = TicketFactDay.objects.filter(family=family)
+    stored_days = TicketFactDay.objects.filter(family=family, span=DAY)
     if since is not None:
         stored_days = stored_days.filter(day__gte=since)
     stored = dict(stored_days.values_list("day", "signature"))
@@ -43,16 +59,56 @@ def fact_days_refresh(*, family: str, since: date | None = None) -> dict[str, in
             TicketFactDay(family=family, day=day, signature=current[day], facts=built[day].tobytes(), built_at=now)
             for day in batch
         ]
-        TicketFactDay.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["family", "day"],
-            update_fields=["signature", "facts", "built_at"],
-        )
+        TicketFactDay.objects.bulk_create(rows, update_conflicts=True, unique_fields=UNIQUE, update_fields=UPDATED)
         written += len(rows)
     if gone:
-        TicketFactDay.objects.filter(family=family, day__in=gone).delete()
-    return {"stored": written, "dropped": len(gone)}
+        TicketFactDay.objects.filter(family=family, span=DAY, day__in=gone).delete()
+    return {"stored": written, "dropped": len(gone), "months": _months_refresh(family, since, current)}
+
+
+def _months_refresh(family: str, since: date | None, current: dict[date, str]) -> int:
+    """Store each month that has ended whose stored copy no longer matches its days' marks: its stored days joined,
+    when each matches its marks (else it waits for the next pass). Drops the months left without marks."""
+    today = timezone.now().date()
+    by_month: dict[date, list[tuple[date, str]]] = {}
+    for day, signature in current.items():
+        by_month.setdefault(month_first(day), []).append((day, signature))
+    whole = months_whole(current, since or date.min, None, today)
+    wanted = {month: month_signature(sorted(by_month[month])) for month in whole}
+    stored_months = TicketFactDay.objects.filter(family=family, span=MONTH)
+    if since is not None:
+        stored_months = stored_months.filter(day__gte=since)
+    stored = dict(stored_months.values_list("day", "signature"))
+    gone = [month for month in stored if month not in wanted]
+    if gone:
+        TicketFactDay.objects.filter(family=family, span=MONTH, day__in=gone).delete()
+    written = 0
+    for month in sorted(month for month, signature in wanted.items() if stored.get(month) != signature):
+        days = TicketFactDay.objects.filter(
+            family=family, span=DAY, day__gte=month, day__lte=month_last(month)
+        ).order_by("day")
+        found = [
+            (day, signature, bytes(facts)) for day, signature, facts in days.values_list("day", "signature", "facts")
+        ]
+        if [(day, signature) for day, signature, _facts in found] != sorted(by_month[month]):
+            continue  # a day changed meanwhile: the month waits for the next pass
+        TicketFactDay.objects.bulk_create(
+            [
+                TicketFactDay(
+                    family=family,
+                    span=MONTH,
+                    day=month,
+                    signature=wanted[month],
+                    facts=b"".join(facts for _day, _signature, facts in found),
+                    built_at=timezone.now(),
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=UNIQUE,
+            update_fields=UPDATED,
+        )
+        written += 1
+    return written
 
 
 def fact_days_refresh_all(*, since: date | None = None) -> dict[str, dict[str, int]]:

@@ -51,12 +51,14 @@ def test_the_score_can_change_until_submitted_then_the_link_is_used_up(links: di
     browser.get(links[2])
     browser.get(links[5])  # changed their mind
     assert Response.objects.get().score == 5
+    # The scorecards count the score copied on the invitation: it follows every change.
+    assert Invitation.objects.get().answer_score == 5
     done = browser.post(_token_path(links), {"score": "3", "comment": "Quick, but I had to ask twice."})
     assert done.status_code == 200
     assert "Thank you" in done.content.decode()
     response = Response.objects.get()
     assert (response.score, response.comment, response.submitted_at) == (3, "Quick, but I had to ask twice.", NOW)
-    assert Invitation.objects.get().answered_at == NOW
+    assert (Invitation.objects.get().answered_at, Invitation.objects.get().answer_score) == (NOW, 3)
     # The link is used up: another click changes nothing and says so.
     again = browser.get(links[1])
     assert again.status_code == 409

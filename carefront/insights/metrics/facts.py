@@ -25,7 +25,9 @@ channel and tier are the ticket's current ones, the account filters are the ids 
 
 from __future__ import annotations
 
+import hashlib
 import zlib
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -48,11 +50,12 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 
 from carefront.accounts.models import Account, Channel
 from carefront.core.models import Event
 from carefront.desk.models import ClockStatus, Message, SlaClock, SlaMetric, Status, Ticket, Visibility
-from carefront.insights.metrics.definitions import MetricFilters
+from carefront.insights.metrics.definitions import TICKET_FILTERS, MetricFilters
 from carefront.insights.metrics.sql import EpochSeconds, Percentiles
 from carefront.insights.models import FactChange, TicketFactDay
 
@@ -440,14 +443,45 @@ _BUILDERS = {
 
 
 Span = tuple[datetime, datetime | None]
-# Each process's copy of the stored days it has read, by (family, day, signature): settings.CACHES.
+# Each process's copy of the stored days and months it has read, by (family, span, day, signature): settings.CACHES.
 FACTS_CACHE = caches["facts"]
+DAY: str = TicketFactDay.Span.DAY
+MONTH: str = TicketFactDay.Span.MONTH
+# A stored day, or a month read whole: (family, DAY or MONTH, the day or the month's first day).
+Unit = tuple[str, str, date]
+
+
+def month_first(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_last(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def month_signature(days: Iterable[tuple[date, str]]) -> str:
+    """A month's signature: a digest of the signatures of its days that hold marks, so that any change to one of
+    them changes it."""
+    joined = "|".join(f"{day.isoformat()}={signature}" for day, signature in days)
+    return f"{LAYOUT}:month:{hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()}"
+
+
+def months_whole(days: Iterable[date], first: date, last: date | None, today: date) -> set[date]:
+    """The months (first days) of the days that lie whole in [first, last] and have ended before `today`: a month
+    still running changes all day, and would be stored again at each pass of the queue."""
+    return {
+        month
+        for month in {month_first(day) for day in days}
+        if month >= first and month_last(month) < today and (last is None or month_last(month) <= last)
+    }
 
 
 def families_facts(spans: dict[str, Span]) -> dict[str, np.ndarray]:
     """The facts of every row of each family whose key is in its [start, end) (no end: from start on): the stored
-    days whose signature matches, the others built from the rows. One query for the signatures, one for the stored
-    days this process has not kept, and one a family with days to build, whatever the period."""
+    months and days whose signature matches, the others built from the rows. A month that has ended is read whole
+    while its stored copy matches, else day by day. One query for the signatures, one for the stored months and
+    days this process has not kept (two when a month changed since it was stored), and one a family with days to
+    build, whatever the period."""
     families = {name: FAMILIES[name] for name in spans}
     days_of = {
         name: (start.astimezone(UTC).date(), last_day(end) if end else None) for name, (start, end) in spans.items()
@@ -463,51 +497,87 @@ def families_facts(spans: dict[str, Span]) -> dict[str, np.ndarray]:
             last = None if last is None or known_last is None else max(last, known_last)
         ranges[kind] = (first, last)
     marks = signatures(ranges)
-    signature: dict[tuple[str, date], str] = {}
+    today = timezone.now().astimezone(UTC).date()
+    units: dict[str, list[Unit]] = {}  # each family's, in the order of days
+    unit_signature: dict[Unit, str] = {}
+    days_of_month: dict[Unit, list[tuple[date, str]]] = {}
     for name, family in families.items():
         first, last = days_of[name]
-        signature |= {
-            (name, day): found
+        days = [
+            (day, found)
             for day, found in marks[CHANGES[family.kind]].items()
             if day >= first and (last is None or day <= last)
+        ]
+        whole = months_whole((day for day, _found in days), first, last, today)
+        units[name] = []
+        for day, found in days:
+            if month_first(day) in whole:
+                month: Unit = (name, MONTH, month_first(day))
+                if month not in days_of_month:
+                    units[name].append(month)
+                    days_of_month[month] = []
+                days_of_month[month].append((day, found))
+            else:
+                units[name].append((name, DAY, day))
+                unit_signature[name, DAY, day] = found
+    unit_signature |= {month: month_signature(days) for month, days in days_of_month.items()}
+    facts = _units_read(unit_signature)
+    # A month changed since it was stored is read by its days, the unchanged ones stored.
+    changed = {month for month in days_of_month if month not in facts}
+    if changed:
+        by_day: dict[Unit, str] = {
+            (month[0], DAY, day): found for month in changed for day, found in days_of_month[month]
         }
-    cache_keys = {key: f"{key[0]}:{key[1].isoformat()}:{found}" for key, found in signature.items()}
-    kept = FACTS_CACHE.get_many(list(cache_keys.values()))
-    facts = {key: kept[cache_key] for key, cache_key in cache_keys.items() if cache_key in kept}
-    # Only the days read as stored are kept in the cache: a day built here may hold rows of a transaction still open.
-    stored = {
-        key: blob
-        for key, (found, blob) in _stored([key for key in signature if key not in facts]).items()
-        if found == signature[key]
-    }
-    FACTS_CACHE.set_many({cache_keys[key]: blob for key, blob in stored.items()})
-    facts.update(stored)
+        facts |= _units_read(by_day)
+        for name in {month[0] for month in changed}:
+            units[name] = [
+                day_unit
+                for unit in units[name]
+                for day_unit in (
+                    [(name, DAY, day) for day, _found in days_of_month[unit]] if unit in changed else [unit]
+                )
+            ]
     by_family: dict[str, np.ndarray] = {}
     for name, family in families.items():
-        days = [day for key_name, day in signature if key_name == name]  # in order: marks are read by day
-        built = facts_build(family, [day for day in days if (name, day) not in facts])
-        # The days' bytes joined and read as one array: concatenating a thousand small structured arrays costs more.
-        joined = b"".join(facts[name, day] if (name, day) in facts else built[day].tobytes() for day in days)
+        built = facts_build(family, [day for _name, span, day in units[name] if (name, span, day) not in facts])
+        # The bytes joined and read as one array: concatenating a thousand small structured arrays costs more.
+        joined = b"".join(facts[unit] if unit in facts else built[unit[2]].tobytes() for unit in units[name])
         by_family[name] = between(np.frombuffer(joined, dtype=family.dtype), family.field, *spans[name], ordered=True)
     return by_family
 
 
-def _stored(wanted: list[tuple[str, date]]) -> dict[tuple[str, date], tuple[str, bytes]]:
-    """The stored days wanted: (signature, facts) by (family, day), one query (by runs of days)."""
+def _units_read(wanted: dict[Unit, str]) -> dict[Unit, bytes]:
+    """The facts of the units whose stored copy has the signature wanted: this process's copy, else the stored one
+    (then kept). Only what was read as stored is kept: a unit built here may hold rows of a transaction still open."""
+    cache_keys = {unit: f"{unit[0]}:{unit[1]}:{unit[2].isoformat()}:{found}" for unit, found in wanted.items()}
+    kept = FACTS_CACHE.get_many(list(cache_keys.values()))
+    facts = {unit: kept[cache_key] for unit, cache_key in cache_keys.items() if cache_key in kept}
+    stored = {
+        unit: blob
+        for unit, (found, blob) in _stored([unit for unit in wanted if unit not in facts]).items()
+        if found == wanted[unit]
+    }
+    FACTS_CACHE.set_many({cache_keys[unit]: blob for unit, blob in stored.items()})
+    return facts | stored
+
+
+def _stored(wanted: list[Unit]) -> dict[Unit, tuple[str, bytes]]:
+    """The stored units wanted: (signature, facts) by unit, one query (days by runs, months by their first days)."""
     if not wanted:
         return {}
-    by_family: dict[str, list[date]] = {}
-    for name, day in wanted:
-        by_family.setdefault(name, []).append(day)
-    condition = reduce(
-        or_,
-        (
-            Q(family=name) & reduce(or_, (Q(day__gte=first, day__lte=last) for first, last in day_runs(days)))
-            for name, days in by_family.items()
-        ),
+    days: dict[str, list[date]] = {}
+    months: dict[str, list[date]] = {}
+    for name, span, day in wanted:
+        (months if span == MONTH else days).setdefault(name, []).append(day)
+    conditions = [
+        Q(family=name, span=DAY) & reduce(or_, (Q(day__gte=first, day__lte=last) for first, last in day_runs(found)))
+        for name, found in days.items()
+    ]
+    conditions += [Q(family=name, span=MONTH, day__in=found) for name, found in months.items()]
+    stored = TicketFactDay.objects.filter(reduce(or_, conditions)).values_list(
+        "family", "span", "day", "signature", "facts"
     )
-    stored = TicketFactDay.objects.filter(condition).values_list("family", "day", "signature", "facts")
-    return {(name, day): (signature, bytes(facts)) for name, day, signature, facts in stored}
+    return {(name, span, day): (signature, bytes(facts)) for name, span, day, signature, facts in stored}
 
 
 def family_facts(name: str, start: datetime, end: datetime | None) -> np.ndarray:
@@ -522,8 +592,9 @@ def between(
     time (a family's rows by its key), whose period is then a slice, not a copy."""
     key = facts[field]
     if ordered:
-        first = int(np.searchsorted(key, micros(start), side="left"))
-        last = len(key) if end is None else int(np.searchsorted(key, micros(end), side="left"))
+        # bisect reads a score of rows; np.searchsorted would first copy the strided column whole.
+        first = bisect_left(key, micros(start))
+        last = len(key) if end is None else bisect_left(key, micros(end))
         return facts[first:last]
     keep = key >= micros(start)
     if end is not None:
@@ -580,7 +651,9 @@ def among(values: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 def scoped(facts: np.ndarray, filters: MetricFilters, accounts: np.ndarray | None) -> np.ndarray:
     """The facts of the tickets the filters keep (`accounts`: the ids of the accounts the account filters keep,
-    None without account filters)."""
+    None without account filters): the same array without a filter."""
+    if not ticket_filtered(filters) and accounts is None:
+        return facts
     keep = np.ones(len(facts), dtype=bool)
     if filters.team is not None:
         keep &= facts["team"] == filters.team
@@ -594,6 +667,11 @@ def scoped(facts: np.ndarray, filters: MetricFilters, accounts: np.ndarray | Non
     if accounts is not None:
         keep &= among(facts["account"], accounts)
     return facts[keep]
+
+
+def ticket_filtered(filters: MetricFilters) -> bool:
+    """Whether a filter on the ticket's own columns (team, agent, channel, tier) applies."""
+    return any(getattr(filters, name) is not None for name in TICKET_FILTERS)
 
 
 def accounts_kept(filters: MetricFilters, account_filter: Q) -> np.ndarray | None:
@@ -613,8 +691,8 @@ def seconds_between(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
 
 
 def percentiles_of(values: np.ndarray, wanted: Sequence[int] = (50, 90)) -> Percentiles | None:
-    """The percentiles of the values that are not NaN, interpolated as PostgreSQL's percentile_cont
-    (and `sql.percentiles_by()`); None without any."""
+    """The percentiles of the values that are not NaN, interpolated as PostgreSQL's percentile_cont; None without
+    any."""
     present = values[~np.isnan(values)]
     if not len(present):
         return None

@@ -1,34 +1,37 @@
 """Trend series: a figure by day, week or month over a period, for the dashboards' charts.
 
 Each point is the scorecard's figure over its bucket's period (the same formula, the same filters), computed for every
-bucket at once: the rows of the whole period are grouped by their bucket in the database, so a series costs the same
-few queries whatever the number of buckets (one to three per figure). Buckets are days, weeks (Monday to Sunday) or
-calendar months in the time zone of the period's start (the workspace's, or the `time_zone` the API was given),
-clipped to the period: the first and the last may be partial.
+bucket at once, so a series costs the same few queries whatever the number of buckets. Buckets are days, weeks (Monday
+to Sunday) or calendar months in the time zone of the period's start (the workspace's, or the `time_zone` the API was
+given), clipped to the period: the first and the last may be partial.
 
-A row's bucket is computed in SQL from its UTC time plus the zone's offset at that time: the offsets and the moments
-they change (daylight saving) over the period are worked out here with `zoneinfo` and written as a CASE, so SQLite,
-which has no time zones, and PostgreSQL group alike.
+The ticket figures read the period's ticket facts (facts.py, as the service scorecard does: only the families each
+needs), whose rows are in the order of their time: a bucket's rows are a slice found by a binary search at its
+edges. The survey and revenue figures group their rows by bucket in the database: a row's bucket is computed in SQL
+from its UTC time plus the zone's offset at that time; the offsets and the moments they change (daylight saving) over
+the period are worked out here with `zoneinfo` and written as a CASE, so SQLite, which has no time zones, and
+PostgreSQL group alike.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from django.db.models import Case, Count, DateField, F, IntegerField, Q, Sum, Value, When
 from django.db.models.expressions import Func
 
 from carefront.accounts.models import Order
-from carefront.desk.models import ClockStatus, SlaClock
 from carefront.insights.metrics.definitions import DEFINITIONS, MetricFilters, percent
+from carefront.insights.metrics.facts import MISSING, micros, percentiles_of, seconds_between
 from carefront.insights.metrics.providers import SurveyCounts, survey_counts_by
 from carefront.insights.metrics.relationship import accounts_in_scope, main_currency
-from carefront.insights.metrics.service import _in, backlog_q, sla_decided_q, ticket_scope_q, tickets_in_scope
-from carefront.insights.metrics.sql import EpochSeconds, percentiles_by
+from carefront.insights.metrics.service import TicketFacts, _in, ticket_facts
 
 BUCKETS = ("day", "week", "month")
 
@@ -200,100 +203,72 @@ class _Grid:
         ]
 
 
+def _facts(filters: MetricFilters, *families: str) -> TicketFacts:
+    """The period's facts of the families a series reads (service.py: the scorecard's, narrowed alike)."""
+    return ticket_facts([filters], families)[0]
+
+
+def _edges(grid: _Grid) -> np.ndarray:
+    """The buckets' starts and the last one's end, in microseconds."""
+    return np.array([micros(item.start) for item in grid.buckets] + [micros(grid.buckets[-1].end)], dtype=np.int64)
+
+
+def _counts_by_bucket(grid: _Grid, times: np.ndarray) -> np.ndarray:
+    """How many of the times (sorted) fall in each bucket."""
+    return np.diff(np.searchsorted(times, _edges(grid), side="left"))
+
+
 def _ticket_volume(grid: _Grid, filters: MetricFilters) -> list[SeriesPoint]:
-    rows = list(
-        tickets_in_scope(filters)
-        .filter(_in("created_at", filters))
-        .values_list(grid.of("created_at"))
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return grid.points([(float(n), n) for (n,) in grid.sums(rows, 1)])
+    counts = _counts_by_bucket(grid, _facts(filters, "created").created["created"]).tolist()
+    return grid.points([(float(n), n) for n in counts])
 
 
 def _tickets_solved(grid: _Grid, filters: MetricFilters) -> list[SeriesPoint]:
-    rows = list(
-        tickets_in_scope(filters)
-        .filter(_in("solved_at", filters))
-        .values_list(grid.of("solved_at"))
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return grid.points([(float(n), n) for (n,) in grid.sums(rows, 1)])
+    counts = _counts_by_bucket(grid, _facts(filters, "solved").solved["solved"]).tolist()
+    return grid.points([(float(n), n) for n in counts])
 
 
 def _resolution_rate(grid: _Grid, filters: MetricFilters) -> list[SeriesPoint]:
-    """Created in the bucket and solved before the bucket's end: grouped by the buckets of creation and of the solve
-    (a solve at or after the period's end counts as none)."""
-    solved_bucket = Case(When(solved_at__lt=filters.end, then=grid.of("solved_at")), default=Value(None))
-    rows = list(
-        tickets_in_scope(filters)
-        .filter(_in("created_at", filters))
-        .values_list(grid.of("created_at"), solved_bucket)
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    created = [0] * len(grid.buckets)
-    solved = [0] * len(grid.buckets)
-    for created_key, solved_key, n in rows:
-        position = grid.position(created_key)
-        if position is None:
-            continue
-        created[position] += n
-        solved_position = grid.position(solved_key)
-        # Bucket ends are local midnights (the last is the period's end, which the CASE already applied).
-        if solved_position is not None and solved_position <= position:
-            solved[position] += n
-    return grid.points([(percent(s, c), c) for s, c in zip(solved, created, strict=True)])
+    """Created in the bucket and solved before the bucket's end."""
+    created = _facts(filters, "created").created
+    edges = _edges(grid)
+    counts = np.diff(np.searchsorted(created["created"], edges, side="left"))
+    bucket_of = np.repeat(np.arange(len(counts)), counts)
+    solved = created["solved"]
+    in_time = (solved != MISSING) & (solved < edges[1:][bucket_of])
+    solved_n = np.bincount(bucket_of[in_time], minlength=len(counts)).tolist()
+    return grid.points([(percent(s, c), c) for s, c in zip(solved_n, counts.tolist(), strict=True)])
 
 
 def _backlog_series(grid: _Grid, filters: MetricFilters) -> list[SeriesPoint]:
-    """The backlog at each bucket's end b: created before b and not solved before b. Two grouped queries, over the
-    tickets unsolved at the period's end (by the bucket of creation, those created before the period in one group)
-    and the tickets solved in the period (by the buckets of creation and of the solve): a ticket of the second kind
-    is in the backlog at every bucket end after its creation up to and including its solve's bucket start."""
-    scope = tickets_in_scope(filters)
-    size = len(grid.buckets)
-    created_bucket = Case(When(created_at__lt=filters.start, then=Value(None)), default=grid.of("created_at"))
-    # adds[i]: tickets counted from bucket end i on; removes[i]: no longer counted from bucket end i on.
-    adds = [0] * (size + 1)
-    removes = [0] * (size + 1)
-    for key, n in scope.filter(backlog_q(filters)).values_list(created_bucket).annotate(n=Count("pk")).order_by():
-        # Created before the period: in the backlog at every bucket end; else from its own bucket's end on.
-        adds[0 if key is None else (grid.position(key) or 0)] += n
-    solved_rows = (
-        scope.filter(_in("solved_at", filters))
-        .values_list(created_bucket, grid.of("solved_at"))
-        .annotate(n=Count("pk"))
-        .order_by()
+    """The backlog at each bucket's end b: created before b and not solved before b. A ticket unsolved at the period's
+    end is in it at every bucket end after its creation; one solved in the period at those after its creation up to
+    the start of its solve's bucket."""
+    facts = _facts(filters, "open", "solved")
+    ends = _edges(grid)[1:]
+    size = len(ends)
+    # The first bucket end a ticket counts at (the first after its creation), and the first it no longer does.
+    counted_from = np.searchsorted(ends, facts.backlog["created"], side="right")
+    solved_from = np.searchsorted(ends, facts.solved["created"], side="right")
+    solved_until = np.searchsorted(ends, facts.solved["solved"], side="right")
+    some = solved_from < solved_until
+    steps = (
+        np.bincount(counted_from, minlength=size + 1)
+        + np.bincount(solved_from[some], minlength=size + 1)
+        - np.bincount(solved_until[some], minlength=size + 1)
     )
-    for created_key, solved_key, n in solved_rows:
-        first = 0 if created_key is None else grid.position(created_key)
-        last = grid.position(solved_key)
-        if first is None or last is None:
-            continue
-        # Unsolved at the ends of buckets first … last − 1 (solved within bucket `last`, before its end).
-        if first < last:
-            adds[first] += n
-            removes[last] += n
-    values = []
-    running = 0
-    for position in range(size):
-        running += adds[position] - removes[position]
-        values.append((float(running), running))
-    return grid.points(values)
+    running = np.cumsum(steps)[:size].tolist()
+    return grid.points([(float(n), n) for n in running])
 
 
 def _sla_achievement(grid: _Grid, filters: MetricFilters) -> list[SeriesPoint]:
-    decided_at = Case(When(status=ClockStatus.STOPPED, then=grid.of("stopped_at")), default=grid.of("breached_at"))
-    stopped = Q(status=ClockStatus.STOPPED) & _in("stopped_at", filters)
-    rows = list(
-        SlaClock.objects.filter(sla_decided_q(filters), ticket_scope_q(filters, "ticket__"))
-        .values_list(decided_at)
-        .annotate(decided=Count("pk"), achieved=Count("pk", filter=stopped & Q(breached_at__isnull=True)))
-        .order_by()
-    )
-    return grid.points([(percent(achieved, decided), decided) for decided, achieved in grid.sums(rows, 2)])
+    facts = _facts(filters, "clocks_stopped", "clocks_breached")
+    edges = _edges(grid)
+    stopped = np.searchsorted(facts.clocks_stopped["at"], edges, side="left")
+    within = np.concatenate(([0], np.cumsum(~facts.clocks_stopped["breached"])))
+    achieved = np.diff(within[stopped]).tolist()
+    decided = (np.diff(stopped) + _counts_by_bucket(grid, facts.clocks_breached["at"])).tolist()
+    return grid.points([(percent(ok, n), n) for ok, n in zip(achieved, decided, strict=True)])
 
 
 def _surveys(grid: _Grid, filters: MetricFilters, figure: Callable[[SurveyCounts], tuple[float | None, int]]) -> Any:
@@ -341,16 +316,13 @@ def _revenue(grid: _Grid, filters: MetricFilters) -> list[SeriesPoint]:
 
 
 def _first_response_median(grid: _Grid, filters: MetricFilters) -> list[SeriesPoint]:
-    responded = tickets_in_scope(filters).filter(_in("first_responded_at", filters))
-    found = percentiles_by(
-        responded.annotate(v=EpochSeconds(F("first_responded_at"), F("created_at")), k=grid.of("first_responded_at")),
-        wanted=(50,),
-    )
-    values: list[tuple[float | None, int]] = [(None, 0)] * len(grid.buckets)
-    for key, result in found.items():
-        position = grid.position(key)
-        if position is not None:
-            values[position] = (round(result.values[50], 3), result.count)
+    responded = _facts(filters, "responded").responded
+    bounds = np.searchsorted(responded["responded"], _edges(grid), side="left").tolist()
+    values: list[tuple[float | None, int]] = []
+    for first, last in itertools.pairwise(bounds):
+        rows = responded[first:last]
+        found = percentiles_of(seconds_between(rows["responded"], rows["created"]), (50,))
+        values.append((round(found.values[50], 3), found.count) if found is not None else (None, 0))
     return grid.points(values)
 
 

@@ -10,7 +10,7 @@ which the dashboards' drill-down lists the same rows with.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -33,7 +33,6 @@ from carefront.core.models import Team
 from carefront.desk.models import ClockStatus, Message, SlaClock, SlaMetric, Status, Ticket, Tier
 from carefront.desk.selectors import tier_lines
 from carefront.insights.metrics.definitions import (
-    TICKET_FILTERS,
     Figure,
     MetricFilters,
     Part,
@@ -42,10 +41,13 @@ from carefront.insights.metrics.definitions import (
 )
 from carefront.insights.metrics.facts import (
     CHANNELS,
+    FAMILIES,
     METRICS,
     MISSING,
     IdSet,
+    Span,
     accounts_kept,
+    among,
     between,
     business_seconds,
     families_facts,
@@ -55,9 +57,11 @@ from carefront.insights.metrics.facts import (
     reopens,
     scoped,
     seconds_between,
+    sorted_ids,
     staff_public_replies,
     staff_replies,
     status_events,
+    ticket_filtered,
 )
 from carefront.insights.metrics.providers import survey_counts
 from carefront.insights.metrics.sql import Percentiles
@@ -178,9 +182,13 @@ class TicketFacts:
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def ticket_facts(periods: Sequence[MetricFilters]) -> list[TicketFacts]:
+TICKET_FAMILIES = frozenset({"created", "responded", "solved", "open"})
+
+
+def ticket_facts(periods: Sequence[MetricFilters], families: Collection[str] = tuple(FAMILIES)) -> list[TicketFacts]:
     """The facts of each period (the same filters over different dates: the dashboards' period and the one before),
     narrowed to the tickets in scope. Each family is read once over the periods' span: a constant number of queries.
+    Only the `families` asked for are read (the others are empty), with the ticket families when another is asked.
 
     The ticket families are narrowed by their own columns. A row of the other families (a status change, a clock, a
     reply) belongs to a ticket in scope when that ticket is among the span's tickets in scope; the few tickets found
@@ -189,19 +197,20 @@ def ticket_facts(periods: Sequence[MetricFilters]) -> list[TicketFacts]:
     filters = periods[0]
     start, end = min(p.start for p in periods), max(p.end for p in periods)
     accounts = accounts_kept(filters, account_q(filters, prefix=""))
-    found = families_facts(
-        {
-            "created": (start, end),
-            "responded": (start, end),
-            "solved": (start, None),  # and those solved after a period's end: its backlog
-            "open": (EPOCH, end),
-            "status": (start, None),  # a reopen after a period's end counts
-            "tier": (start, end),
-            "clocks_stopped": (start, end),
-            "clocks_breached": (start, end),
-            "replies": (start, end),
-        }
-    )
+    spans: dict[str, Span] = {
+        "created": (start, end),
+        "responded": (start, end),
+        "solved": (start, None),  # and those solved after a period's end: its backlog
+        "open": (EPOCH, end),
+        "status": (start, None),  # a reopen after a period's end counts
+        "tier": (start, end),
+        "clocks_stopped": (start, end),
+        "clocks_breached": (start, end),
+        "replies": (start, end),
+    }
+    read = set(families) | (TICKET_FAMILIES if set(families) - TICKET_FAMILIES else set())
+    found = families_facts({name: span for name, span in spans.items() if name in read})
+    found |= {name: np.zeros(0, dtype=family.dtype) for name, family in FAMILIES.items() if name not in found}
     tickets = {name: found[name] for name in ("created", "responded", "solved", "open")}
     rows = {
         "status_changes": found["status"],
@@ -212,17 +221,23 @@ def ticket_facts(periods: Sequence[MetricFilters]) -> list[TicketFacts]:
     }
     in_scope = {name: scoped(facts, filters, accounts) for name, facts in tickets.items()}
     known = IdSet(*(facts["id"] for facts in tickets.values()))
-    kept_ids = [facts["id"] for facts in in_scope.values()]
     changes = rows["status_changes"]
     solves = changes["ticket"][changes["solve"] & (changes["at"] < micros(end))]
     others = (facts["ticket"] for name, facts in rows.items() if name != "status_changes")
     mentioned = np.concatenate([solves, *others])
-    unknown = np.unique(mentioned[~known.contains(mentioned)])
+    unknown = sorted_ids(mentioned[~known.contains(mentioned)])
+    placed = np.zeros(0, dtype=np.int64)
     if len(unknown):
-        placed = tickets_in_scope(filters).filter(pk__in=unknown.tolist()).values_list("pk", flat=True)
-        kept_ids.append(np.fromiter(placed, dtype=np.int64))
-    kept = IdSet(*kept_ids)
-    rows = {name: facts[kept.contains(facts["ticket"])] for name, facts in rows.items()}
+        found_ids = tickets_in_scope(filters).filter(pk__in=unknown.tolist()).values_list("pk", flat=True)
+        placed = np.fromiter(found_ids, dtype=np.int64)
+    if not ticket_filtered(filters) and accounts is None:
+        # Every ticket of the families is in scope: only the rows of the unknown tickets not in it (merged ones) go.
+        left_out = np.setdiff1d(unknown, placed, assume_unique=True)
+        if len(left_out):
+            rows = {name: facts[~among(facts["ticket"], left_out)] for name, facts in rows.items()}
+    else:
+        kept = IdSet(placed, *(facts["id"] for facts in in_scope.values()))
+        rows = {name: facts[kept.contains(facts["ticket"])] for name, facts in rows.items()}
     found_facts = []
     for period in periods:
         solved_later = between(in_scope["solved"], "solved", period.end, None, ordered=True)
@@ -255,7 +270,9 @@ def _reopens(facts: TicketFacts, filters: MetricFilters) -> tuple[int, int]:
     if not len(solves):
         return 0, 0
     order = np.lexsort((solves["at"], solves["ticket"]))
-    tickets, first_index = np.unique(solves["ticket"][order], return_index=True)
+    by_ticket = solves["ticket"][order]
+    first_index = np.flatnonzero(np.concatenate(([True], by_ticket[1:] != by_ticket[:-1])))  # sorted already
+    tickets = by_ticket[first_index]
     first_solve = solves["at"][order][first_index]
     reopened_at = changes[~changes["solve"]]
     last_reopen = np.full(len(tickets), MISSING, dtype=np.int64)
@@ -270,16 +287,17 @@ def _reopens(facts: TicketFacts, filters: MetricFilters) -> tuple[int, int]:
 
 def _volume(facts: TicketFacts) -> Figure:
     created = facts.created
+    counted = {column: np.unique(created[column], return_counts=True) for column in ("channel", "tier", "team")}
     teams = dict(
-        Team.objects.filter(pk__in={int(pk) for pk in np.unique(created["team"]) if pk}).values_list("pk", "name")
+        Team.objects.filter(pk__in=[int(pk) for pk in counted["team"][0].tolist() if pk]).values_list("pk", "name")
     )
     by: dict[str, dict[str, int]] = {"channel": {}, "tier": {}, "team": {}}
-    for dimension, column, name_of in (
-        ("channel", "channel", lambda code: CHANNELS[code] if code >= 0 else ""),
-        ("tier", "tier", lambda tier: Tier(tier).name),
-        ("team", "team", lambda pk: teams.get(pk, "")),
+    for dimension, name_of in (
+        ("channel", lambda code: CHANNELS[code] if code >= 0 else ""),
+        ("tier", lambda tier: Tier(tier).name),
+        ("team", lambda pk: teams.get(pk, "")),
     ):
-        keys, counts = np.unique(created[column], return_counts=True)
+        keys, counts = counted[dimension]
         for key, n in zip(keys.tolist(), counts.tolist(), strict=True):
             label = name_of(key)
             by[dimension][label] = by[dimension].get(label, 0) + n
@@ -364,14 +382,21 @@ def sla_achieved_q(filters: MetricFilters) -> Q:
     return Q(status=ClockStatus.STOPPED, breached_at__isnull=True) & _in("stopped_at", filters)
 
 
+def _by_code(codes: np.ndarray, size: int) -> list[int]:
+    """How many of the codes (0 to size - 1; -1 for none) are each code."""
+    return np.bincount(codes[codes >= 0].astype(np.intp), minlength=size).tolist()
+
+
 def _sla(facts: TicketFacts) -> Figure:
     stopped, breached = facts.clocks_stopped, facts.clocks_breached
+    stopped_n = _by_code(stopped["metric"], len(METRICS))
+    within_n = _by_code(stopped["metric"][~stopped["breached"]], len(METRICS))
+    breached_n = _by_code(breached["metric"], len(METRICS))
     rows = []
     for code, metric in enumerate(METRICS):
-        of_metric = stopped[stopped["metric"] == code]
-        decided = len(of_metric) + int(np.count_nonzero(breached["metric"] == code))
+        decided = stopped_n[code] + breached_n[code]
         if decided:
-            rows.append((metric, decided, int(np.count_nonzero(~of_metric["breached"]))))
+            rows.append((metric, decided, within_n[code]))
     rows.sort()
     decided = sum(row[1] for row in rows)
     achieved = sum(row[2] for row in rows)
@@ -417,11 +442,11 @@ def _escalation(facts: TicketFacts, filters: MetricFilters) -> Figure:
 def _deflections(filters: MetricFilters, created: int) -> list[Figure]:
     deflections = deflections_list(since=filters.start, until=filters.end).filter(account_q(filters)).order_by().count()
     # Deflections belong to no ticket: with a ticket filter (team, agent, channel, tier) there is no share to take.
-    ticket_filtered = any(getattr(filters, name) is not None for name in TICKET_FILTERS)
-    rate = None if ticket_filtered else percent(deflections, deflections + created)
+    by_ticket = ticket_filtered(filters)
+    rate = None if by_ticket else percent(deflections, deflections + created)
     return [
         figure("kb_deflections", deflections, deflections),
-        figure("kb_deflection_rate", rate, 0 if ticket_filtered else deflections + created),
+        figure("kb_deflection_rate", rate, 0 if by_ticket else deflections + created),
     ]
 
 

@@ -16,6 +16,7 @@ from django.core.cache import caches
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection, models
 from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 
 from carefront.core.search_index import search_index_ensure
 from carefront.desk.models import Message, Ticket
@@ -90,14 +91,15 @@ def _days(ticket: Ticket) -> set[date]:
 
 def test_refreshing_stores_only_the_days_whose_tickets_changed(week: dict[str, Ticket], clock: Any, alice: Any) -> None:
     first = fact_days_refresh(family="created")
-    stored = set(TicketFactDay.objects.filter(family="created").values_list("day", flat=True))
+    stored = set(TicketFactDay.objects.filter(family="created", span="day").values_list("day", flat=True))
     assert stored >= {date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 3), date(2026, 12, 4)}
-    assert first == {"stored": len(stored), "dropped": 0}
-    assert fact_days_refresh(family="created") == {"stored": 0, "dropped": 0}
+    # November has ended: it is stored whole too; December, still running, is not.
+    assert first == {"stored": len(stored), "dropped": 0, "months": 1}
+    assert fact_days_refresh(family="created") == {"stored": 0, "dropped": 0, "months": 0}
     clock.move_to(at(11, 9))
     ticket_change_priority(ticket=week["C"], actor=alice, priority="high")  # created 1 Dec
-    assert fact_days_refresh(family="created") == {"stored": len(_days(week["C"])), "dropped": 0}
-    day = TicketFactDay.objects.get(family="created", day=date(2026, 12, 1))
+    assert fact_days_refresh(family="created") == {"stored": len(_days(week["C"])), "dropped": 0, "months": 0}
+    day = TicketFactDay.objects.get(family="created", span="day", day=date(2026, 12, 1))
     assert np.frombuffer(bytes(day.facts), dtype=FACTS)["id"].tolist() == [week["C"].pk]
 
 
@@ -109,7 +111,7 @@ def test_a_stored_day_is_read_while_its_signature_matches_and_rebuilt_once_it_do
     as one of them changes."""
     fact_days_refresh_all()
     assert card()["ticket_volume"].value == 5
-    TicketFactDay.objects.filter(family="created", day=date(2026, 12, 1)).update(
+    TicketFactDay.objects.filter(family="created", span="day", day=date(2026, 12, 1)).update(
         facts=np.zeros(0, dtype=FACTS).tobytes()
     )
     assert card()["ticket_volume"].value == 5  # the process's copy
@@ -122,14 +124,14 @@ def test_a_stored_day_is_read_while_its_signature_matches_and_rebuilt_once_it_do
 
 def test_a_day_left_without_tickets_is_stored_empty(week: dict[str, Ticket], clock: Any, carol: Any) -> None:
     fact_days_refresh_all()
-    assert TicketFactDay.objects.filter(family="solved", day=date(2026, 11, 30)).exists()
+    assert TicketFactDay.objects.filter(family="solved", span="day", day=date(2026, 11, 30)).exists()
     clock.move_to(at(11, 9))
     ticket_reply(ticket=week["A"], contact=carol, body="It broke again.")  # A, solved on 30 Nov, is open again
     assert fact_days_refresh(family="solved")["stored"] >= 1
-    emptied = TicketFactDay.objects.get(family="solved", day=date(2026, 11, 30))
+    emptied = TicketFactDay.objects.get(family="solved", span="day", day=date(2026, 11, 30))
     assert np.frombuffer(bytes(emptied.facts), dtype=FACTS).tolist() == []
     assert fact_days_refresh(family="open")["stored"] >= 1
-    opened = TicketFactDay.objects.get(family="open", day=date(2026, 11, 30))
+    opened = TicketFactDay.objects.get(family="open", span="day", day=date(2026, 11, 30))
     assert week["A"].pk in np.frombuffer(bytes(opened.facts), dtype=FACTS)["id"].tolist()
 
 
@@ -179,9 +181,9 @@ def test_the_marks_compacted_keep_every_stored_day_that_did_not_change(
     ticket_change_priority(ticket=week["C"], actor=alice, priority="low")
     assert fact_changes_compact() >= 2
     assert set(FactChange.objects.values_list("kind", "day").annotate(n=Count("pk")).values_list("n", flat=True)) == {1}
-    assert fact_days_refresh(family="created") == {"stored": len(_days(week["C"])), "dropped": 0}
+    assert fact_days_refresh(family="created") == {"stored": len(_days(week["C"])), "dropped": 0, "months": 0}
     assert fact_changes_compact() == 0
-    assert fact_days_refresh(family="created") == {"stored": 0, "dropped": 0}
+    assert fact_days_refresh(family="created") == {"stored": 0, "dropped": 0, "months": 0}
     assert card() == _from_raw_rows()
 
 
@@ -198,12 +200,12 @@ def test_facts_match_the_tickets(week: dict[str, Ticket]) -> None:
 
 def test_the_queue_stores_the_changed_days(week: dict[str, Ticket], clock: Any, alice: Any) -> None:
     found = store_ticket_facts.call_local()
-    assert found["created"]["stored"] == TicketFactDay.objects.filter(family="created").count() >= 5
+    assert found["created"]["stored"] == TicketFactDay.objects.filter(family="created", span="day").count() >= 5
     clock.move_to(at(11, 9))
     ticket_change_priority(ticket=week["F"], actor=alice, priority="high")
     found = store_ticket_facts.call_local()
-    assert found["created"] == {"stored": len(_days(week["F"])), "dropped": 0}
-    assert found["status"] == {"stored": 0, "dropped": 0}
+    assert found["created"] == {"stored": len(_days(week["F"])), "dropped": 0, "months": 0}
+    assert found["status"] == {"stored": 0, "dropped": 0, "months": 0}
 
 
 def test_periods_read_together_equal_each_read_alone(week: dict[str, Ticket]) -> None:
@@ -273,3 +275,51 @@ def test_the_triggers_come_back_after_a_migration_copies_the_tickets_table(
         search_index_ensure()
         fact_triggers_ensure()
     assert fact_triggers_ensure() == []
+
+
+def _november_on() -> dict[str, Any]:
+    built = metric_filters_build(start=date(2026, 11, 1), end=date(2026, 12, 13))
+    return {item.name: item for item in service_scorecard(filters=built)}
+
+
+def test_a_month_that_has_ended_is_read_whole_while_it_matches_and_by_its_days_once_it_does_not(
+    week: dict[str, Ticket], clock: Any, alice: Any, carol: Any
+) -> None:
+    """November (A was created and solved on its last day) is stored whole once it has ended: a period that covers it
+    reads the month, not its days (emptied behind the scorecard's back, the month is what the figures show), until a
+    write marks one of its days; then the month is read by its days, and the figures are the raw rows' again — its
+    stored days in one query more, not one a day."""
+    clock.move_to(at(11, 9))
+    fact_days_refresh_all()
+    month = TicketFactDay.objects.get(family="created", span="month", day=date(2026, 11, 1))
+    days = TicketFactDay.objects.filter(family="created", span="day", day__month=11).order_by("day")
+    assert bytes(month.facts) == b"".join(bytes(day.facts) for day in days)
+    assert not TicketFactDay.objects.filter(span="month", day=date(2026, 12, 1)).exists()  # still running
+    exact = _november_on()
+    assert exact == _from_raw_rows_with_period(_november_on)
+    fact_days_refresh_all()
+    TicketFactDay.objects.filter(family="created", span="month", day=date(2026, 11, 1)).update(
+        facts=np.zeros(0, dtype=FACTS).tobytes()
+    )
+    caches["facts"].clear()
+    assert _november_on()["ticket_volume"].value == exact["ticket_volume"].value - 1  # A, read from the month
+    caches["facts"].clear()
+    with CaptureQueriesContext(connection) as whole:
+        _november_on()
+    ticket_reply(ticket=week["A"], contact=carol, body="It broke again.")  # marks 30 November
+    caches["facts"].clear()
+    with CaptureQueriesContext(connection) as by_days:
+        changed = _november_on()
+    assert changed["ticket_volume"].value == exact["ticket_volume"].value
+    assert changed == _from_raw_rows_with_period(_november_on)
+    # The stored copies read in one query, then November's days in one more (the days the reply marked are built).
+    assert [_stored_reads(whole), _stored_reads(by_days)] == [1, 2]
+
+
+def _stored_reads(queries: CaptureQueriesContext) -> int:
+    return sum("insights_ticketfactday" in query["sql"] for query in queries.captured_queries)
+
+
+def _from_raw_rows_with_period(read: Any) -> dict[str, Any]:
+    TicketFactDay.objects.all().delete()
+    return read()
