@@ -18,13 +18,16 @@ times after two warm-ups (p50 and p95 in ms, with its SQL query count):
 - `api_*`: `GET /api/v1/metrics/service`, `/relationship` and `/figures/{name}/series` through Django's test client
   signed in as `manager1` (the scorecard endpoints compute the previous period too).
 
+- `drill_{figure}_30d`: the first page (50 rows) of each figure's drill-down over the last 30 days, the tickets or
+  accounts behind the number (`drill_build()` and `drill_page()`);
 - `page_scorecards_30d`: the dashboards' page (`/insights/scorecards/`, both scorecards over the period and the one
   before), as a manager sees it; `page_scorecards_people_30d`: the agents' and advisors' cards htmx loads after it.
 
-Before measuring, the ticket facts by day (the service scorecard's rollup, carefront/insights/metrics/facts.py) are
-stored as the queue's nightly job stores them: `rollup.rebuild_seconds` is that full rebuild from the raw rows,
-`rollup.days` how many (family, day) arrays it stored and `rollup.refresh_seconds` a second pass that finds nothing
-changed (the five-minute job's cost). Prints one JSON object per size; `over_target` lists the cases whose p95 is
+Before measuring, the ticket facts by day and by month (the service scorecard's rollup,
+carefront/insights/metrics/facts.py) are stored as the queue's job stores them from nothing: `rollup.rebuild_seconds`
+is that full rebuild from the raw rows, `rollup.days` how many (family, day) arrays it stored (the months, joined from
+them, are not counted) and `rollup.refresh_seconds` a second pass that finds nothing changed (the five-minute job's
+cost). Prints one JSON object per size; `over_target` lists the cases whose p95 is
 over 300 ms.
 """
 
@@ -273,7 +276,7 @@ def _extras_load() -> dict[str, int]:
                      ticket_id, agent, owner, "en", "sent", "", "", ts(sent), ts(sent),
                      ts(answered) if answered else None, score)
                 )  # fmt: skip
-                if score is not None:
+                if score is not None and answered is not None:
                     responses.append(
                         (counts["responses"] + len(responses) + 1, number, csat.pk, "csat", score,
                          "", "{}", account, requester, ticket_id, agent, owner, "en", ts(answered), ts(answered))
@@ -342,7 +345,8 @@ def _time(function: Callable[[], Any], requests: int) -> dict[str, Any]:
 
 
 def rollup_rebuild() -> dict[str, Any]:
-    """Store every day of ticket facts from the raw rows (the nightly job, from nothing), then check them again."""
+    """Store every day and month of ticket facts from the raw rows (the queue's job, from nothing), then check them
+    again."""
     from carefront.insights.models import TicketFactDay
     from carefront.insights.services_facts import fact_days_refresh_all
 
@@ -391,6 +395,15 @@ def cases(requests: int, only: str = "") -> dict[str, dict[str, Any]]:
                 lambda n=name, f=filters, b=bucket: figure_series(name=n, filters=f, bucket=b),
                 {},
             )
+    # Each figure's drill-down, the first page of the tickets or accounts behind it over the last 30 days.
+    from carefront.insights.metrics.drilldown import DRILLABLE, drill_build, drill_page
+
+    last_30 = MetricFilters(start=periods["30d"], end=end)
+    for name in sorted(DRILLABLE):
+        todo[f"drill_{name}_30d"] = (
+            lambda n=name: drill_page(drill_build(name=n, filters=last_30, user=manager), before=None, size=50),
+            {},
+        )
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
