@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
@@ -582,9 +583,13 @@ def drill_page(drill: Drill, *, before: int | None, size: int) -> tuple[list[Any
     """One page of a drill-down, newest row first, after the keyset cursor `before` (a row id); and the cursor of
     the next page, or None on the last. One query (plus the drill's own completion, one more)."""
     rows = drill.rows if before is None else drill.rows.filter(pk__lt=before)
-    # The page's ids are picked from the rows alone, then the page read with its joins: joined at once, SQLite may
-    # loop over the accounts and read every ticket of each (over 100 s for the backlog at a million tickets).
-    page = list(drill.rows.filter(pk__in=rows.values("pk")[: size + 1])[: size + 1])
+    if connection.vendor == "sqlite":
+        # The page's ids picked from the rows alone, then the page read with its joins: joined at once, SQLite may loop
+        # over the accounts and read every ticket of each (over 100 s for the backlog at a million tickets).
+        # PostgreSQL plans the joined query well, and would evaluate the rows' conditions twice (0.14 s -> 0.56 s for
+        # the escalations at a million tickets).
+        rows = drill.rows.filter(pk__in=rows.values("pk")[: size + 1])
+    page = list(rows[: size + 1])
     cursor = page[size - 1].pk if len(page) > size else None
     page = page[:size]
     if drill.complete is not None and page:
