@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carefront.feedback.models import Campaign, CampaignTrigger, QuestionType, Survey, SurveyKind
@@ -208,6 +209,29 @@ class ResponseFilterForm(forms.Form):
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     account = forms.IntegerField(label=_("Account id"), required=False, min_value=1, max_value=2**63 - 1)
+
+
+class ClientReportPeriodForm(forms.Form):
+    """The days a client's report covers (both included; either may be left open), in the workspace's time zone."""
+
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since is not None and until is not None and until < since:
+            self.add_error("until", _("The end of the period comes before its start."))
+        return data
+
+    def period(self) -> tuple[datetime | None, datetime | None]:
+        """[since, until) as instants: the first day's midnight and the midnight after the last day."""
+        zone = timezone.get_current_timezone()
+        since, until = self.cleaned_data.get("since"), self.cleaned_data.get("until")
+        return (
+            datetime.combine(since, time(0), tzinfo=zone) if since is not None else None,
+            datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone) if until is not None else None,
+        )
 
 
 class CustomerListForm(forms.Form):

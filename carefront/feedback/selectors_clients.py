@@ -6,7 +6,7 @@ from the score click, as everywhere. A constant number of queries, whatever the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -64,6 +64,16 @@ class ClientReport:
     campaigns: list[Campaign] = field(default_factory=list)
     since: datetime | None = None
     until: datetime | None = None
+
+    @property
+    def first_day(self) -> date | None:
+        """The first day of the period, in the time zone it was given in (None: from the first survey)."""
+        return self.since.date() if self.since is not None else None
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day of the period, `until` being the midnight after it (None: up to now)."""
+        return (self.until - timedelta(days=1)).date() if self.until is not None else None
 
     @property
     def response_rate(self) -> float | None:

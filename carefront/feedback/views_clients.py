@@ -4,6 +4,7 @@ upload and a new campaign on the client's behalf. Its advisor and managers only 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from carefront.core.csvio import CsvImportError
 from carefront.core.exceptions import ApplicationError
 from carefront.feedback.access import access_client_for_surveys
-from carefront.feedback.forms import ClientCampaignForm, CustomerListForm
+from carefront.feedback.forms import ClientCampaignForm, ClientReportPeriodForm, CustomerListForm
 from carefront.feedback.report_pdf import client_report_pdf
 from carefront.feedback.selectors_clients import client_report
 from carefront.feedback.services_clients import client_campaign_create, customer_list_upload
@@ -28,11 +29,35 @@ PAGE = "feedback/client_report/page.html"
 ERRORS_SHOWN = 50
 
 
+def _period_form(request: HttpRequest) -> ClientReportPeriodForm:
+    form = ClientReportPeriodForm(request.GET or None)
+    form.is_valid()
+    return form
+
+
+def _period_query(form: ClientReportPeriodForm) -> str:
+    """The period as a query string, for the PDF's link."""
+    if not form.is_bound or not form.is_valid():
+        return ""
+    return urlencode({name: value.isoformat() for name, value in form.cleaned_data.items() if value is not None})
+
+
+def _report(client: Any, form: ClientReportPeriodForm) -> Any:
+    """The report over the form's period, or over all time while the form is empty or wrong."""
+    since, until = form.period() if form.is_bound and form.is_valid() else (None, None)
+    return client_report(client=client, since=since, until=until)
+
+
 def _page(request: HttpRequest, client: Any, *, status: int = 200, **extra: Any) -> HttpResponse:
+    period_form = _period_form(request)
+    if period_form.is_bound and not period_form.is_valid():
+        status = 422
     context = {
         "nav": "accounts",
         "account": client,
-        "report": client_report(client=client),
+        "period_form": period_form,
+        "period_query": _period_query(period_form),
+        "report": _report(client, period_form),
         "upload_form": extra.pop("upload_form", None) or CustomerListForm(),
         "campaign_form": extra.pop("campaign_form", None)
         or ClientCampaignForm(client=client, initial={"starts_on": timezone.now().date()}),
@@ -52,7 +77,10 @@ def report(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_GET
 def report_pdf(request: HttpRequest, account_id: int) -> HttpResponse:
     client = access_client_for_surveys(user=request.user, account_id=account_id)
-    return pdf_response(client_report_pdf(report=client_report(client=client)), client=client)
+    period_form = _period_form(request)
+    if period_form.is_bound and not period_form.is_valid():
+        return _page(request, client)  # the form's errors, on the page, with 422
+    return pdf_response(client_report_pdf(report=_report(client, period_form)), client=client)
 
 
 def pdf_response(pdf: bytes, *, client: Any) -> HttpResponse:

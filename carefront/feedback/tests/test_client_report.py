@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from pypdf import PdfReader
 
 from carefront.accounts.models import Account
@@ -161,3 +162,28 @@ def test_only_the_clients_advisor_and_managers_see_the_report(
 def test_a_customer_account_has_no_client_report(acme: Account, morgan: Any, client: Any) -> None:
     client.force_login(morgan)
     assert client.get(f"/feedback/clients/{acme.pk}/").status_code == 404
+
+
+def test_the_report_covers_the_days_asked_for_on_the_page_and_in_its_pdf(
+    answered: Account, dana: Any, client: Any
+) -> None:
+    """The surveys were sent on NOW's day: a period that ends the day before has none, one that holds the day has
+    them all, and the PDF's link carries the period; a period that ends before it starts is refused with the form."""
+    client.force_login(dana)
+    day = timezone.localtime(NOW).date()
+    before = client.get(f"/feedback/clients/{answered.pk}/", {"since": "2020-01-01", "until": str(day - timedelta(1))})
+    assert before.status_code == 200
+    assert before.context["report"].sent == 0 and before.context["report"].answered == 0
+    holding = client.get(f"/feedback/clients/{answered.pk}/", {"since": str(day), "until": str(day)})
+    report = holding.context["report"]
+    assert (report.sent, report.answered, report.first_day, report.last_day) == (14, 12, day, day)
+    html = holding.content.decode()
+    assert f"report.pdf?since={day}&amp;until={day}" in html and 'id="report-days"' in html
+    pdf = client.get(f"/feedback/clients/{answered.pk}/report.pdf", {"until": str(day - timedelta(1))})
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert pdf.status_code == 200 and "83.3" not in text and "Surveys sent up to" in text
+    wrong = client.get(f"/feedback/clients/{answered.pk}/", {"since": str(day), "until": str(day - timedelta(1))})
+    assert wrong.status_code == 422
+    assert "The end of the period comes before its start." in wrong.content.decode()
+    assert wrong.context["report"].sent == 14  # the report stays whole beside the error
+    assert client.get(f"/feedback/clients/{answered.pk}/report.pdf", {"since": "not a day"}).status_code == 422
