@@ -15,7 +15,9 @@ marks of its days in one query (a few rows a day, whatever the number of tickets
 still matches and builds the others from the rows in one query a family. So a figure read from the facts is always the
 figure of the raw rows (tests compare them after old tickets change); the queue (`insights.tasks`, through
 `services_facts.py`) keeps one mark a (kind, day) and stores the days it finds changed, so that the next read finds
-them ready.
+them ready. It also stores each month that has ended whole (`span = month`, its days joined, under a digest of their
+signatures): a long period reads a dozen arrays rather than a year of days, and a month one of whose days changed is
+read by its days until the queue stores it again.
 
 Times are whole microseconds since the epoch (UTC), `MISSING` when the ticket has none; business-hour durations are
 whole seconds (the clocks count whole seconds), -1 without a stopped clock. Filters apply to the arrays: team, agent,
