@@ -149,7 +149,7 @@ def report_json(report: ClientReport) -> dict[str, Any]:
 
 def _period_check(since: datetime | None, until: datetime | None) -> None:
     if since is not None and until is not None and until <= since:
-        raise ApplicationError(_("The end of the period comes after its start."), field="until")
+        raise ApplicationError(_("The end of the period must come after its start."), field="until")
 
 
 @router.get(
