@@ -29,28 +29,22 @@ PAGE = "feedback/client_report/page.html"
 ERRORS_SHOWN = 50
 
 
-def _period_form(request: HttpRequest) -> ClientReportPeriodForm:
-    form = ClientReportPeriodForm(request.GET or None)
-    form.is_valid()
-    return form
-
-
 def _period_query(form: ClientReportPeriodForm) -> str:
     """The period as a query string, for the PDF's link."""
-    if not form.is_bound or not form.is_valid():
+    if not form.is_valid():
         return ""
     return urlencode({name: value.isoformat() for name, value in form.cleaned_data.items() if value is not None})
 
 
 def _report(client: Any, form: ClientReportPeriodForm) -> Any:
     """The report over the form's period, or over all time while the form is empty or wrong."""
-    since, until = form.period() if form.is_bound and form.is_valid() else (None, None)
+    since, until = form.period() if form.is_valid() else (None, None)
     return client_report(client=client, since=since, until=until)
 
 
 def _page(request: HttpRequest, client: Any, *, status: int = 200, **extra: Any) -> HttpResponse:
-    period_form = _period_form(request)
-    if period_form.is_bound and not period_form.is_valid():
+    period_form = ClientReportPeriodForm(request.GET or None)
+    if period_form.errors:  # an unbound form has none
         status = 422
     context = {
         "nav": "accounts",
@@ -77,8 +71,8 @@ def report(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_GET
 def report_pdf(request: HttpRequest, account_id: int) -> HttpResponse:
     client = access_client_for_surveys(user=request.user, account_id=account_id)
-    period_form = _period_form(request)
-    if period_form.is_bound and not period_form.is_valid():
+    period_form = ClientReportPeriodForm(request.GET or None)
+    if period_form.errors:
         return _page(request, client)  # the form's errors, on the page, with 422
     return pdf_response(client_report_pdf(report=_report(client, period_form)), client=client)
 

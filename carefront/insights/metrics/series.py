@@ -213,18 +213,18 @@ def _edges(grid: _Grid) -> np.ndarray:
     return np.array([micros(item.start) for item in grid.buckets] + [micros(grid.buckets[-1].end)], dtype=np.int64)
 
 
-def _counts_by_bucket(grid: _Grid, times: np.ndarray) -> np.ndarray:
-    """How many of the times (sorted) fall in each bucket."""
-    return np.diff(np.searchsorted(times, _edges(grid), side="left"))
+def _counts_by_bucket(edges: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """How many of the times (sorted) fall in each bucket between the edges."""
+    return np.diff(np.searchsorted(times, edges, side="left"))
 
 
 def _ticket_volume(grid: _Grid, filters: MetricFilters) -> list[SeriesPoint]:
-    counts = _counts_by_bucket(grid, _facts(filters, "created").created["created"]).tolist()
+    counts = _counts_by_bucket(_edges(grid), _facts(filters, "created").created["created"]).tolist()
     return grid.points([(float(n), n) for n in counts])
 
 
 def _tickets_solved(grid: _Grid, filters: MetricFilters) -> list[SeriesPoint]:
-    counts = _counts_by_bucket(grid, _facts(filters, "solved").solved["solved"]).tolist()
+    counts = _counts_by_bucket(_edges(grid), _facts(filters, "solved").solved["solved"]).tolist()
     return grid.points([(float(n), n) for n in counts])
 
 
@@ -232,7 +232,7 @@ def _resolution_rate(grid: _Grid, filters: MetricFilters) -> list[SeriesPoint]:
     """Created in the bucket and solved before the bucket's end."""
     created = _facts(filters, "created").created
     edges = _edges(grid)
-    counts = np.diff(np.searchsorted(created["created"], edges, side="left"))
+    counts = _counts_by_bucket(edges, created["created"])
     bucket_of = np.repeat(np.arange(len(counts)), counts)
     solved = created["solved"]
     in_time = (solved != MISSING) & (solved < edges[1:][bucket_of])
@@ -267,7 +267,7 @@ def _sla_achievement(grid: _Grid, filters: MetricFilters) -> list[SeriesPoint]:
     stopped = np.searchsorted(facts.clocks_stopped["at"], edges, side="left")
     within = np.concatenate(([0], np.cumsum(~facts.clocks_stopped["breached"])))
     achieved = np.diff(within[stopped]).tolist()
-    decided = (np.diff(stopped) + _counts_by_bucket(grid, facts.clocks_breached["at"])).tolist()
+    decided = (np.diff(stopped) + _counts_by_bucket(edges, facts.clocks_breached["at"])).tolist()
     return grid.points([(percent(ok, n), n) for ok, n in zip(achieved, decided, strict=True)])
 
 
