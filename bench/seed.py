@@ -420,7 +420,6 @@ class Loader:
         """Load the tables without the triggers that mark the ticket facts' days (insights migration 0004): one
         trigger call a row, with the secondary indexes dropped, would scan a ticket's messages for each message.
         The days that hold rows are marked once afterwards, as the migration marks existing rows."""
-        from importlib import import_module
 
         with self.connection.cursor() as cursor:
             if self.vendor == "sqlite":
@@ -451,11 +450,12 @@ class Loader:
                         cursor.execute(sql)
                     else:
                         cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER "{name}"')
-        fact_changes = import_module("carefront.insights.migrations.0004_fact_changes")
+        from carefront.insights.fact_triggers import fact_marks_backfill
+
         day = "substr({}, 1, 10)" if self.vendor == "sqlite" else "({} AT TIME ZONE 'UTC')::date"
         with self.connection.cursor() as cursor:
-            # The migration's marks of every day that holds rows (it also drops stored facts, stale after a load).
-            for statement in fact_changes._backfill(day):
+            # The migrations' marks of every day that holds rows (they also drop stored facts, stale after a load).
+            for statement in fact_marks_backfill(day):
                 cursor.execute(statement)
 
     def create_indexes(self, statements: Sequence[str]) -> None:

@@ -384,14 +384,16 @@ class TicketFactDay(models.Model):
 
 class FactChange(models.Model):
     """A mark that rows the ticket facts read changed on a UTC day: appended by database triggers on the tickets,
-    their messages, SLA clocks and status and tier events (migration 0004), whatever wrote them. The marks of a
-    (kind, day) are the signature a stored day of facts is checked against; the queue keeps the last one of each."""
+    their messages, SLA clocks and status and tier events (migration 0004) and the CSAT invitations (0006), whatever
+    wrote them. The marks of a (kind, day) are the signature a stored day of facts is checked against; the queue keeps
+    the last one of each."""
 
     class Kind(models.TextChoices):
         TICKET = "ticket", _("Ticket")
         EVENT = "event", _("Status or tier change")
         CLOCK = "clock", _("SLA clock")
         MESSAGE = "message", _("Message")
+        SURVEY = "survey", _("CSAT invitation")
 
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     day = models.DateField(_("day"))

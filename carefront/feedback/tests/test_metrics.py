@@ -120,3 +120,100 @@ def test_an_answer_moves_csat_on_the_service_scorecard(
     after = figures()
     assert after["csat"].value == 100
     assert after["csat_response_rate"].value == 100
+
+
+def test_the_scorecards_csat_counts_the_invitations_the_drill_down_lists_under_every_filter(
+    clock: Any,
+    acme: Account,
+    globex_client: Account,
+    carol: Contact,
+    alice: Any,
+    bob: Any,
+    morgan: Any,
+    front_line: Any,
+) -> None:
+    """GIVEN CSAT invitations of tickets of two teams, channels and tiers, for a customer and a client, one whose
+    ticket was merged since, one whose ticket was deleted, one asked on a client's behalf, some answered and the
+    days stored by the queue, then one more answered
+    WHEN the service scorecard counts CSAT under each filter
+    THEN it counts exactly the invitations `csat_invitations()` lists (the drill-down's rows) and their answers."""
+    from carefront.core.models import Team
+    from carefront.desk.conversation_services import ticket_merge
+    from carefront.desk.models import Ticket
+    from carefront.feedback.metrics import csat_invitations
+    from carefront.feedback.models import Invitation
+    from carefront.feedback.services_clients import client_campaign_create
+    from carefront.insights.metrics.definitions import metric_filters_build
+    from carefront.insights.metrics.service import service_scorecard
+    from carefront.insights.services_facts import fact_days_refresh_all
+
+    survey = survey_create(actor=morgan, kind="csat", name="CSAT")
+    specialists = Team.objects.create(name="Specialists")
+    on_behalf = client_campaign_create(actor=None, client=globex_client, survey_id=survey.pk, starts_at=NOW)
+    invitations, tickets = [], []
+    for number, (account, team, channel, tier, agent, score, days) in enumerate(
+        [
+            (acme, front_line, "email", 1, alice, 5, 0),
+            (acme, front_line, "chat", 1, alice, 2, 1),
+            (acme, specialists, "email", 2, bob, 4, 2),
+            (globex_client, specialists, "chat", 2, bob, None, 3),
+            (globex_client, front_line, "email", 3, alice, 1, 4),
+            (acme, specialists, "email", 1, bob, 5, 5),
+            (acme, front_line, "email", 1, alice, 4, 45),  # before the period
+        ]
+    ):
+        contact = contact_create(actor=None, account=account, name="P", email=f"csat{number}@x.example")
+        ticket = ticket_create(actor=None, requester=contact, subject=f"#{number}", body="x")
+        Ticket.objects.filter(pk=ticket.pk).update(team=team, channel=channel, tier=tier)
+        invitation = invitation_send(
+            key=f"facts-{number}",
+            survey=survey,
+            reason=InvitationReason.TICKET_SOLVED,
+            account=account,
+            contact=contact,
+            ticket=ticket,
+            agent=agent,
+            now=NOW - timedelta(days=days),
+            campaign=on_behalf if number == 4 else None,
+        )
+        if score is not None:
+            response_record_score(invitation=invitation, score=score, now=NOW - timedelta(days=days))
+        invitations.append(invitation)
+        tickets.append(ticket)
+    # Ticket 1 merged into ticket 2 since (the invitation keeps its merged ticket); ticket 5's deleted.
+    ticket_merge(source=tickets[1], target=tickets[2], actor=morgan)
+    Ticket.objects.filter(pk=tickets[5].pk).delete()
+    fact_days_refresh_all()
+    unanswered = Invitation.objects.get(pk=invitations[3].pk)
+    response_record_score(invitation=unanswered, score=4, now=NOW)
+
+    start, end = NOW.date() - timedelta(days=30), NOW.date() + timedelta(days=1)
+    filter_sets: list[dict[str, Any]] = [
+        {},
+        {"team": front_line.pk},
+        {"team": specialists.pk},
+        {"channel": "chat"},
+        {"tier": 2},
+        {"agent": alice.pk},
+        {"agent": bob.pk, "team": specialists.pk},
+        {"service_model": "client"},
+        {"service_model": "customer", "channel": "email"},
+    ]
+    seen = set()
+    for extra in filter_sets:
+        filters = metric_filters_build(start=start, end=end, **extra)
+        figures = {item.name: item for item in service_scorecard(filters=filters)}
+        listed = csat_invitations(filters)
+        sent = listed.count()
+        answered = listed.filter(answer_score__isnull=False)
+        satisfied = answered.filter(answer_score__gte=4).count()
+        assert figures["csat_response_rate"].count == sent, extra
+        assert figures["csat"].count == answered.count(), extra
+        expected = 100 * satisfied / answered.count() if answered.count() else None
+        assert figures["csat"].value == expected, extra
+        seen.add((sent, answered.count(), satisfied))
+    # The filters told the invitations apart (not every set counted alike).
+    assert len(seen) >= 4
+    whole = {item.name: item for item in service_scorecard(filters=metric_filters_build(start=start, end=end))}
+    # Six invitations in the period but the one on the client's behalf; five answered (one after the days were stored).
+    assert (whole["csat_response_rate"].count, whole["csat"].count) == (5, 5)

@@ -33,11 +33,12 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import or_
 from typing import Any
 
 import numpy as np
+from django.apps import apps
 from django.core.cache import caches
 from django.db.models import (
     Count,
@@ -96,6 +97,9 @@ METRICS = tuple(SlaMetric.values)
 # A public staff reply: the seconds since the requester's first message after the previous staff reply (NaN for a
 # first response, or when the requester had not written since).
 REPLIES = np.dtype([("ticket", "<i8"), ("at", "<i8"), ("v", "<f8")])
+# A CSAT invitation sent (`at`), not one asked on a client's behalf: its ticket (0 for none), the score of its answer
+# (0 without one), its agent and account (0 for none), as the survey counts filter them.
+CSAT_SENT = np.dtype([("ticket", "<i8"), ("at", "<i8"), ("score", "<i1"), ("agent", "<i4"), ("account", "<i4")])
 # A stored day built with another layout (or another list of channels) no longer matches any signature.
 # Each day's rows are in the order of the family's key, so that a period's rows are a slice of the days joined.
 _LAYOUTS = (
@@ -104,6 +108,7 @@ _LAYOUTS = (
     TIER_CHANGES.descr,
     CLOCKS.descr,
     REPLIES.descr,
+    CSAT_SENT.descr,
     CHANNELS,
     METRICS,
     "ordered by key",
@@ -118,13 +123,14 @@ CHANGES = {
     "tier": FactChange.Kind.EVENT,
     "clock": FactChange.Kind.CLOCK,
     "reply": FactChange.Kind.MESSAGE,
+    "survey": FactChange.Kind.SURVEY,
 }
 
 
 @dataclass(frozen=True)
 class Family:
     name: str
-    kind: str  # what a row is: "ticket", "status", "tier", "clock", "reply"
+    kind: str  # what a row is: "ticket", "status", "tier", "clock", "reply", "survey"
     key: str  # the row's time the family is keyed by
     field: str  # that time in the facts
     dtype: np.dtype = FACTS
@@ -142,6 +148,7 @@ FAMILIES = {
     "clocks_stopped": Family("clocks_stopped", "clock", "stopped_at", "at", dtype=CLOCKS),
     "clocks_breached": Family("clocks_breached", "clock", "breached_at", "at", dtype=CLOCKS, breached=True),
     "replies": Family("replies", "reply", "created_at", "at", dtype=REPLIES),
+    "csat": Family("csat", "survey", "sent_at", "at", dtype=CSAT_SENT),
 }
 
 
@@ -227,7 +234,16 @@ def next_response_times(replies: QuerySet[Message]) -> QuerySet[Message]:
     )
 
 
+def csat_sent() -> QuerySet[Any]:
+    """The CSAT invitations sent, but those asked on a client's behalf (its figures, not ours): the rows of the
+    `csat` family. A campaign's client is set when it is made and never changes."""
+    invitation = apps.get_model("feedback", "Invitation")
+    return invitation.objects.filter(kind="csat", state="sent").exclude(campaign__client__isnull=False).order_by()
+
+
 def _rows(family: Family) -> QuerySet[Any]:
+    if family.kind == "survey":
+        return csat_sent()
     if family.kind == "status":
         return status_changes()
     if family.kind == "tier":
@@ -436,7 +452,24 @@ def _replies_build(family: Family, days: list[date]) -> dict[date, np.ndarray]:
     )
 
 
+def _csat_build(family: Family, days: list[date]) -> dict[date, np.ndarray]:
+    rows = (
+        _rows(family)
+        .filter(_in_days(family, days))
+        .values_list("sent_at", "ticket_id", "answer_score", "agent_id", "account_id")
+    )
+    return _by_day(
+        family,
+        days,
+        (
+            (at, (ticket or 0, micros(at), score or 0, agent or 0, account))
+            for at, ticket, score, agent, account in rows
+        ),
+    )
+
+
 _BUILDERS = {
+    "survey": _csat_build,
     "status": _status_changes_build,
     "tier": _tier_changes_build,
     "clock": _clocks_build,
@@ -453,7 +486,9 @@ MONTH: str = TicketFactDay.Span.MONTH
 Unit = tuple[str, str, date]
 
 
+@lru_cache(maxsize=8192)
 def month_first(day: date) -> date:
+    # Cached: a year's read asks it of each marked day of each family, some 12,000 times.
     return day.replace(day=1)
 
 
@@ -651,9 +686,9 @@ def among(values: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return ids[at] == values
 
 
-def scoped(facts: np.ndarray, filters: MetricFilters, accounts: np.ndarray | None) -> np.ndarray:
-    """The facts of the tickets the filters keep (`accounts`: the ids of the accounts the account filters keep,
-    None without account filters): the same array without a filter."""
+def scoped(facts: np.ndarray, filters: MetricFilters, accounts: IdSet | None) -> np.ndarray:
+    """The facts of the tickets the filters keep (`accounts`: the accounts the account filters keep, None without
+    account filters): the same array without a filter."""
     if not ticket_filtered(filters) and accounts is None:
         return facts
     keep = np.ones(len(facts), dtype=bool)
@@ -667,7 +702,7 @@ def scoped(facts: np.ndarray, filters: MetricFilters, accounts: np.ndarray | Non
     if filters.tier is not None:
         keep &= facts["tier"] == filters.tier
     if accounts is not None:
-        keep &= among(facts["account"], accounts)
+        keep &= accounts.contains(facts["account"])
     return facts[keep]
 
 
@@ -676,12 +711,12 @@ def ticket_filtered(filters: MetricFilters) -> bool:
     return any(getattr(filters, name) is not None for name in TICKET_FILTERS)
 
 
-def accounts_kept(filters: MetricFilters, account_filter: Q) -> np.ndarray | None:
-    """The ids of the accounts the account filters keep (one query), None when there is no account filter."""
+def accounts_kept(filters: MetricFilters, account_filter: Q) -> IdSet | None:
+    """The accounts the account filters keep (one query), None when there is no account filter."""
     if not account_filter:
         return None
     ids = Account.objects.filter(account_filter).order_by().values_list("pk", flat=True)
-    return sorted_ids(np.fromiter(ids, dtype=np.int64))
+    return IdSet(np.fromiter(ids, dtype=np.int64))
 
 
 def seconds_between(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
