@@ -214,7 +214,7 @@ def campaign_run(*, campaign_id: int, now: datetime | None = None) -> int:
     sends the rest, never twice."""
     now = now or timezone.now()
     campaign = (
-        Campaign.objects.select_related("survey", "client", "client__owner", "dependency")
+        Campaign.objects.select_related("survey", "client", "client__owner", "dependency__blocks_milestone")
         .filter(pk=campaign_id, is_active=True)
         .first()
     )
@@ -278,6 +278,13 @@ def _client_campaign_run(campaign: Campaign, *, now: datetime) -> int:
         )
     occurrence = campaign.next_run_at
     Campaign.objects.filter(pk=campaign.pk, next_run_at=occurrence).update(next_run_at=None, last_run_at=now)
+    milestone = campaign.dependency.blocks_milestone if campaign.dependency is not None else None
+    if handled and milestone is not None and milestone.done_at is None:
+        # The engagement's milestone "survey sent", which the customer list blocked: done now that it is sent.
+        from carefront.relationships.services import milestone_complete
+
+        with transaction.atomic():
+            milestone_complete(milestone=milestone, actor=None, now=now)
     return handled
 
 

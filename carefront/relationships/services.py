@@ -265,9 +265,11 @@ def milestone_create(*, engagement: Engagement, actor: Actor, title: str, due_at
 
 @transaction.atomic
 def milestone_complete(*, milestone: Milestone, actor: Actor, now: datetime | None = None) -> Milestone:
-    """Mark a milestone done; whatever still blocks it no longer holds it up."""
+    """Mark a milestone done; whatever still blocks it no longer holds it up. `actor` None: the system (a survey
+    campaign on a client's behalf completes its milestone "survey sent" when it sends)."""
     milestone = Milestone.objects.select_for_update().select_related("engagement__account").get(pk=milestone.pk)
-    require_account_manager(actor, milestone.engagement.account)
+    if actor is not None:
+        require_account_manager(actor, milestone.engagement.account)
     if milestone.done_at is not None:
         return milestone
     moment = now or timezone.now()

@@ -16,6 +16,7 @@ from carefront.accounts.csvio import customer_external_id
 from carefront.accounts.models import Account, Contact
 from carefront.core.csvio import CsvImportError
 from carefront.core.exceptions import ApplicationError
+from carefront.core.models import Event
 from carefront.feedback.models import Campaign, Invitation, InvitationState, Survey, SurveySkipReason
 from carefront.feedback.services_clients import client_campaign_create, customer_list_upload
 from carefront.feedback.services_sending import campaigns_run
@@ -118,7 +119,8 @@ def test_the_list_is_an_open_dependency_of_the_engagement_until_it_arrives(
 ) -> None:
     """GIVEN a campaign for Globex's customers within a survey engagement, and no customer list yet
     WHEN the campaign comes due, THEN nothing is sent: it waits on the list, an open dependency of the engagement
-    WHEN the list is uploaded, THEN the dependency is received and the next run sends the surveys"""
+    WHEN the list is uploaded, THEN the dependency is received and the next run sends the surveys, which completes
+    the engagement's milestone "survey sent" on the timeline"""
     engagement = _engagement(globex_client, dana)
     campaign = client_campaign_create(
         actor=dana,
@@ -145,9 +147,14 @@ def test_the_list_is_an_open_dependency_of_the_engagement_until_it_arrives(
     assert [d.pk for d in result.received] == [dependency.pk]
     dependency.refresh_from_db()
     assert dependency.state == DependencyState.RECEIVED and dependency.resolved_at is not None
+    milestone = Milestone.objects.get(pk=dependency.blocks_milestone.pk)
+    assert milestone.done_at is None  # the list arrived, the survey is not sent yet
     assert run(campaigns_run) == 1 and len(mail.outbox) == 1
     campaign.refresh_from_db()
     assert campaign.next_run_at is None and campaign.last_run_at is not None
+    milestone.refresh_from_db()
+    assert milestone.done_at == campaign.last_run_at
+    assert Event.objects.filter(subject_kind="account", subject_id=globex_client.pk, action="milestone_done").exists()
 
 
 def test_with_the_list_on_file_no_dependency_is_recorded(

@@ -655,7 +655,8 @@ class IdSet:
         self.bitmap: np.ndarray | None = None
         self.sorted: np.ndarray | None = None
         if not len(ids) or (ids.min() >= 0 and ids.max() < self.BITMAP_LIMIT):
-            self.bitmap = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=bool)
+            # One more place, always False, that every id out of range is clipped to (-1 reads it too).
+            self.bitmap = np.zeros(int(ids.max()) + 2 if len(ids) else 1, dtype=bool)
             self.bitmap[ids] = True
         else:
             self.sorted = sorted_ids(ids)
@@ -664,10 +665,8 @@ class IdSet:
         if self.bitmap is None:
             assert self.sorted is not None
             return among(values, self.sorted)
-        found = np.zeros(len(values), dtype=bool)
-        inside = (values >= 0) & (values < len(self.bitmap))
-        found[inside] = self.bitmap[values[inside]]
-        return found
+        # A clip and a lookup: no mask of the ids in range, no scatter of the found ones.
+        return self.bitmap[np.clip(values, -1, len(self.bitmap) - 1)]
 
 
 def sorted_ids(ids: np.ndarray) -> np.ndarray:
