@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.test import Client
 from huey.contrib.djhuey import HUEY
 from huey.storage import RedisStorage, SqliteStorage
@@ -26,6 +26,7 @@ from carefront.core.services import staff_create
 from carefront.core.tests.processes import carefront_env
 from carefront.desk.models import Ticket
 from carefront.desk.services import ticket_create
+from carefront.insights.metrics.facts import facts_cache_clear
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +34,7 @@ def _cache_cleared() -> None:
     """Each test starts with empty caches (the SMTP listener's list of mailboxes is kept there; the facts' cache keys
     days by signatures that a test's rolled-back marks may give again in the next test)."""
     cache.clear()
-    caches["facts"].clear()
+    facts_cache_clear()
 
 
 @pytest.fixture(autouse=True)

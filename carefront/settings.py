@@ -233,18 +233,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Django's default cache, and each process's copy of the ticket facts' stored days (insights/metrics/facts.py), keyed
-# by their signature so that a changed day is never read from it: a dashboard read again reads no arrays from the
-# database. At most so many (family, day) arrays, some 30 KB each at a million tickets.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "facts": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "carefront-facts",
-        "TIMEOUT": None,
-        "OPTIONS": {"MAX_ENTRIES": env_int("CAREFRONT_FACTS_CACHE_DAYS", 3000, minimum=0)},
-    },
-}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Each process's copy of the ticket facts' stored days and months (insights/metrics/facts.py), keyed by their signature
+# so that a changed one is never read from it: a dashboard read again reads no arrays from the database.
+CAREFRONT_FACTS_CACHE_BYTES = env_int("CAREFRONT_FACTS_CACHE_MB", 512, minimum=0) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CAREFRONT_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 CAREFRONT_MAX_ATTACHMENT_BYTES = env_int("CAREFRONT_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, minimum=1)

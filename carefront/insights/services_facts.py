@@ -18,6 +18,8 @@ from carefront.insights.metrics.facts import (
     month_last,
     month_signature,
     months_whole,
+    packed,
+    packed_join,
     signatures,
 )
 from carefront.insights.models import FactChange, TicketFactDay
@@ -56,7 +58,7 @@ def fact_days_refresh(*, family: str, since: date | None = None) -> dict[str, in
         batch = stale[batch_start : batch_start + BATCH_DAYS]
         built = facts_build(chosen, batch)
         rows = [
-            TicketFactDay(family=family, day=day, signature=current[day], facts=built[day].tobytes(), built_at=now)
+            TicketFactDay(family=family, day=day, signature=current[day], facts=packed(built[day]), built_at=now)
             for day in batch
         ]
         TicketFactDay.objects.bulk_create(rows, update_conflicts=True, unique_fields=UNIQUE, update_fields=UPDATED)
@@ -99,7 +101,7 @@ def _months_refresh(family: str, since: date | None, current: dict[date, str]) -
                     span=MONTH,
                     day=month,
                     signature=wanted[month],
-                    facts=b"".join(facts for _day, _signature, facts in found),
+                    facts=packed_join([facts for _day, _signature, facts in found], FAMILIES[family].dtype),
                     built_at=timezone.now(),
                 )
             ],

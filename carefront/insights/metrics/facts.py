@@ -28,18 +28,20 @@ channel and tier are the ticket's current ones, the account filters are the ids 
 from __future__ import annotations
 
 import hashlib
+import threading
 import zlib
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache, reduce
 from operator import or_
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
+from cachetools import LRUCache
 from django.apps import apps
-from django.core.cache import caches
+from django.conf import settings
 from django.db.models import (
     Count,
     Exists,
@@ -101,7 +103,8 @@ REPLIES = np.dtype([("ticket", "<i8"), ("at", "<i8"), ("v", "<f8")])
 # (0 without one), its agent and account (0 for none), as the survey counts filter them.
 CSAT_SENT = np.dtype([("ticket", "<i8"), ("at", "<i8"), ("score", "<i1"), ("agent", "<i4"), ("account", "<i4")])
 # A stored day built with another layout (or another list of channels) no longer matches any signature.
-# Each day's rows are in the order of the family's key, so that a period's rows are a slice of the days joined.
+# Each day's rows are in the order of the family's key, so that a period's rows are a slice of the days joined. A day
+# is stored column by column (`packed`): a read joins only the columns its figures use.
 _LAYOUTS = (
     FACTS.descr,
     STATUS_CHANGES.descr,
@@ -112,6 +115,7 @@ _LAYOUTS = (
     CHANNELS,
     METRICS,
     "ordered by key",
+    "by column",
 )
 LAYOUT = f"{zlib.crc32(repr(_LAYOUTS).encode()):08x}"
 
@@ -387,6 +391,97 @@ def _ordered(facts: np.ndarray, family: Family) -> np.ndarray:
     return facts[np.argsort(facts[family.field], kind="stable")]
 
 
+def packed(rows: np.ndarray) -> bytes:
+    """A structured array's rows as they are stored: the values of each column in turn."""
+    return b"".join(np.ascontiguousarray(rows[name]).tobytes() for name in rows.dtype.names or ())
+
+
+def unpacked(blob: bytes, dtype: np.dtype) -> dict[str, np.ndarray]:
+    """The columns of a stored blob (views of it, not copies)."""
+    count = len(blob) // dtype.itemsize
+    columns: dict[str, np.ndarray] = {}
+    offset = 0
+    for name in dtype.names or ():
+        kind = dtype.fields[name][0]  # type: ignore[index]
+        columns[name] = np.frombuffer(blob, dtype=kind, count=count, offset=offset) if count else np.zeros(0, kind)
+        offset += count * kind.itemsize
+    return columns
+
+
+def packed_join(blobs: Sequence[bytes], dtype: np.dtype) -> bytes:
+    """Stored blobs (days) joined into one (their month), column by column."""
+    parts = [unpacked(blob, dtype) for blob in blobs]
+    return b"".join(np.concatenate([part[name] for part in parts]).tobytes() for name in dtype.names or ())
+
+
+class Rows:
+    """A family's rows, column by column: a column is joined from the stored blobs when first asked for, then kept;
+    a slice or a selection of the rows reads the same columns. A year's scorecard uses some of a family's columns
+    (its key, its filters', its figures'): joining whole rows copied twice the bytes."""
+
+    def __init__(self, dtype: np.dtype, length: int, source: Callable[[str], np.ndarray]) -> None:
+        self.dtype = dtype
+        self._length = length
+        self._source = source
+        self._columns: dict[str, np.ndarray] = {}
+
+    @classmethod
+    def of_blobs(cls, blobs: Sequence[bytes], dtype: np.dtype) -> Rows:
+        parts = [unpacked(blob, dtype) for blob in blobs if blob]
+
+        def column(name: str) -> np.ndarray:
+            if len(parts) == 1:
+                return parts[0][name]
+            if not parts:
+                return np.zeros(0, dtype.fields[name][0])  # type: ignore[index]
+            return np.concatenate([part[name] for part in parts])
+
+        return cls(dtype, sum(len(blob) for blob in blobs) // dtype.itemsize, column)
+
+    @classmethod
+    def of_array(cls, rows: np.ndarray) -> Rows:
+        return cls(rows.dtype, len(rows), lambda name: rows[name])
+
+    @classmethod
+    def joined(cls, parts: Sequence[Rows]) -> Rows:
+        """The rows of each part in turn (parts of one family)."""
+        return cls(
+            parts[0].dtype, sum(len(part) for part in parts), lambda name: np.concatenate([p[name] for p in parts])
+        )
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, key: str) -> np.ndarray: ...
+
+    @overload
+    def __getitem__(self, key: slice | np.ndarray) -> Rows: ...
+
+    def __getitem__(self, key: str | slice | np.ndarray) -> np.ndarray | Rows:
+        if isinstance(key, str):
+            column = self._columns.get(key)
+            if column is None:
+                column = self._columns[key] = self._source(key)
+            return column
+        if isinstance(key, slice):
+            length = len(range(*key.indices(self._length)))
+        else:
+            if key.dtype == bool:
+                # The positions once, then a gather a column: a boolean mask is scanned again for each column, and
+                # NumPy's boolean indexing costs several times a gather.
+                key = np.flatnonzero(key)
+            length = len(key)
+        return Rows(self.dtype, length, lambda name: self[name][key])
+
+    def array(self) -> np.ndarray:
+        """The rows as one structured array (to compare them whole; the figures read columns)."""
+        rows = np.empty(self._length, dtype=self.dtype)
+        for name in self.dtype.names or ():
+            rows[name] = self[name]
+        return rows
+
+
 def _by_day(
     family: Family, days: list[date], rows: Iterable[tuple[datetime, tuple[Any, ...]]]
 ) -> dict[date, np.ndarray]:
@@ -478,8 +573,19 @@ _BUILDERS = {
 
 
 Span = tuple[datetime, datetime | None]
-# Each process's copy of the stored days and months it has read, by (family, span, day, signature): settings.CACHES.
-FACTS_CACHE = caches["facts"]
+# Each process's copy of the stored days and months it has read, by (family, span, day, signature), the least recently
+# read dropped first beyond CAREFRONT_FACTS_CACHE_MB. Kept as the bytes read, not pickled as Django's local-memory
+# cache would: unpickling copied every blob whole before a read joined the columns it uses (a third of a year's read).
+_KEPT: LRUCache[str, bytes] = LRUCache(maxsize=settings.CAREFRONT_FACTS_CACHE_BYTES, getsizeof=len)
+_KEPT_LOCK = threading.Lock()  # the web server's threads share a process's copy
+
+
+def facts_cache_clear() -> None:
+    """Forget this process's copy of the stored facts (tests that read storage itself)."""
+    with _KEPT_LOCK:
+        _KEPT.clear()
+
+
 DAY: str = TicketFactDay.Span.DAY
 MONTH: str = TicketFactDay.Span.MONTH
 # A stored day, or a month read whole: (family, DAY or MONTH, the day or the month's first day).
@@ -513,7 +619,7 @@ def months_whole(days: Iterable[date], first: date, last: date | None, today: da
     }
 
 
-def families_facts(spans: dict[str, Span]) -> dict[str, np.ndarray]:
+def families_facts(spans: dict[str, Span]) -> dict[str, Rows]:
     """The facts of every row of each family whose key is in its [start, end) (no end: from start on): the stored
     months and days whose signature matches, the others built from the rows. A month that has ended is read whole
     while its stored copy matches, else day by day. One query for the signatures, one for the stored months and
@@ -574,12 +680,11 @@ def families_facts(spans: dict[str, Span]) -> dict[str, np.ndarray]:
                     [(name, DAY, day) for day, _found in days_of_month[unit]] if unit in changed else [unit]
                 )
             ]
-    by_family: dict[str, np.ndarray] = {}
+    by_family: dict[str, Rows] = {}
     for name, family in families.items():
         built = facts_build(family, [day for _name, span, day in units[name] if (name, span, day) not in facts])
-        # The bytes joined and read as one array: concatenating a thousand small structured arrays costs more.
-        joined = b"".join(facts[unit] if unit in facts else built[unit[2]].tobytes() for unit in units[name])
-        by_family[name] = between(np.frombuffer(joined, dtype=family.dtype), family.field, *spans[name], ordered=True)
+        blobs = [facts[unit] if unit in facts else packed(built[unit[2]]) for unit in units[name]]
+        by_family[name] = between(Rows.of_blobs(blobs, family.dtype), family.field, *spans[name], ordered=True)
     return by_family
 
 
@@ -587,14 +692,18 @@ def _units_read(wanted: dict[Unit, str]) -> dict[Unit, bytes]:
     """The facts of the units whose stored copy has the signature wanted: this process's copy, else the stored one
     (then kept). Only what was read as stored is kept: a unit built here may hold rows of a transaction still open."""
     cache_keys = {unit: f"{unit[0]}:{unit[1]}:{unit[2].isoformat()}:{found}" for unit, found in wanted.items()}
-    kept = FACTS_CACHE.get_many(list(cache_keys.values()))
-    facts = {unit: kept[cache_key] for unit, cache_key in cache_keys.items() if cache_key in kept}
+    with _KEPT_LOCK:
+        found_kept = {unit: _KEPT.get(cache_key) for unit, cache_key in cache_keys.items()}
+    facts = {unit: blob for unit, blob in found_kept.items() if blob is not None}
     stored = {
         unit: blob
         for unit, (found, blob) in _stored([unit for unit in wanted if unit not in facts]).items()
         if found == wanted[unit]
     }
-    FACTS_CACHE.set_many({cache_keys[unit]: blob for unit, blob in stored.items()})
+    with _KEPT_LOCK:
+        for unit, blob in stored.items():
+            if len(blob) <= _KEPT.maxsize:
+                _KEPT[cache_keys[unit]] = blob
     return facts | stored
 
 
@@ -617,14 +726,12 @@ def _stored(wanted: list[Unit]) -> dict[Unit, tuple[str, bytes]]:
     return {(name, span, day): (signature, bytes(facts)) for name, span, day, signature, facts in stored}
 
 
-def family_facts(name: str, start: datetime, end: datetime | None) -> np.ndarray:
+def family_facts(name: str, start: datetime, end: datetime | None) -> Rows:
     """`families_facts()` of one family."""
     return families_facts({name: (start, end)})[name]
 
 
-def between(
-    facts: np.ndarray, field: str, start: datetime, end: datetime | None, *, ordered: bool = False
-) -> np.ndarray:
+def between(facts: Rows, field: str, start: datetime, end: datetime | None, *, ordered: bool = False) -> Rows:
     """The rows whose time `field` is in [start, end) (no end: from start on); `ordered`: rows in the order of that
     time (a family's rows by its key), whose period is then a slice, not a copy."""
     key = facts[field]
@@ -685,7 +792,7 @@ def among(values: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return ids[at] == values
 
 
-def scoped(facts: np.ndarray, filters: MetricFilters, accounts: IdSet | None) -> np.ndarray:
+def scoped(facts: Rows, filters: MetricFilters, accounts: IdSet | None) -> Rows:
     """The facts of the tickets the filters keep (`accounts`: the accounts the account filters keep, None without
     account filters): the same array without a filter."""
     if not ticket_filtered(filters) and accounts is None:

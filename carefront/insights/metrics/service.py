@@ -45,6 +45,7 @@ from carefront.insights.metrics.facts import (
     METRICS,
     MISSING,
     IdSet,
+    Rows,
     Span,
     accounts_kept,
     among,
@@ -167,16 +168,16 @@ def ticket_touches(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
 class TicketFacts:
     """The facts (insights/metrics/facts.py) the service figures read, each array narrowed to the tickets in scope."""
 
-    created: np.ndarray  # tickets created in the period
-    responded: np.ndarray  # first responded in the period
-    solved: np.ndarray  # last solved in the period
-    backlog: np.ndarray  # created before the period's end and not solved by then
-    status_changes: np.ndarray  # solves and reopens from the period's start on
-    tier_changes: np.ndarray  # tier changes in the period
-    clocks_stopped: np.ndarray  # SLA clocks stopped in the period
-    clocks_breached: np.ndarray  # SLA clocks breached in the period and still running or paused
-    replies: np.ndarray  # public staff replies in the period
-    csat: np.ndarray  # CSAT invitations sent in the period
+    created: Rows  # tickets created in the period
+    responded: Rows  # first responded in the period
+    solved: Rows  # last solved in the period
+    backlog: Rows  # created before the period's end and not solved by then
+    status_changes: Rows  # solves and reopens from the period's start on
+    tier_changes: Rows  # tier changes in the period
+    clocks_stopped: Rows  # SLA clocks stopped in the period
+    clocks_breached: Rows  # SLA clocks breached in the period and still running or paused
+    replies: Rows  # public staff replies in the period
+    csat: Rows  # CSAT invitations sent in the period
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -211,7 +212,7 @@ def ticket_facts(periods: Sequence[MetricFilters], families: Collection[str] = t
     }
     read = set(families) | (TICKET_FAMILIES if set(families) - TICKET_FAMILIES else set())
     found = families_facts({name: span for name, span in spans.items() if name in read})
-    found |= {name: np.zeros(0, dtype=family.dtype) for name, family in FAMILIES.items() if name not in found}
+    found |= {name: Rows.of_array(np.zeros(0, family.dtype)) for name, family in FAMILIES.items() if name not in found}
     tickets = {name: found[name] for name in ("created", "responded", "solved", "open")}
     rows = {
         "status_changes": found["status"],
@@ -258,7 +259,7 @@ def ticket_facts(periods: Sequence[MetricFilters], families: Collection[str] = t
                 created=between(in_scope["created"], "created", period.start, period.end, ordered=True),
                 responded=between(in_scope["responded"], "responded", period.start, period.end, ordered=True),
                 solved=between(in_scope["solved"], "solved", period.start, period.end, ordered=True),
-                backlog=np.concatenate(
+                backlog=Rows.joined(
                     [
                         between(in_scope["open"], "created", EPOCH, period.end, ordered=True),
                         between(solved_later, "created", EPOCH, period.end),
@@ -276,12 +277,12 @@ def ticket_facts(periods: Sequence[MetricFilters], families: Collection[str] = t
 
 
 def _csat_scoped(
-    csat: np.ndarray,
+    csat: Rows,
     filters: MetricFilters,
     accounts: IdSet | None,
     meeting_ticket_filters: Callable[[], IdSet],
     known: IdSet,
-) -> np.ndarray:
+) -> Rows:
     """The CSAT invitations the filters keep: by their own account and agent, and by their ticket's current team,
     channel and tier (whether or not it was merged since), as the drill-down's `csat_invitations()` lists them. The
     tickets of the span's ticket families (`known`) are tested against `meeting_ticket_filters()`; the few in none

@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import caches
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, Phase, given, settings
@@ -21,6 +20,7 @@ from carefront.desk.models import Calendar, SlaClock, Ticket
 from carefront.feedback.models import Invitation, Survey
 from carefront.feedback.services_answers import response_record_score
 from carefront.insights.metrics.definitions import MetricFilters, metric_filters_build
+from carefront.insights.metrics.facts import facts_cache_clear
 from carefront.insights.metrics.relationship import relationship_scorecard
 from carefront.insights.metrics.series import TRENDABLE, figure_series, series_buckets
 from carefront.insights.metrics.service import service_scorecard
@@ -199,7 +199,7 @@ def test_a_series_costs_the_same_queries_whatever_its_buckets(carol: Contact, al
     for name in TRENDABLE:
         counts = []
         for filters in (short, long):
-            caches["facts"].clear()  # each read from storage, not from what the other kept
+            facts_cache_clear()  # each read from storage, not from what the other kept
             with CaptureQueriesContext(connection) as queries:
                 figure_series(name=name, filters=filters, bucket="day")
             counts.append(len(queries))

@@ -23,13 +23,13 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.core.cache import caches
 
 from carefront.desk.business_time import WorkingPeriod
 from carefront.desk.conversation_services import ticket_merge
 from carefront.desk.services import ticket_change_status, ticket_create, ticket_escalate, ticket_reply
 from carefront.desk.sla_services import TargetMinutes, calendar_create, sla_clocks_check, sla_policy_create
 from carefront.insights.metrics.definitions import Figure, metric_filters_build
+from carefront.insights.metrics.facts import facts_cache_clear
 from carefront.insights.metrics.service import service_scorecard
 from carefront.insights.services_facts import fact_days_refresh_all
 from carefront.knowledge.models import Article
@@ -237,7 +237,7 @@ def test_the_scorecard_costs_a_constant_number_of_queries(week: Any, django_asse
     with django_assert_max_num_queries(18):
         cold = service_scorecard(filters=built)
     fact_days_refresh_all()
-    caches["facts"].clear()
+    facts_cache_clear()
     # Every day stored: the signatures and the stored days, nothing built.
     with django_assert_max_num_queries(8):
         warm = service_scorecard(filters=built)
