@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from carefront.feedback.models import Invitation, InvitationState, Response, SurveyKind
+from carefront.feedback.models import Campaign, Invitation, InvitationState, Response, SurveyKind
 from carefront.insights.metrics.providers import SurveyCounts
 from carefront.insights.metrics.service import account_q
 
@@ -54,14 +54,16 @@ def csat_invitations(filters: Any) -> QuerySet[Invitation]:
 
 def nps_responses(filters: Any) -> QuerySet[Response]:
     """The NPS answers received in the period over the account filters."""
-    # Each answer's invitation looked up by its key (or anti-joined), not joined with its campaign: with the join
-    # PostgreSQL misjudged the campaigns' filter and read every invitation (0.37 s for 90 days at a million tickets).
-    for_a_client = Invitation.objects.filter(pk=OuterRef("invitation_id"), campaign__client__isnull=False)
+    # The invitations of the client campaigns listed once (a few, from the campaign index) and each answer tested
+    # against that list, rather than each answer's invitation and campaign looked up (a year's NPS at a million
+    # tickets: 11 ms against 30 on SQLite) or joined (PostgreSQL misjudged the join and read every invitation).
+    client_campaigns = Campaign.objects.filter(client__isnull=False).values("pk")
+    for_a_client = Invitation.objects.filter(campaign__in=client_campaigns).values("pk")
     return (
         Response.objects.filter(
             account_q(filters), kind=SurveyKind.NPS, created_at__gte=filters.start, created_at__lt=filters.end
         )
-        .exclude(Exists(for_a_client))
+        .exclude(invitation__in=for_a_client)
         .order_by()
     )
 

@@ -5,7 +5,8 @@ response, solve, and the unsolved ones), each with its public staff replies, its
 clocks. Read row by row that costs seconds on SQLite; read as thirty arrays it costs milliseconds. So the facts of a
 ticket are stored in a **family** keyed by one of its times — `created`, `responded` (first response), `solved` (last
 solve) and `open` (not solved, keyed by creation) — one row per (family, UTC day) holding a NumPy array of every
-ticket (merged ones left out) whose key falls on that day (`TicketFactDay`).
+ticket (merged ones left out) whose key falls on that day (`TicketFactDay`), stored column by column so that a read
+joins only the columns its figures use (`Rows`). The CSAT invitations sent are a family too (`csat`).
 
 A stored day is a cache, never a source of truth. Database triggers (migration insights/0004) append a mark
 (`FactChange`) for each UTC day a write touches: a ticket's days of creation, first response and last solve, before
