@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from carefront.feedback.models import Campaign, Invitation, InvitationState, Response, SurveyKind
 from carefront.insights.metrics.providers import SurveyCounts
@@ -54,16 +55,22 @@ def csat_invitations(filters: Any) -> QuerySet[Invitation]:
 
 def nps_responses(filters: Any) -> QuerySet[Response]:
     """The NPS answers received in the period over the account filters."""
-    # The invitations of the client campaigns listed once (a few, from the campaign index) and each answer tested
-    # against that list, rather than each answer's invitation and campaign looked up (a year's NPS at a million
-    # tickets: 11 ms against 30 on SQLite) or joined (PostgreSQL misjudged the join and read every invitation).
     client_campaigns = Campaign.objects.filter(client__isnull=False).values("pk")
-    for_a_client = Invitation.objects.filter(campaign__in=client_campaigns).values("pk")
+    if connection.vendor == "postgresql":
+        # PostgreSQL anti-joins a correlated NOT EXISTS well; NOT IN it misjudged under an account filter (it looped
+        # over the accounts: 2.7 s for a year of the clients' NPS at a million tickets).
+        for_a_client: Q | Exists = Exists(
+            Invitation.objects.filter(pk=OuterRef("invitation_id"), campaign__in=client_campaigns)
+        )
+    else:
+        # SQLite would look up each answer's invitation for NOT EXISTS (a year's NPS: 30 ms); the NOT IN list of the
+        # client campaigns' invitations it builds once (11 ms).
+        for_a_client = Q(invitation__in=Invitation.objects.filter(campaign__in=client_campaigns).values("pk"))
     return (
         Response.objects.filter(
             account_q(filters), kind=SurveyKind.NPS, created_at__gte=filters.start, created_at__lt=filters.end
         )
-        .exclude(invitation__in=for_a_client)
+        .exclude(for_a_client)
         .order_by()
     )
 
