@@ -490,6 +490,11 @@ def main(argv: list[str] | None = None) -> None:
         if args.seed_only:
             print(json.dumps(result), flush=True)
             return
+        # A fresh database's marks have the ids the last size's had, so their signatures match the arrays this
+        # process kept of that database: forget them (a web process serves one database).
+        from carefront.insights.metrics.facts import facts_cache_clear
+
+        facts_cache_clear()
         result["rollup"] = rollup_rebuild()
         load_before = os.getloadavg()[0]
         measured = cases(args.requests, args.cases)
