@@ -440,10 +440,6 @@ class Rows:
         return cls(dtype, sum(len(blob) for blob in blobs) // dtype.itemsize, column)
 
     @classmethod
-    def of_array(cls, rows: np.ndarray) -> Rows:
-        return cls(rows.dtype, len(rows), lambda name: rows[name])
-
-    @classmethod
     def joined(cls, parts: Sequence[Rows]) -> Rows:
         """The rows of each part in turn (parts of one family)."""
         return cls(

@@ -194,7 +194,8 @@ def ticket_facts(periods: Sequence[MetricFilters], families: Collection[str] = t
     The ticket families are narrowed by their own columns. A row of the other families (a status change, a clock, a
     reply) belongs to a ticket in scope when that ticket is among the span's tickets in scope; the few tickets found
     in none of the span's ticket families whatever the filters (a merged ticket, one whose every date lies outside
-    the span) are looked up in one query."""
+    the span) are looked up in one query. The CSAT invitations are narrowed as the drill-down lists them
+    (`_csat_scoped`)."""
     filters = periods[0]
     start, end = min(p.start for p in periods), max(p.end for p in periods)
     accounts = accounts_kept(filters, account_q(filters, prefix=""))
@@ -212,7 +213,7 @@ def ticket_facts(periods: Sequence[MetricFilters], families: Collection[str] = t
     }
     read = set(families) | (TICKET_FAMILIES if set(families) - TICKET_FAMILIES else set())
     found = families_facts({name: span for name, span in spans.items() if name in read})
-    found |= {name: Rows.of_array(np.zeros(0, family.dtype)) for name, family in FAMILIES.items() if name not in found}
+    found |= {name: Rows.of_blobs([], family.dtype) for name, family in FAMILIES.items() if name not in found}
     tickets = {name: found[name] for name in ("created", "responded", "solved", "open")}
     rows = {
         "status_changes": found["status"],
@@ -285,8 +286,8 @@ def _csat_scoped(
 ) -> Rows:
     """The CSAT invitations the filters keep: by their own account and agent, and by their ticket's current team,
     channel and tier (whether or not it was merged since), as the drill-down's `csat_invitations()` lists them. The
-    tickets of the span's ticket families (`known`) are tested against `meeting_ticket_filters()`; the few in none
-    of them are looked up in one query."""
+    tickets of the span's ticket families are tested against `meeting_ticket_filters()`; the few in none of them
+    (not `known`) are looked up in one query."""
     if accounts is not None:
         csat = csat[accounts.contains(csat["account"])]
     if filters.agent is not None:
@@ -306,7 +307,7 @@ def _csat_scoped(
             pk__in=unknown.tolist(), **{columns[name]: value for name, value in by_ticket.items()}
         )
         found = np.fromiter(lookup.values_list("pk", flat=True), dtype=np.int64)
-    return csat[(known.contains(ids) & meeting.contains(ids)) | IdSet(found).contains(ids)]
+    return csat[meeting.contains(ids) | IdSet(found).contains(ids)]
 
 
 def _reopens(facts: TicketFacts, filters: MetricFilters) -> tuple[int, int]:
